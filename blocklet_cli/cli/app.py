@@ -1,0 +1,153 @@
+"""The `blocklet` application: global options, command registration, and `main()`.
+
+`main()` is the one place where exceptions become exit codes and messages (see `cli.errors`):
+no traceback reaches the user unless `--debug` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from blocklet_cli import __version__
+from blocklet_cli.cli import (
+    add_cmd,
+    bundle_cmd,
+    config_cmd,
+    connect_cmd,
+    deploy_cmd,
+    dev_cmd,
+    did_cmd,
+    init_cmd,
+    meta_cmd,
+    publish_cmd,
+    remove_cmd,
+    validate_cmd,
+    version_cmd,
+)
+from blocklet_cli.cli.output import SETTINGS
+
+HELP = """Build, check, bundle, publish and deploy Blocklets.
+
+Examples:
+
+  blocklet init my-app --group static --yes
+
+  blocklet validate                     # the project in this folder
+
+  blocklet bundle --create-release
+
+  blocklet publish --store ./my-store   # a static file store, no account needed
+"""
+
+app = typer.Typer(
+    name="blocklet",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"blocklet {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more about what happens.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt (as when CI is set).")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colours (as when NO_COLOR is set).")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    SETTINGS.json = json_output
+    SETTINGS.verbose = verbose
+    SETTINGS.debug = debug
+    SETTINGS.no_input = no_input
+    SETTINGS.no_color = no_color
+
+
+app.command("init")(init_cmd.init)
+app.command("meta")(meta_cmd.meta)
+app.command("validate")(validate_cmd.validate)
+app.command("did")(did_cmd.did)
+app.command("version")(version_cmd.version)
+app.command("dev")(dev_cmd.dev)
+app.command("bundle")(bundle_cmd.bundle)
+app.command("add")(add_cmd.add)
+app.command("remove")(remove_cmd.remove)
+app.command("publish")(publish_cmd.publish)
+app.command("upload", help="Alias of `publish`.")(publish_cmd.publish)
+app.command("deploy")(deploy_cmd.deploy)
+app.add_typer(config_cmd.app, name="config")
+app.command("connect")(connect_cmd.connect)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and turn every failure into an exit code."""
+    from blocklet_cli.cli.errors import ExitStatus, error_lines, exit_status_for
+    from blocklet_cli.core.errors import BlockletError
+
+    command = typer.main.get_command(app)
+    status: int = ExitStatus.OK
+    try:
+        result = command.main(args=argv, prog_name="blocklet", standalone_mode=False)
+        status = result if isinstance(result, int) else ExitStatus.OK
+    except typer.TyperException as exc:  # Click's usage errors (unknown option, missing argument)
+        status = ExitStatus.USAGE
+        _report([exc.format_message(), "hint: see `blocklet --help` or `blocklet <command> --help`"])
+        _json_error({"type": "UsageError", "message": exc.format_message()}, status)
+    except (KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("\n✖ interrupted\n")
+        status = ExitStatus.INTERRUPTED
+    except BlockletError as exc:
+        status = exit_status_for(exc)
+        _report(error_lines(exc))
+        _json_error(exc.to_dict(), status)
+        if SETTINGS.debug:
+            import traceback
+
+            traceback.print_exc()
+    except BrokenPipeError:
+        status = ExitStatus.OK
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        status = ExitStatus.INTERNAL
+        if SETTINGS.debug:
+            import traceback
+
+            traceback.print_exc()
+        _report([f"internal error: {type(exc).__name__}: {exc}",
+                 "hint: run again with --debug for the traceback, and report it"])
+        _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
+    sys.stdout.flush()
+    sys.exit(int(status))
+
+
+def _report(lines: list[str]) -> None:
+    from blocklet_cli.cli.output import UI
+
+    ui = UI()
+    ui.error(lines[0])
+    for line in lines[1:]:
+        ui.text(line)
+
+
+def _json_error(error: dict, status: int) -> None:
+    if SETTINGS.json:
+        import json
+
+        sys.stdout.write(json.dumps({"error": error, "exitCode": int(status)}, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""`blocklet connect` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+from blocklet_cli.cli.options import JsonOption
+
+
+def connect(json_output: JsonOption = False) -> None:
+    """Not available yet."""
+    from blocklet_cli.core.errors import UsageError
+
+    raise UsageError("`blocklet connect` is not available yet")

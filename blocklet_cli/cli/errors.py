@@ -1,0 +1,68 @@
+"""The one place where failures become exit codes and messages.
+
+Every error class of `blocklet_cli.core.errors` maps to exactly one `ExitStatus` (the nearest class
+in its MRO wins). The table is documented in the README ("Exit codes").
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from blocklet_cli.core import errors as core_errors
+
+
+class ExitStatus(IntEnum):
+    """Exit codes of `blocklet` (stable; documented in the README)."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: an unexpected exception (traceback only with --debug)
+    USAGE = 2  # bad arguments or options, or a value that must be given as a flag/env in CI
+    INVALID = 3  # metadata is invalid (validate found problems, or a command refused invalid meta)
+    NOT_FOUND = 4  # a file, folder, key, component or remote object does not exist
+    BAD_INPUT = 5  # a file cannot be read as what it should be (broken YAML/JSON, binary, too big)
+    BUNDLE = 6  # the project cannot be bundled (assets, unsafe paths)
+    COMPONENT = 7  # a component cannot be resolved or the component tree breaks a rule
+    NETWORK = 8  # a remote could not be reached or timed out
+    REMOTE = 9  # a remote answered with an error or with something invalid
+    AUTH = 10  # credentials missing, malformed or refused
+    CONFLICT = 11  # would overwrite or duplicate something (use --force), or a lock is held
+    EXTERNAL = 12  # a program we ran (git, a hook) failed
+    INTERRUPTED = 130  # Ctrl-C / SIGINT
+
+
+EXIT_CODES: dict[type[BaseException], ExitStatus] = {
+    core_errors.UsageError: ExitStatus.USAGE,
+    core_errors.MetaError: ExitStatus.INVALID,
+    core_errors.NotFoundError: ExitStatus.NOT_FOUND,
+    core_errors.FileFormatError: ExitStatus.BAD_INPUT,
+    core_errors.BundleError: ExitStatus.BUNDLE,
+    core_errors.ComponentError: ExitStatus.COMPONENT,
+    core_errors.NetworkError: ExitStatus.NETWORK,
+    core_errors.AuthError: ExitStatus.AUTH,
+    core_errors.RemoteError: ExitStatus.REMOTE,
+    core_errors.ConflictError: ExitStatus.CONFLICT,
+    core_errors.ExternalToolError: ExitStatus.EXTERNAL,
+    core_errors.BlockletError: ExitStatus.INTERNAL,
+}
+
+
+def exit_status_for(error: BaseException) -> ExitStatus:
+    """The exit status of an exception: the entry of the nearest class in its MRO."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return ExitStatus.INTERNAL
+
+
+def error_lines(error: core_errors.BlockletError) -> list[str]:
+    """Human lines for an error: the message first, then issues and a hint."""
+    lines = [str(error)]
+    if isinstance(error, core_errors.MetaError):
+        for issue in error.issues:
+            where = error.path or ""
+            if issue.line is not None:
+                where = f"{where}:{issue.line}:{issue.column or 1}"
+            lines.append(f"  {where}: {issue.pointer or '/'}: {issue.message}".replace("  : ", "  "))
+    if error.hint:
+        lines.append(f"hint: {error.hint}")
+    return lines

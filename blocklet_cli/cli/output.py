@@ -1,0 +1,206 @@
+"""Rendering: human text on stderr, one JSON document on stdout, progress, prompts.
+
+Honours `NO_COLOR`, `--no-color`, `CI` and a non-TTY stdin (no prompts: `InputRequiredError`
+naming the flag or environment variable to set instead). Rich is imported only when something is
+actually rendered, so `blocklet --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from blocklet_cli.core.errors import InputRequiredError
+
+
+@dataclass
+class Settings:
+    """Global options, set once by the app callback."""
+
+    json: bool = False
+    verbose: bool = False
+    debug: bool = False
+    no_input: bool = False
+    no_color: bool = False
+
+
+SETTINGS = Settings()
+
+
+def colour_enabled() -> bool:
+    return not SETTINGS.no_color and "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+def interactive() -> bool:
+    """True when we may ask questions: stdin is a TTY, `CI` is not set, and no --no-input."""
+    if SETTINGS.no_input or os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        return False
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:
+        return False
+
+
+class UI:
+    """What commands render through. `json_mode` sends the result document to stdout as JSON."""
+
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode or SETTINGS.json
+        SETTINGS.json = self.json_mode
+        self._console = None
+
+    # -- consoles -------------------------------------------------------------------------
+    @property
+    def console(self):
+        """A Rich console on stderr (created on first use)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                stderr=True, highlight=False, no_color=not colour_enabled(), soft_wrap=True,
+                force_terminal=None if colour_enabled() else False,
+            )
+        return self._console
+
+    def _say(self, symbol: str, style: str, message: str) -> None:
+        if colour_enabled():
+            self.console.print(f"[{style}]{symbol}[/] {_escape(message)}")
+        else:
+            sys.stderr.write(f"{symbol} {message}\n")
+            sys.stderr.flush()
+
+    def info(self, message: str) -> None:
+        self._say("ℹ", "blue", message)
+
+    def success(self, message: str) -> None:
+        self._say("✔", "green", message)
+
+    def warn(self, message: str) -> None:
+        self._say("⚠", "yellow", message)
+
+    def error(self, message: str) -> None:
+        self._say("✖", "red bold", message)
+
+    def verbose(self, message: str) -> None:
+        if SETTINGS.verbose or SETTINGS.debug:
+            self._say("·", "dim", message)
+
+    def text(self, message: str = "") -> None:
+        """Plain human text on stderr."""
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+    # -- results --------------------------------------------------------------------------
+    def result(self, document: Any) -> None:
+        """Print the one JSON document of this command on stdout."""
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+        sys.stdout.flush()
+
+    def out(self, line: str) -> None:
+        """A line of primary (non-JSON) output on stdout, e.g. one DID per line."""
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def table(self, rows: list[tuple[str, ...]], headers: tuple[str, ...] | None = None,
+              title: str | None = None) -> None:
+        """A simple table on stderr."""
+        from rich.table import Table
+
+        table = Table(title=title, show_header=headers is not None, box=None, pad_edge=False)
+        for header in headers or ("",) * (len(rows[0]) if rows else 0):
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*[_escape(str(cell)) for cell in row])
+        self.console.print(table)
+
+    # -- progress -------------------------------------------------------------------------
+    @contextmanager
+    def progress(self, description: str, total: float | None = None,
+                 unit: str = "") -> Iterator[Callable[..., None]]:
+        """Yield `advance(amount=1, total=None, description=None)`; a bar on a TTY, two lines elsewhere."""
+        import time
+
+        started = time.monotonic()
+        if not sys.stderr.isatty():
+            self.text(f"- {description}")
+
+            def advance(amount: float = 1, total: float | None = None, description: str | None = None):
+                return None
+
+            yield advance
+            self.text(f"✔ {description} done in {time.monotonic() - started:.2f}s")
+            return
+        from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn)
+
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+        columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:.0f}/{task.total}"))
+        columns.append(TimeElapsedColumn())
+        with Progress(*columns, console=self.console, transient=True) as bar:
+            task = bar.add_task(description, total=total)
+
+            def advance(amount: float = 1, total: float | None = None, description: str | None = None):
+                kwargs = {}
+                if total is not None:
+                    kwargs["total"] = total
+                if description is not None:
+                    kwargs["description"] = description
+                bar.update(task, advance=amount, **kwargs)
+
+            yield advance
+
+    @contextmanager
+    def spinner(self, description: str) -> Iterator[None]:
+        """A spinner on a TTY; a start line otherwise."""
+        if not sys.stderr.isatty():
+            self.text(f"- {description}")
+            yield
+            return
+        with self.console.status(description):
+            yield
+
+    # -- prompts --------------------------------------------------------------------------
+    def prompt(self, question: str, *, flag: str, env: str | None = None, default: str | None = None,
+               validate: Callable[[str], str | None] | None = None, secret: bool = False) -> str:
+        """Ask on a TTY (re-asking until `validate` returns None); otherwise raise InputRequiredError."""
+        if not interactive():
+            where = f"pass {flag}" + (f" or set {env}" if env else "")
+            raise InputRequiredError(f"{question.rstrip(':?')} is required and cannot be asked here: {where}")
+        from rich.prompt import Prompt
+
+        while True:
+            answer = Prompt.ask(question, console=self.console, default=default, password=secret)
+            answer = "" if answer is None else str(answer)
+            problem = validate(answer) if validate else None
+            if not problem:
+                return answer
+            self.error(problem)
+
+    def confirm(self, question: str, *, flag: str, default: bool = False) -> bool:
+        """Yes/no on a TTY; otherwise raise InputRequiredError naming the flag that answers it."""
+        if not interactive():
+            raise InputRequiredError(f"{question.rstrip('?')}? cannot be asked here: pass {flag}")
+        from rich.prompt import Confirm
+
+        return bool(Confirm.ask(question, console=self.console, default=default))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

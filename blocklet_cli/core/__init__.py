@@ -1,0 +1,1 @@
+"""The library behind the `blocklet` command: no printing, no exiting, typed errors only."""

@@ -1,0 +1,28 @@
+"""Blocklet metadata: locate, load (YAML 1.2 with positions), normalise (the reference fix step),
+validate (JSON Schema + rules JSON Schema cannot express).
+
+Reference: meta-schema.md (all of it) and cli.md §2. This package's public API is what the rest of
+the code uses; everything else in it is internal.
+"""
+
+from blocklet_cli.core.meta.api import (
+    MetaDocument,
+    ParseMode,
+    ValidationReport,
+    find_meta_file,
+    load_meta,
+    parse_meta,
+    validate_meta_dict,
+    validate_path,
+)
+
+__all__ = [
+    "MetaDocument",
+    "ParseMode",
+    "ValidationReport",
+    "find_meta_file",
+    "load_meta",
+    "parse_meta",
+    "validate_meta_dict",
+    "validate_path",
+]

@@ -1,0 +1,101 @@
+"""Shared test fixtures: the shared fixtures folder, scratch project copies, the real console script,
+an isolated HOME, and the npm oracles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("BLOCKLET_SHARED_DIR", REPO.parent / "shared")).resolve()
+CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
+ORACLE_MODULES = Path(os.environ.get("BLOCKLET_ORACLE_MODULES", CACHE / "oracles" / "node_modules"))
+BLOCKLET = Path(sys.executable).parent / "blocklet"
+REAL_HOME = Path.home()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"the shared folder is missing: {SHARED} (set BLOCKLET_SHARED_DIR)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared_dir: Path) -> Path:
+    return shared_dir / "fixtures"
+
+
+def make_writable(root: Path) -> None:
+    """Fixtures are read-only; scratch copies must not be."""
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR | (stat.S_IXUSR if path.is_dir() else 0))
+
+
+@pytest.fixture
+def project_copy(fixtures_dir: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a fixture project (without EXPECTED.md) into a scratch folder and return its path."""
+
+    def copy(name: str, dest: Path | None = None) -> Path:
+        target = dest or tmp_path / Path(name).name
+        shutil.copytree(fixtures_dir / "projects" / name, target, symlinks=True,
+                        ignore=shutil.ignore_patterns("EXPECTED.md"))
+        make_writable(target)
+        return target
+
+    return copy
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and XDG folders, so no real config or cache is read or written."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"), ("XDG_DATA_HOME", ".local/share")):
+        monkeypatch.setenv(var, str(home / sub))
+    for var in ("ABT_NODE_CUSTOM_DATA_DIR", "BLOCKLET_STORE", "BLOCKLET_ACCESS_TOKEN", "BLOCKLET_PROFILE",
+                "COMPONENT_STORE_URL", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_UPDATE_NOTIFIER", "1")
+    return home
+
+
+@pytest.fixture
+def run_blocklet() -> Callable[..., subprocess.CompletedProcess]:
+    """Run the real console script; returns the CompletedProcess (text mode, CI set, no stdin)."""
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "CI": "1", "NO_COLOR": "1", **(env or {})}
+        return subprocess.run([str(BLOCKLET), *args], cwd=cwd, env=full_env, input=input,
+                              stdin=None if input is not None else subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def oracle_modules() -> Path:
+    """node_modules holding the ArcBlock npm packages used as oracles (scripts/install-test-deps.sh)."""
+    if not (ORACLE_MODULES / "@blocklet" / "meta").is_dir():
+        message = f"npm oracles not installed in {ORACLE_MODULES}: run scripts/install-test-deps.sh"
+        if os.environ.get("BLOCKLET_REQUIRE_ORACLES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return ORACLE_MODULES
+
+
+def node_eval(script: str, modules: Path, *args: str, input: str | None = None, cwd: Path | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run a Node script with `modules` on NODE_PATH (for oracle checks)."""
+    env = {**os.environ, "NODE_PATH": str(modules)}
+    return subprocess.run(["node", "-e", script, *args], env=env, input=input, capture_output=True,
+                          text=True, timeout=timeout, cwd=cwd)
