@@ -135,8 +135,7 @@ class UI:
             yield advance
             self.text(f"✔ {description} done in {time.monotonic() - started:.2f}s")
             return
-        from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
         columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:.0f}/{task.total}"))
