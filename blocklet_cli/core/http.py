@@ -1,0 +1,374 @@
+"""The one HTTP client of the project (the only module that imports httpx).
+
+Used by component resolution, publish and deploy. What it does for every caller:
+
+* timeouts: connect `BLOCKLET_HTTP_CONNECT_TIMEOUT` (default 10 s), read/write
+  `BLOCKLET_HTTP_TIMEOUT` (default 20 s, the reference's meta timeout, cli.md §3.7);
+* retries with exponential backoff (`BLOCKLET_HTTP_RETRIES`, default 2) for idempotent requests
+  (GET, HEAD, PUT, DELETE, OPTIONS) on connection failures and on HTTP 429/502/503/504 (honouring
+  `Retry-After` up to 5 s); never for POST, never on read timeouts (a slow remote stays slow);
+* proxies from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, httpx
+  `trust_env`) and a custom CA bundle from `BLOCKLET_CA_BUNDLE`, `REQUESTS_CA_BUNDLE` or
+  `SSL_CERT_FILE` (first one set; a file or a folder of certificates);
+* a `User-Agent` naming our tool and version (`blocklet-cli/<version> (python-httpx)`);
+* successful GET/HEAD answers are cached for the life of the client (one command run);
+* `file://` URLs are read from disk by `get`/`get_json`/`head`, so callers treat every source alike;
+* every failure becomes a one-line `NetworkError` (not reachable, timed out, TLS, proxy) or
+  `RemoteError` (HTTP status >= 400, body that is not JSON), carrying `.status` when there is one.
+
+API (small on purpose):
+
+    with http.client(timeout=5) as c:          # one client per command run
+        data = c.get_json(url)                 # parsed JSON (any type), RemoteError if not JSON
+        res = c.head(url)                      # Response: status, headers (lower-case keys), url
+        res = c.get(url)                       # Response with .content / .text / .json()
+        res = c.request("POST", url, json={...}, headers={...})   # anything else
+        res = c.post_multipart(url, fields={"source": "CLI"},
+                               files={"blocklet-tarball": ("a.tgz", path, "application/x-gzip")},
+                               progress=lambda sent, total: ...)  # streams files from disk
+
+`client()` arguments: `timeout`, `connect_timeout`, `retries`, `headers` (added to every request),
+`cache` (default True). Module-level `get_json(url)` / `head(url)` open a client for one call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from blocklet_cli import __version__
+from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
+
+USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 2
+BACKOFF_BASE = 0.1  # seconds; attempt n waits BACKOFF_BASE * 2**n
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+CA_ENV_VARS = ("BLOCKLET_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+ProgressCallback = Callable[[int, int], None]  # (bytes sent so far, total bytes)
+
+
+@dataclass
+class Response:
+    """A finished HTTP answer (the body is read)."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    content: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case (`application/json`)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body parsed as JSON; RemoteError when it is not."""
+        import json
+
+        try:
+            return json.loads(self.content)
+        except ValueError as exc:
+            raise RemoteError(f"{self.method} {self.url}: the answer is not valid JSON ({exc})",
+                              status=self.status) from exc
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise UsageError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise UsageError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def default_timeout() -> float:
+    """Read timeout in seconds (`BLOCKLET_HTTP_TIMEOUT`, default 20)."""
+    return _float_env("BLOCKLET_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
+
+
+def default_retries() -> int:
+    """Retries of idempotent requests (`BLOCKLET_HTTP_RETRIES`, default 2)."""
+    raw = os.environ.get("BLOCKLET_HTTP_RETRIES", "").strip()
+    if not raw:
+        return DEFAULT_RETRIES
+    if not raw.isdigit():
+        raise UsageError(f"BLOCKLET_HTTP_RETRIES must be a whole number, got {raw!r}")
+    return int(raw)
+
+
+def ssl_verify() -> Any:
+    """`True` (system/certifi roots) or an SSL context built from the first CA variable set."""
+    for name in CA_ENV_VARS:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        import ssl
+
+        path = Path(value).expanduser()
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        if path.is_file():
+            try:
+                return ssl.create_default_context(cafile=str(path))
+            except ssl.SSLError as exc:
+                raise UsageError(f"{name}={value} is not a valid CA bundle: {exc}") from exc
+        raise UsageError(f"{name}={value}: the CA bundle does not exist")
+    return True
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class HttpClient:
+    """A configured client (see the module docstring). Thread-safe; use one per command run."""
+
+    def __init__(self, *, timeout: float | None = None, connect_timeout: float | None = None,
+                 retries: int | None = None, headers: Mapping[str, str] | None = None,
+                 cache: bool = True) -> None:
+        import httpx
+
+        self.timeout = timeout if timeout is not None else default_timeout()
+        env_connect = _float_env("BLOCKLET_HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+        self.connect_timeout = connect_timeout if connect_timeout is not None else min(env_connect, self.timeout)
+        self.retries = retries if retries is not None else default_retries()
+        self._cache_enabled = cache
+        self._cache: dict[tuple[str, str], Response] = {}
+        self._lock = threading.Lock()
+        self._httpx = httpx
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.8", **(headers or {})},
+            verify=ssl_verify(),
+            trust_env=True,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+
+    # -- public API -------------------------------------------------------------------------
+    def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> Response:
+        """GET `url` (or read a `file://` URL); RemoteError on HTTP status >= 400."""
+        return self._cached("GET", url, headers)
+
+    def get_json(self, url: str, *, headers: Mapping[str, str] | None = None) -> Any:
+        """GET `url` and parse the body as JSON."""
+        return self.get(url, headers=headers).json()
+
+    def head(self, url: str, *, headers: Mapping[str, str] | None = None) -> Response:
+        """HEAD `url` (a `file://` URL: 200 with a guessed content type, or 404); RemoteError on >= 400."""
+        return self._cached("HEAD", url, headers)
+
+    def request(self, method: str, url: str, *, raise_for_status: bool = True, **kwargs: Any) -> Response:
+        """Any request; `kwargs` go to httpx (`json`, `data`, `content`, `headers`, `params`, `files`)."""
+        return self._send(method.upper(), url, raise_for_status=raise_for_status, **kwargs)
+
+    def post_multipart(self, url: str, *, fields: Mapping[str, str] | None = None,
+                       files: Mapping[str, tuple[str, Path | bytes, str]] | None = None,
+                       headers: Mapping[str, str] | None = None, progress: ProgressCallback | None = None,
+                       raise_for_status: bool = True) -> Response:
+        """POST multipart/form-data; file parts given as (filename, path or bytes, content type) are
+        streamed from disk, and `progress(sent, total)` is called as file bytes go out."""
+        with contextlib.ExitStack() as stack:
+            parts: dict[str, tuple[str, Any, str]] = {}
+            sizes = {name: (len(body) if isinstance(body, bytes) else Path(body).stat().st_size)
+                     for name, (_, body, _) in (files or {}).items()}
+            counter = _Counter(sum(sizes.values()), progress)
+            for name, (filename, body, content_type) in (files or {}).items():
+                if isinstance(body, bytes):
+                    import io
+
+                    handle: Any = io.BytesIO(body)
+                else:
+                    try:
+                        handle = stack.enter_context(open(body, "rb"))
+                    except OSError as exc:
+                        raise UsageError(f"cannot read {body}: {exc.strerror}") from exc
+                parts[name] = (filename, _ProgressReader(handle, counter), content_type)
+            return self._send("POST", url, data=dict(fields or {}), files=parts, headers=headers,
+                              raise_for_status=raise_for_status)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+    def _cached(self, method: str, url: str, headers: Mapping[str, str] | None) -> Response:
+        key = (method, url)
+        if self._cache_enabled and headers is None:
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+        response = _read_file_url(method, url) if url.startswith("file:") else self._send(method, url,
+                                                                                           headers=headers)
+        if self._cache_enabled and headers is None:
+            with self._lock:
+                self._cache[key] = response
+        return response
+
+    def _send(self, method: str, url: str, *, raise_for_status: bool = True, **kwargs: Any) -> Response:
+        httpx = self._httpx
+        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                raw = self._client.request(method, url, **kwargs)
+            except httpx.TimeoutException as exc:
+                phase = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+                limit = self.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else self.timeout
+                if isinstance(exc, httpx.ConnectTimeout) and not last:
+                    _sleep_backoff(attempt)
+                    continue
+                raise NetworkError(f"{method} {url}: timed out after {limit:g}s {phase} {host_of(url)}") from exc
+            except httpx.ProxyError as exc:
+                raise NetworkError(f"{method} {url}: proxy error: {_one_line(exc)}") from exc
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if not last:
+                    _sleep_backoff(attempt)
+                    continue
+                raise NetworkError(f"{method} {url}: cannot reach {host_of(url)}: {_reason(exc)}") from exc
+            except httpx.UnsupportedProtocol as exc:
+                raise UsageError(f"unsupported URL {url!r}: use http://, https:// or file://") from exc
+            except httpx.HTTPError as exc:
+                raise NetworkError(f"{method} {url}: {_one_line(exc) or type(exc).__name__}") from exc
+            if raw.status_code in RETRY_STATUSES and not last:
+                _sleep_backoff(attempt, raw.headers.get("retry-after"))
+                continue
+            response = Response(method, str(raw.url), raw.status_code,
+                                {k.lower(): v for k, v in raw.headers.items()}, raw.content)
+            if raise_for_status and response.status >= 400:
+                reason = raw.reason_phrase or ""
+                raise RemoteError(f"{method} {url}: HTTP {response.status} {reason}".rstrip(),
+                                  status=response.status)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Counter:
+    def __init__(self, total: int, callback: ProgressCallback | None) -> None:
+        self.total = total
+        self.sent = 0
+        self.callback = callback
+
+    def add(self, amount: int) -> None:
+        self.sent += amount
+        if self.callback and amount:
+            self.callback(self.sent, self.total)
+
+
+class _ProgressReader:
+    """A binary file wrapper counting the bytes httpx reads while streaming a multipart body."""
+
+    def __init__(self, handle: Any, counter: _Counter) -> None:
+        self._handle = handle
+        self._counter = counter
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self._counter.add(len(chunk))
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+
+def _reason(exc: BaseException) -> str:
+    text = _one_line(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
+        return "host not found"
+    if "certificate" in lowered:
+        return f"TLS certificate not trusted ({text}); set BLOCKLET_CA_BUNDLE to your CA bundle"
+    return text or type(exc).__name__
+
+
+def _sleep_backoff(attempt: int, retry_after: str | None = None) -> None:
+    delay = BACKOFF_BASE * (2 ** attempt)
+    if retry_after:
+        with contextlib.suppress(ValueError):
+            delay = max(delay, min(float(retry_after), 5.0))
+    time.sleep(delay)
+
+
+def file_url_path(url: str) -> Path:
+    """The local path of a `file://` URL (`file:///abs`, `file://localhost/abs`, `file:rel`)."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        return Path(unquote(parts.netloc + parts.path))  # file://./rel or file://rel: host is part of the path
+    return Path(unquote(parts.path))
+
+
+def _read_file_url(method: str, url: str) -> Response:
+    path = file_url_path(url)
+    if not path.is_file():
+        raise RemoteError(f"{method} {url}: {path} does not exist", status=404)
+    content_type = "application/json" if path.suffix == ".json" else (
+        "application/octet-stream" if path.suffix in (".tgz", ".gz", ".tar") else
+        (mimetypes.guess_type(path.name)[0] or "application/octet-stream"))
+    headers = {"content-type": content_type, "content-length": str(path.stat().st_size)}
+    try:
+        content = path.read_bytes() if method == "GET" else b""
+    except OSError as exc:
+        raise RemoteError(f"{method} {url}: cannot read {path}: {exc.strerror}", status=403) from exc
+    return Response(method, url, 200, headers, content)
+
+
+@contextlib.contextmanager
+def client(**options: Any) -> Iterator[HttpClient]:
+    """A client for one command run (options: timeout, connect_timeout, retries, headers, cache)."""
+    instance = HttpClient(**options)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def get_json(url: str, **options: Any) -> Any:
+    """One-shot GET of a JSON document."""
+    with client(**options) as c:
+        return c.get_json(url)
+
+
+def head(url: str, **options: Any) -> Response:
+    """One-shot HEAD."""
+    with client(**options) as c:
+        return c.head(url)
