@@ -1,12 +1,84 @@
-"""`blocklet bundle` (placeholder until its issue lands)."""
+"""`blocklet bundle`: build `.blocklet/bundle/` and, with --create-release, `.blocklet/release/`
+(reference: cli.md §3.8)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from blocklet_cli.cli.options import JsonOption
 
 
-def bundle(json_output: JsonOption = False) -> None:
-    """Not available yet."""
-    from blocklet_cli.core.errors import UsageError
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1000
+    return f"{size}B"
 
-    raise UsageError("`blocklet bundle` is not available yet")
+
+def bundle(
+    project: Annotated[Path, typer.Argument(help="Project folder (default: the current folder).")] = Path("."),
+    create_release: Annotated[bool, typer.Option("--create-release", help="Also build .blocklet/release (tarball + blocklet.json).")] = False,  # noqa: E501
+    create_archive: Annotated[bool, typer.Option("--create-archive", help="With --create-release: zip blocklet.json and the tarball into .blocklet/<title>-<version>.zip.")] = False,  # noqa: E501
+    simple: Annotated[bool, typer.Option("--simple", help="Simple mode: no blocklet.zip, no dependencies.")] = False,
+    zip_mode: Annotated[bool, typer.Option("--zip/--no-zip", help="Zip mode for dapps (default): code and production dependencies in blocklet.zip.")] = True,  # noqa: E501
+    store_url: Annotated[str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without source.store.")] = None,  # noqa: E501
+    changelog: Annotated[bool, typer.Option("--changelog/--no-changelog", help="Include CHANGELOG.md.")] = True,
+    monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
+    skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
+    json_output: JsonOption = False,
+) -> None:
+    """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
+
+    Examples:
+
+      blocklet bundle
+
+      blocklet bundle --create-release
+
+      blocklet bundle --simple --create-release --create-archive
+
+      SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.bundle import build_bundle
+
+    ui = UI(json_output)
+    mode = "simple" if simple or not zip_mode else None
+    with ui.progress("Bundling", total=None, unit="bytes") as advance:
+        state = {"stage": None, "done": 0}
+
+        def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
+            if stage != state["stage"]:
+                advance(-state["done"], total=total_bytes or 1, description=f"{stage} ({total_files} files)")
+                state.update(stage=stage, done=0)
+            advance(done_bytes - state["done"])
+            state["done"] = done_bytes
+
+        result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
+                              mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                              verify_components=not skip_components, progress=progress)
+    for warning in result.warnings:
+        ui.warn(warning)
+    for item in result.excluded:
+        ui.warn(f"not bundled: {item.path} ({item.reason})")
+    if ui.json_mode:
+        ui.result(result.to_dict())
+        return
+    ui.success(f"Blocklet {result.name}@{result.version} bundled in {result.mode} mode: {result.bundle_dir}")
+    rows = [(_human(size), path) for path, size in result.files]
+    rows.append((_human(result.total_size), f"total: {len(result.files)} files"))
+    ui.table(rows, headers=("size", "bundle file"))
+    if result.release:
+        built = result.release
+        ui.success(f"Release tarball: {built.tarball}")
+        ui.success(f"Release meta: {built.meta_path}")
+        ui.table([("tarball size", _human(built.size)), ("unpacked size", _human(built.unpacked_size)),
+                  ("integrity", built.integrity[:20] + "…" + built.integrity[-12:]),
+                  ("total files", str(len(built.files)))])
+        if built.archive:
+            ui.success(f"Archive: {built.archive} ({built.archive.stat().st_size / 1024:.1f} KB)")

@@ -1,0 +1,302 @@
+"""`blocklet bundle`: check everything, then build `.blocklet/bundle/` (and the release) in temporary
+folders and move them into place (reference: cli.md §3.8; the reference's bugs listed in §7 and in
+the fixtures' EXPECTED.md are fixed, not copied).
+
+Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
+screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),
+then write. Big files are hard-linked into the bundle when possible (no copy), the release tarball is
+streamed and hashed while written. Progress goes through the `progress` callback:
+`progress(stage, done_files, total_files, done_bytes, total_bytes)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
+from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
+from blocklet_cli.core.errors import BundleError, FileFormatError
+
+BundleMode = Literal["zip", "simple"]
+Progress = Callable[[str, int, int, int, int], None]
+ENTRY_FILE = "blocklet.js"
+ZIP_FILE = "blocklet.zip"
+PREFS_FILE = "blocklet.prefs.json"
+
+
+@dataclass
+class BundleResult:
+    """What `build_bundle` produced."""
+
+    project_dir: Path
+    bundle_dir: Path
+    mode: BundleMode
+    name: str
+    version: str
+    did: str
+    meta: dict
+    files: list[tuple[str, int]] = field(default_factory=list)
+    zip_entries: list[str] = field(default_factory=list)
+    excluded: list[select.Excluded] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    release: release.ReleaseResult | None = None
+
+    @property
+    def tarball(self) -> Path | None:
+        return self.release.tarball if self.release else None
+
+    @property
+    def release_meta_path(self) -> Path | None:
+        return self.release.meta_path if self.release else None
+
+    @property
+    def total_size(self) -> int:
+        return sum(size for _, size in self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "version": self.version, "did": self.did, "mode": self.mode,
+            "projectDir": str(self.project_dir), "bundleDir": str(self.bundle_dir),
+            "files": [{"path": path, "size": size} for path, size in self.files],
+            "totalSize": self.total_size, "zipEntries": self.zip_entries,
+            "excluded": [item.to_dict() for item in self.excluded], "warnings": self.warnings,
+            "release": self.release.to_dict() if self.release else None,
+        }
+
+
+class _Stage:
+    """Turns per-file archive events into cumulative `progress` calls."""
+
+    def __init__(self, progress: Progress | None, name: str, files: int, total: int) -> None:
+        self.progress, self.name, self.files, self.total = progress, name, files, total
+        self.done_files = self.done_bytes = 0
+        if progress:
+            progress(name, 0, files, 0, total)
+
+    def __call__(self, *, bytes: int = 0, **_: object) -> None:
+        self.done_files += 1
+        self.done_bytes += bytes
+        if self.progress:
+            self.progress(self.name, self.done_files, self.files, self.done_bytes, self.total)
+
+
+@dataclass
+class _Plan:
+    """Everything checked and decided before anything is written."""
+
+    root: Path
+    meta: dict
+    mode: BundleMode
+    loose: dict[str, Path] = field(default_factory=dict)  # bundle path -> source
+    generated: dict[str, bytes] = field(default_factory=dict)  # bundle path -> content
+    zip_entries: dict[str, Path] = field(default_factory=dict)
+    bundled_main: str | None = None
+    screenshots: list[str] | None = None
+    excluded: list[select.Excluded] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def git_head(folder: Path) -> str | None:
+    """HEAD commit of the git work tree holding `folder`, or None (no git, no repo, no commit)."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=folder, capture_output=True,
+                              text=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = done.stdout.strip()
+    return value if done.returncode == 0 and len(value) in (40, 64) else None
+
+
+def _verify_components(meta: dict, store_url: str | None, warnings: list[str]) -> None:
+    try:
+        from blocklet_cli.core.components import verify_tree
+    except ImportError:
+        warnings.append("component verification is not available in this build; components were not checked")
+        return
+    verify_tree(meta, default_store_url=store_url)
+
+
+def _check_prefs(root: Path) -> None:
+    path = root / PREFS_FILE
+    if path.is_file():
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise FileFormatError(f"{PREFS_FILE} is not valid JSON: {exc}", location=str(path)) from exc
+
+
+def _entry_line(target: str, module: bool) -> bytes:
+    target = target if target.startswith(".") else "./" + target
+    return (f"import '{target}';\n" if module else f"require('{target}');\n").encode()
+
+
+def _plan_docs(plan: _Plan, *, with_changelog: bool, monorepo: bool) -> None:
+    root = plan.root
+    for source, name in markdown.markdown_outputs(root):
+        rewritten = markdown.rewrite_markdown(source.read_text(encoding="utf-8"), source, root)
+        plan.generated[name] = rewritten.text.encode("utf-8")
+        for media in rewritten.media:
+            plan.loose[media.bundle_path] = media.source
+    if with_changelog:
+        workspace = changelog.find_workspace_root(root) if monorepo else None
+        found = changelog.find_changelog(root, workspace)
+        if found is not None:
+            changelog.check_changelog(found)
+            plan.loose["CHANGELOG.md"] = found
+
+
+def _plan_zip(plan: _Plan, app_files: list[str], package_json: dict | None, monorepo: bool) -> None:
+    root = plan.root
+    packages = deps.dependency_closure(root)
+    workspace = changelog.find_workspace_root(root) if monorepo else None
+    zip_root, dep_entries = deps.zip_layout(root, packages, extra=[workspace] if workspace else [])
+    rel = root.absolute().relative_to(zip_root).as_posix()
+    rel = "" if rel == "." else rel
+    prefix = f"{rel}/" if rel else ""
+    entries = {prefix + name: root / name for name in app_files}
+    if rel and package_json is not None:
+        entries[prefix + "package.json"] = root / "package.json"
+    entries.update(dep_entries)
+    plan.zip_entries = entries
+    module = bool(package_json and package_json.get("type") == "module")
+    main = posixpath.normpath(plan.meta["main"])
+    plan.generated[ENTRY_FILE] = _entry_line(prefix + main, module)
+    if rel:
+        for hook in select.hook_files(root, plan.meta.get("scripts")):
+            if hook.endswith((".js", ".cjs", ".mjs")):
+                target = posixpath.relpath(prefix + hook, posixpath.dirname(hook) or ".")
+                plan.generated[hook] = _entry_line(target, module)
+    plan.bundled_main = ZIP_FILE
+
+
+def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: bool, monorepo: bool,
+                store_url: str | None, verify_components: bool) -> _Plan:
+    """Read and check everything; decide every file of the bundle. Writes nothing."""
+    from blocklet_cli.core.meta import parse_meta
+
+    root = Path(project_dir).absolute()
+    meta = parse_meta(root, mode="bundle", default_store_url=store_url)
+    group = meta.get("group")
+    chosen: BundleMode = mode or ("simple" if group == "gateway" else "zip")
+    plan = _Plan(root=root, meta=meta, mode=chosen)
+    if meta.get("components") and verify_components:
+        _verify_components(meta, store_url, plan.warnings)
+    plan.loose[str(meta["logo"]) if meta.get("logo") else "logo"] = assets.check_logo(root, meta.get("logo"))
+    shots = assets.check_screenshots(root, meta.get("screenshots"))
+    if not shots:
+        plan.warnings.append("no screenshots found")
+    plan.screenshots = [shot.name for shot in shots]
+    for shot in shots:
+        plan.loose[f"screenshots/{shot.name}"] = shot.source
+    _plan_docs(plan, with_changelog=with_changelog, monorepo=monorepo)
+    _check_prefs(root)
+    package_json = deps.read_package_json(root / "package.json") if (root / "package.json").is_file() else None
+    main = meta.get("main")
+    zip_app = (chosen == "zip" and group == "dapp" and isinstance(main, str)
+               and select.resolve_inside(root, main, "main").is_file())
+    selection = select.select_files(root, meta, zip_app=zip_app)
+    plan.excluded = selection.excluded
+    if zip_app:
+        _plan_zip(plan, selection.app_files, package_json, monorepo)
+    elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen == "simple":
+        plan.generated[ENTRY_FILE] = _entry_line(posixpath.normpath(main), bool(
+            package_json and package_json.get("type") == "module"))
+        if group == "dapp":
+            plan.bundled_main = ENTRY_FILE
+    if package_json is not None:
+        plan.generated["package.json"] = metafile.bundled_package_json(package_json).encode("utf-8")
+    for rel in selection.files:
+        if rel.startswith("screenshots/") and meta.get("screenshots"):
+            continue
+        plan.loose.setdefault(rel, root / rel)
+    for name in list(plan.loose):
+        if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
+            del plan.loose[name]
+    bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
+                                    git_hash=git_head(root))
+    plan.generated["blocklet.yml"] = metafile.dump_yaml(bundled).encode("utf-8")
+    plan.meta = bundled
+    return plan
+
+
+def _place(source: Path, target: Path) -> None:
+    """Hard-link `source` to `target` (same file system), else copy it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        shutil.copymode(source, target)
+
+
+def _write_plan(plan: _Plan, staging: Path, progress: Progress | None) -> None:
+    sizes = {name: source.stat().st_size for name, source in plan.loose.items()}
+    stage = _Stage(progress, "copy", len(sizes), sum(sizes.values()))
+    for name, source in sorted(plan.loose.items()):
+        _place(source, staging / name)
+        stage(bytes=sizes[name])
+    for name, content in plan.generated.items():
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()  # never write through a hard link into the project
+        target.write_bytes(content)
+    if plan.meta.get("screenshots") is not None or (plan.root / "screenshots").is_dir():
+        (staging / "screenshots").mkdir(exist_ok=True)
+    if plan.zip_entries:
+        entries = [ArchiveEntry.of(name, source) for name, source in plan.zip_entries.items()]
+        zip_stage = _Stage(progress, "zip", len(entries), sum(entry.size for entry in entries))
+        write_zip(staging / ZIP_FILE, entries, progress=zip_stage)
+
+
+def build_bundle(project_dir: str | Path, *, create_release: bool = True, create_archive: bool = False,
+                 mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
+                 store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
+                 progress: Progress | None = None) -> BundleResult:
+    """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
+    `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
+    unless everything succeeds."""
+    plan = plan_bundle(Path(project_dir), mode=mode, with_changelog=changelog, monorepo=monorepo,
+                       store_url=store_url, verify_components=verify_components)
+    root = plan.root
+    work = root / ".blocklet"
+    work.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=work))
+    release_staging: Path | None = None
+    try:
+        _write_plan(plan, staging, progress)
+        entries = release.bundle_entries(staging)
+        built = None
+        if create_release:
+            tar_stage = _Stage(progress, "tarball", len(entries), sum(entry.size for entry in entries))
+            release_staging, built = release.build_release(staging, work, mtime=mtime, progress=tar_stage)
+            if create_archive:
+                title = str(plan.meta.get("title") or plan.meta["name"]).replace("/", "-")
+                built.archive = work / f"{title}-{plan.meta['version']}.zip"
+                release.write_release_archive(built, release_staging, built.archive)
+        release.replace_dir(staging, work / "bundle")
+        if release_staging is not None:
+            release.replace_dir(release_staging, work / "release")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if release_staging is not None:
+            shutil.rmtree(release_staging, ignore_errors=True)
+        raise
+    return BundleResult(
+        project_dir=root, bundle_dir=work / "bundle", mode=plan.mode, name=str(plan.meta.get("name")),
+        version=str(plan.meta.get("version")), did=str(plan.meta.get("did")), meta=plan.meta,
+        files=[(entry.name, entry.size) for entry in entries], zip_entries=sorted(plan.zip_entries),
+        excluded=plan.excluded, warnings=plan.warnings, release=built,
+    )
+
+
+__all__ = ["BundleError", "BundleResult", "build_bundle", "plan_bundle"]

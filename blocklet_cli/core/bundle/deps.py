@@ -1,0 +1,146 @@
+"""The production Node dependencies a dapp needs at run time (reference: cli.md §3.8.2 "zip").
+
+From `package.json` `dependencies` and `optionalDependencies`, transitively, each package found the
+way Node finds it: the nearest `node_modules/<name>` walking up from the requiring package (so
+hoisted monorepo dependencies are found). Dev dependencies are never followed. A package ships its
+files minus nested `node_modules`, tests, docs, TypeScript sources/declarations, source maps and
+lock files; a missing optional dependency is skipped, a missing required one is an error.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from blocklet_cli.core.errors import BundleError, FileFormatError
+
+SKIPPED_TOP_DIRS = frozenset({"test", "tests", "__tests__", "doc", "docs", "coverage", "example", "examples",
+                              ".github", ".vscode", ".idea", "benchmark", "benchmarks"})
+SKIPPED_DIRS = frozenset({"node_modules", ".git", ".blocklet", ".abtnode", ".nyc_output"})
+JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.cts", "*.log", "*.lock", "*~",
+        "*.patch", ".npmignore", ".gitignore", ".eslintrc*", ".prettierrc*", ".editorconfig", ".travis.yml",
+        "package-lock.json", "yarn.lock", "pnpm-lock.yaml", ".DS_Store", "tsconfig*.json", "*.tsbuildinfo")
+SKIPPED_DEPENDENCIES = ("@types/*", "@cypress/*")
+
+
+@dataclass
+class Package:
+    """A resolved dependency: its name, the folder where Node finds it, and where its files are."""
+
+    name: str
+    location: Path  # <dir>/node_modules/<name> (maybe a symlink)
+    real: Path
+    version: str = ""
+    files: list[str] = field(default_factory=list)  # relative to `real`
+
+
+def read_package_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise FileFormatError(f"{path} is not valid JSON: {exc}", location=str(path)) from exc
+    if not isinstance(data, dict):
+        raise FileFormatError(f"{path} must hold a JSON object", location=str(path))
+    return data
+
+
+def find_package(name: str, start: Path) -> Path | None:
+    """Node's lookup: the nearest `node_modules/<name>` with a package.json, from `start` upwards."""
+    for folder in [start, *start.parents]:
+        if folder.name == "node_modules":
+            continue
+        candidate = folder / "node_modules" / name
+        if (candidate / "package.json").is_file():
+            return candidate
+    return None
+
+
+def _wanted(package_json: dict) -> list[tuple[str, bool]]:
+    wanted: dict[str, bool] = {}
+    for key, optional in (("dependencies", False), ("optionalDependencies", True)):
+        for name in (package_json.get(key) or {}):
+            if not any(fnmatch.fnmatchcase(name, pattern) for pattern in SKIPPED_DEPENDENCIES):
+                wanted[name] = optional if name not in wanted else wanted[name] and optional
+    return sorted(wanted.items())
+
+
+def package_files(real: Path) -> list[str]:
+    """The files of an installed package that are needed at run time."""
+    found = []
+    for current, dirs, files in os.walk(real):
+        base = Path(current)
+        top = base == real
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not (top and d in SKIPPED_TOP_DIRS)
+                         and not (base / d).is_symlink())
+        for name in files:
+            path = base / name
+            if path.is_symlink() or any(fnmatch.fnmatchcase(name, pattern) for pattern in JUNK):
+                continue
+            from blocklet_cli.core.bundle.select import secret_reason
+
+            rel = path.relative_to(real).as_posix()
+            if secret_reason(rel):
+                continue
+            found.append(rel)
+    if "package.json" not in found:
+        found.append("package.json")
+    return sorted(found)
+
+
+def dependency_closure(project: Path) -> list[Package]:
+    """Every package the project's production dependencies need, transitively (sorted by location)."""
+    manifest = project / "package.json"
+    if not manifest.is_file():
+        return []
+    queue: list[tuple[Path, dict, str]] = [(project, read_package_json(manifest), "package.json")]
+    seen: dict[Path, Package] = {}
+    while queue:
+        folder, package_json, who = queue.pop()
+        for name, optional in _wanted(package_json):
+            location = find_package(name, folder.resolve() if folder != project else folder)
+            if location is None:
+                if optional:
+                    continue
+                raise BundleError(f"dependency {name} of {who} is not installed in any node_modules above {folder}",
+                                  hint="run `npm install` (or your package manager's install) first")
+            real = location.resolve()
+            if real in seen:
+                continue
+            data = read_package_json(location / "package.json")
+            package = Package(name=name, location=location, real=real, version=str(data.get("version", "")),
+                              files=package_files(real))
+            seen[real] = package
+            queue.append((real, data, f"{name}@{package.version}"))
+    return sorted(seen.values(), key=lambda package: str(package.location))
+
+
+def common_root(paths: list[Path]) -> Path:
+    """The deepest folder containing every path."""
+    return Path(os.path.commonpath([str(path) for path in paths]))
+
+
+def _node_modules_parent(location: Path) -> Path:
+    for folder in location.parents:
+        if folder.name == "node_modules":
+            return folder.parent
+    return location.parent
+
+
+def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -> tuple[Path, dict[str, Path]]:
+    """Zip root (common folder of the project and its dependencies) and the dependency entries
+    (`<path in zip>` → source file). Packages keep the place Node finds them at."""
+    project = project.absolute()
+    locations = [package.location.absolute() for package in packages]
+    root = common_root([project, *[Path(path).absolute() for path in extra],
+                        *[_node_modules_parent(location) for location in locations]])
+    entries: dict[str, Path] = {}
+    for package, location in zip(packages, locations, strict=True):
+        prefix = PurePosixPath(location.relative_to(root).as_posix())
+        for rel in package.files:
+            entries[str(prefix / rel)] = package.real / rel
+    return root, entries

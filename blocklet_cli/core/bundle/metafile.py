@@ -1,0 +1,85 @@
+"""The files of a bundle that describe it (reference: cli.md §3.8.3 steps 4–5, §3.8.4, §5).
+
+`blocklet.yml`: the normalised metadata, js-yaml `dump` style (2-space indent, sequences indented
+under their key, no key sorting, `''` quoting where needed, line width 80). `package.json`: the
+reference's subset, 2-space JSON without a trailing newline. `blocklet.json`: the release metadata,
+same JSON style. Release tarball names: `slugify(name)-version.tgz`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import yaml
+
+DROPPED_KEYS = ("path", "folder", "htmlAst", "stats", "nftFactory", "signatures", "lastPublishedAt", "dist")
+PACKAGE_KEYS = ("name", "version", "type", "description", "keywords", "author", "repository", "bugs", "publishConfig")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML made to write like js-yaml: block sequences indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(meta: dict) -> str:
+    return yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=80,
+                     default_flow_style=False, indent=2)
+
+
+def bundled_meta(meta: dict, *, main: str | None, screenshots: list[str] | None, git_hash: str | None) -> dict:
+    """The metadata written into the bundle: `main` and `screenshots` rewritten, `gitHash` added,
+    runtime-only keys dropped, `specVersion` defaulted."""
+    out = {key: value for key, value in meta.items() if key not in DROPPED_KEYS}
+    if main is not None:
+        out["main"] = main
+    if screenshots is not None:
+        out["screenshots"] = screenshots
+    out.setdefault("specVersion", "1.0.0")
+    out.pop("gitHash", None)
+    if git_hash:
+        out["gitHash"] = git_hash
+    return out
+
+
+def bundled_package_json(package_json: dict) -> str:
+    """The reference subset of the project's package.json, as written into the bundle."""
+    out = {key: package_json[key] for key in PACKAGE_KEYS if key in package_json}
+    out.update({"dependencies": {}, "externalManager": "bun", "blockletExternalDependencies": []})
+    return to_json(out)
+
+
+def to_json(value) -> str:
+    """`JSON.stringify(value, null, 2)` (no trailing newline)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def release_meta(meta: dict, *, tarball: str, integrity: str, size: int) -> dict:
+    """The release `blocklet.json`: the re-parsed bundle metadata plus `dist`."""
+    out = {key: value for key, value in meta.items() if key != "dist"}
+    out["dist"] = {"tarball": tarball, "integrity": integrity, "size": size}
+    return out
+
+
+def slugify(name: str) -> str:
+    """`slugify` 1.6 as the reference names tarballs: `&`→`and`, diacritics folded, `/` and other
+    unsafe characters removed, spaces → `-`."""
+    text = unicodedata.normalize("NFKD", name.replace("&", " and "))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = re.sub(r"[^\w\s$*_+~.()'\"!\-:@]+", "", text)
+    return re.sub(r"\s+", "-", text.strip())
+
+
+def tarball_name(meta: dict) -> str:
+    return f"{slugify(str(meta['name']))}-{meta['version']}.tgz"

@@ -1,0 +1,112 @@
+"""The release: `.blocklet/release/<slug>-<version>.tgz` and `blocklet.json` with `dist`
+(reference: cli.md §3.8.4), and the `--create-archive` zip of both.
+
+Everything is written into a temporary folder next to the final one and moved into place at the
+end, so a failure or Ctrl-C leaves the previous release as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blocklet_cli.core.bundle.archive import ArchiveEntry, write_tarball, write_zip
+from blocklet_cli.core.bundle.metafile import release_meta, tarball_name, to_json
+
+RELEASE_META = "blocklet.json"
+
+
+@dataclass
+class ReleaseResult:
+    """A built release: where its files are and what `dist` says."""
+
+    release_dir: Path
+    tarball: Path
+    meta_path: Path
+    size: int
+    integrity: str
+    unpacked_size: int
+    files: list[tuple[str, int]] = field(default_factory=list)
+    archive: Path | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "releaseDir": str(self.release_dir), "tarball": str(self.tarball), "meta": str(self.meta_path),
+            "size": self.size, "integrity": self.integrity, "unpackedSize": self.unpacked_size,
+            "files": [{"path": path, "size": size} for path, size in self.files],
+            "archive": str(self.archive) if self.archive else None,
+        }
+
+
+def bundle_entries(bundle_dir: Path) -> list[ArchiveEntry]:
+    """Every regular file of a bundle folder, as archive entries named by their relative path."""
+    entries = []
+    for current, dirs, files in os.walk(bundle_dir):
+        dirs.sort()
+        for name in files:
+            path = Path(current) / name
+            entries.append(ArchiveEntry.of(path.relative_to(bundle_dir).as_posix(), path))
+    return sorted(entries, key=lambda entry: entry.name)
+
+
+def build_release(bundle_dir: Path, work_dir: Path, *, mtime: int | None = None,
+                  progress: Callable[..., None] | None = None) -> tuple[Path, ReleaseResult]:
+    """Build a release of `bundle_dir` in a new temporary folder under `work_dir`; return that folder
+    and the result (paths already pointing at `work_dir/release`). The caller moves it into place."""
+    from blocklet_cli.core.meta import parse_meta
+
+    meta = parse_meta(bundle_dir, mode="release")
+    staging = Path(tempfile.mkdtemp(prefix=".release-", dir=work_dir))
+    try:
+        name = tarball_name(meta)
+        entries = bundle_entries(bundle_dir)
+        info = write_tarball(staging / name, entries, mtime=mtime, progress=progress)
+        document = release_meta(meta, tarball=name, integrity=info.integrity, size=info.size)
+        (staging / RELEASE_META).write_text(to_json(document), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    final = work_dir / "release"
+    result = ReleaseResult(release_dir=final, tarball=final / name, meta_path=final / RELEASE_META,
+                           size=info.size, integrity=info.integrity, unpacked_size=info.unpacked_size,
+                           files=[(entry.name, entry.size) for entry in entries])
+    return staging, result
+
+
+def write_release_archive(release: ReleaseResult, staging: Path, target: Path) -> Path:
+    """`--create-archive`: a zip holding blocklet.json and the tarball at its root, written atomically."""
+    entries = [ArchiveEntry.of(RELEASE_META, staging / RELEASE_META),
+               ArchiveEntry.of(release.tarball.name, staging / release.tarball.name)]
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write_zip(Path(tmp), entries)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def replace_dir(staging: Path, final: Path) -> None:
+    """Put `staging` where `final` is, removing the old one only once the new one is in place."""
+    old = None
+    if final.exists() or final.is_symlink():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        os.rename(final, old)
+    try:
+        os.rename(staging, final)
+    except BaseException:
+        if old is not None:
+            os.rename(old, final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

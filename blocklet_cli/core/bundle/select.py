@@ -1,0 +1,252 @@
+"""Which project files go into a bundle, and which never do (reference: cli.md §3.8.2–§3.8.3, with
+the reference's quirks 5 and 6 fixed: one rule for every project, with or without `package.json`).
+
+Selected: `main` (the folder of a static blocklet; the entry file and its folder for a dapp), every
+`files` entry (paths and globs), files referenced by `pre*`/`post*` scripts, `migration/`, `logo`,
+`LICENSE*`, `blocklet.prefs.json`, `resources/`, `blocklet.openapi.*`, `blocklet.opencomponent.*`.
+(Markdown files, screenshots, the metadata file and `package.json` are written by other steps.)
+
+`.blockletignore` (gitignore syntax, `!` re-includes) excludes more. Never bundled: `.env*`, `.npmrc`,
+`.git/`, `.blocklet/`, editor folders, private keys and wallet files. A symlink or a path leading
+outside the project is refused.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from blocklet_cli.core.errors import NotFoundError, UnsafePathError
+
+IGNORE_FILE = ".blockletignore"
+# Folders never entered by a walk and never bundled.
+SKIPPED_DIRS = frozenset({
+    ".git", ".blocklet", ".svn", ".hg", "CVS", ".vscode", ".idea", ".cursor", ".claude", ".aigne",
+    ".github", ".docker-output", ".home", ".abtnode", "__pycache__",
+})
+# Folders a walk does not enter (they are bundled only through the dependency step).
+WALK_SKIPPED_DIRS = frozenset({"node_modules"})
+SECRET_PATTERNS = (
+    ".env", ".env.*", ".npmrc", ".netrc", ".pypirc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.keystore",
+)
+JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", IGNORE_FILE)
+ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
+ROOT_FOLDERS = ("migration", "resources")
+WALLET_JSON_LIMIT = 1 << 20
+GLOB_CHARS = set("*?[]{}!")
+
+
+@dataclass
+class Excluded:
+    """A file a list asked for that was left out, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class Selection:
+    """The project files of a bundle: `files` are copied as they are, `app_files` go into
+    `blocklet.zip` (zip mode). Paths are relative, POSIX style, sorted."""
+
+    files: list[str] = field(default_factory=list)
+    app_files: list[str] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+
+
+def is_glob(entry: str) -> bool:
+    return any(char in GLOB_CHARS for char in entry)
+
+
+def secret_reason(rel: str, path: Path | None = None) -> str | None:
+    """Why a file must never be bundled (a secret or VCS/editor/bundle folder), or None."""
+    parts = PurePosixPath(rel).parts
+    for part in parts[:-1]:
+        if part in SKIPPED_DIRS:
+            return f"inside {part}/"
+    name = parts[-1] if parts else rel
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
+        return "secret file"
+    if path is not None and name.lower().endswith(".json") and _is_wallet_json(path):
+        return "wallet file with a secret key"
+    return None
+
+
+def _is_wallet_json(path: Path) -> bool:
+    try:
+        if path.stat().st_size > WALLET_JSON_LIMIT:
+            return False
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and ("sk" in data or "secretKey" in data)
+
+
+def resolve_inside(root: Path, rel: str, what: str) -> Path:
+    """`root/rel` after checking it stays inside `root` and crosses no symlink; may not exist."""
+    if not rel or os.path.isabs(rel) or rel.startswith("~"):
+        raise UnsafePathError(f"{what} {rel!r} must be a path relative to the project folder")
+    normal = os.path.normpath(rel)
+    if normal == ".." or normal.startswith("../"):
+        raise UnsafePathError(f"{what} {rel!r} leads outside the project folder")
+    current = root
+    if normal == ".":
+        return root
+    for part in PurePosixPath(normal).parts:
+        current = current / part
+        try:
+            mode = current.lstat().st_mode
+        except FileNotFoundError:
+            return root / normal
+        if stat.S_ISLNK(mode):
+            raise UnsafePathError(f"{what} {rel!r} is or crosses a symlink ({current.relative_to(root)}); "
+                                  "bundles only hold regular files")
+    return root / normal
+
+
+def _as_rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def walk(root: Path, rel_dir: str, what: str) -> list[str]:
+    """Regular files under `root/rel_dir` (relative to root), skipping VCS/editor/node_modules folders.
+    A symlink inside is refused."""
+    start = resolve_inside(root, rel_dir, what)
+    found: list[str] = []
+    for current, dirs, files in os.walk(start):
+        base = Path(current)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and d not in WALK_SKIPPED_DIRS)
+        for name in [*dirs, *files]:
+            if (base / name).is_symlink():
+                raise UnsafePathError(f"{what}: {_as_rel(root, base / name)} is a symlink; "
+                                      "bundles only hold regular files (remove it or list its target)")
+        found.extend(_as_rel(root, base / name) for name in files)
+    return found
+
+
+def _add_path(root: Path, rel: str, what: str, into: set[str]) -> bool:
+    """Add a file, or every file of a folder; False when it does not exist."""
+    path = resolve_inside(root, rel, what)
+    if path.is_dir():
+        into.update(walk(root, _as_rel(root, path) if path != root else ".", what))
+        return True
+    if path.is_file():
+        into.add(_as_rel(root, path))
+        return True
+    return False
+
+
+def _glob(root: Path, pattern: str, what: str, into: set[str]) -> None:
+    if os.path.isabs(pattern) or pattern.startswith("../") or "/../" in pattern:
+        raise UnsafePathError(f"{what} {pattern!r} leads outside the project folder")
+    for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+        if not any(part in SKIPPED_DIRS or part in WALK_SKIPPED_DIRS for part in PurePosixPath(match).parts):
+            _add_path(root, match, what, into)
+
+
+def hook_files(root: Path, scripts: dict | None) -> list[str]:
+    """Files referenced by the `pre*`/`post*` hook scripts (tokens naming a file of the project)."""
+    found: set[str] = set()
+    for key, command in (scripts or {}).items():
+        if not (key.startswith(("pre", "post")) and isinstance(command, str)):
+            continue
+        for token in command.split():
+            token = token.strip("'\"")
+            if not token or token.startswith("-") or "=" in token:
+                continue
+            candidate = os.path.normpath(token)
+            if os.path.isabs(candidate) or candidate.startswith(".."):
+                if "/" in token and os.path.exists(os.path.join(root, token)):
+                    raise UnsafePathError(f"scripts.{key}: {token!r} leads outside the project folder")
+                continue
+            if (root / candidate).is_file():
+                _add_path(root, candidate, f"scripts.{key}", found)
+    return sorted(found)
+
+
+class IgnoreRules:
+    """`.blockletignore` (gitignore syntax) plus the never-bundled rules."""
+
+    def __init__(self, root: Path) -> None:
+        import pathspec
+
+        self.root = root
+        ignore_file = root / IGNORE_FILE
+        lines = ignore_file.read_text(encoding="utf-8").splitlines() if ignore_file.is_file() else []
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def reason(self, rel: str) -> str | None:
+        found = secret_reason(rel, self.root / rel)
+        if found:
+            return found
+        if any(fnmatch.fnmatchcase(PurePosixPath(rel).name, pattern) for pattern in JUNK_PATTERNS):
+            return "junk file"
+        if self.spec.match_file(rel):
+            return f"matched by {IGNORE_FILE}"
+        return None
+
+
+def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
+    """Apply the selection rules to a project. With `zip_app` (a dapp in zip mode), the code
+    (main's folder, hook scripts, migrations, `files` entries) is also listed in `app_files`."""
+    root = Path(root)
+    rules = IgnoreRules(root)
+    loose: set[str] = set()
+    app: set[str] = set()
+    group = meta.get("group")
+    main = meta.get("main")
+    if isinstance(main, str) and main and main not in ("blocklet.js", "blocklet.zip"):
+        main_path = resolve_inside(root, main, "main")
+        if group == "static":
+            if not main_path.is_dir():
+                raise NotFoundError(f"main folder {main!r} of this static blocklet does not exist")
+            _add_path(root, main, "main", loose)
+        elif group == "dapp":
+            if not main_path.exists():
+                raise NotFoundError(f"main {main!r} does not exist in {root}")
+            target = app if zip_app else loose
+            _add_path(root, main, "main", target)
+            folder = os.path.dirname(os.path.normpath(main))
+            if main_path.is_file() and folder:
+                _add_path(root, folder, "main", target)
+    listed: set[str] = set()
+    for entry in meta.get("files") or []:
+        if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
+            continue
+        if is_glob(entry):
+            _glob(root, entry, "files entry", listed)
+        elif not _add_path(root, entry, "files entry", listed):
+            raise NotFoundError(f"files entry {entry!r} does not exist in {root}")
+    loose |= listed
+    code = set(hook_files(root, meta.get("scripts")))
+    for folder in ROOT_FOLDERS:
+        if (root / folder).is_dir():
+            _add_path(root, folder, folder, code if folder == "migration" else loose)
+    if zip_app:
+        app |= code | {rel for rel in listed if not rel.startswith("screenshots/")}
+    else:
+        loose |= code
+    for name in sorted(os.listdir(root)):
+        if any(fnmatch.fnmatch(name, pattern) for pattern in ROOT_PATTERNS) and (root / name).is_file():
+            _add_path(root, name, name, loose)
+    if isinstance(meta.get("logo"), str) and meta["logo"]:
+        _add_path(root, meta["logo"], "logo", loose)
+    selection = Selection()
+    for source, target in ((loose, selection.files), (app, selection.app_files)):
+        for rel in sorted(source):
+            reason = rules.reason(rel)
+            if reason:
+                if not any(item.path == rel for item in selection.excluded):
+                    selection.excluded.append(Excluded(rel, reason))
+            else:
+                target.append(rel)
+    return selection
