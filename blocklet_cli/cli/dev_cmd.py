@@ -27,6 +27,9 @@ def dev(
     app_url: Annotated[
         str | None, typer.Option("--app-url", help="BLOCKLET_APP_URL (default: http://127.0.0.1:<port>).")
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Check components against the local cache only (no network).")
+    ] = False,
     json_output: JsonOption = False,
 ) -> int:
     """Run the blocklet in DIRECTORY as Blocklet Server would, with no server.
@@ -59,8 +62,13 @@ def dev(
     meta = parse_meta(project_dir, mode="dev")
     name = str(meta.get("name") or meta.get("did"))
     group = meta.get("group") or "dapp"
+    script = devenv.dev_script(meta, str(meta_path)) if group not in (*NOTHING_TO_RUN, "static") else ""
+    static_root = project_dir / str(meta.get("main") or ".")
+    if group == "static" and not static_root.is_dir():
+        raise NotFoundError(f"the static folder {static_root} does not exist (`main` in blocklet.yml)")
+    tree = _verify_components(ui, meta, project_dir, offline)
     if group in NOTHING_TO_RUN:
-        return _nothing_to_run(ui, meta, group)
+        return _nothing_to_run(ui, meta, group, tree)
 
     paths = devenv.DevPaths.for_project(project_dir, name)
     for folder in paths.prepare(reset=reset):
@@ -88,15 +96,27 @@ def dev(
         ui.warn("BLOCKLET_APP_SK is given to the process (--unsafe-expose-sk)")
     ui.info(f"Dev folder: {paths.root}")
     if group == "static":
-        return run.static(project_dir / str(meta.get("main") or "."), chosen_port, watch)
-    return run.dapp(devenv.dev_script(meta, str(meta_path)), chosen_port, watch)
+        return run.static(static_root, chosen_port, watch)
+    return run.dapp(script, chosen_port, watch)
 
 
-def _nothing_to_run(ui, meta: dict, group: str) -> int:
-    components = [
-        {"name": c.get("name"), "title": c.get("title"), "mountPoint": c.get("mountPoint"), "source": c.get("source")}
-        for c in meta.get("components") or [] if isinstance(c, dict)
-    ]
+def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
+    """The component tree (cli.md §3.8.6), or None when the blocklet has no components."""
+    import os
+
+    from blocklet_cli.core.components import verify_tree
+
+    if not meta.get("components"):
+        return None
+    with ui.spinner("Checking components"):
+        tree = verify_tree(meta, project_dir=project_dir, offline=offline,
+                           default_store=os.environ.get("COMPONENT_STORE_URL") or None)
+    ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
+    return tree
+
+
+def _nothing_to_run(ui, meta: dict, group: str, tree) -> int:
+    components = tree.to_dict()["components"] if tree is not None else []
     if ui.json_mode:
         ui.result({"name": meta.get("name"), "did": meta.get("did"), "group": group, "running": False,
                    "components": components})
@@ -104,19 +124,11 @@ def _nothing_to_run(ui, meta: dict, group: str) -> int:
     ui.info(f"{meta.get('name')} is a {group} blocklet: there is nothing to run locally "
             "(its components run on Blocklet Server).")
     if components:
-        ui.table([(str(c["name"]), str(c["mountPoint"] or ""), _source_text(c["source"])) for c in components],
-                 headers=("component", "mount point", "source"))
+        ui.table([(c["name"], c["version"], c["mountPoint"] or "", c["metaUrl"]) for c in components],
+                 headers=("component", "version", "mount point", "source"))
     else:
         ui.info("It declares no components.")
     return 0
-
-
-def _source_text(source: object) -> str:
-    if isinstance(source, dict):
-        if source.get("url"):
-            return str(source["url"])
-        return f"{source.get('store') or '(default store)'} {source.get('name')}@{source.get('version') or 'latest'}"
-    return ""
 
 
 class _Run:

@@ -1,0 +1,308 @@
+"""`blocklet dev` through the real console script: a dapp reporting its environment over HTTP, a static
+site over real HTTP, signals leaving no process behind, exit codes, errors, --open/--watch/--reset."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from blocklet_cli.core import did as did_core
+from blocklet_cli.core.wallet import Wallet
+from tests.conftest import BLOCKLET
+from tests.unit.test_components import FakeStore, store_meta
+
+ENV_SERVER = """
+const http = require('http');
+const { spawn } = require('child_process');
+const grandchild = spawn('sleep', ['300'], { stdio: 'ignore' });
+http.createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ pid: process.pid, grandchild: grandchild.pid, env: process.env }));
+}).listen(Number(process.env.BLOCKLET_PORT), '127.0.0.1', () => console.log('env server up'));
+"""
+SECRET = "local-secret-token-do-not-ship"  # FERRY_API_TOKEN in the fixture's .env.local
+
+
+def alive(pid: int) -> bool:
+    """A process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def fetch(url: str, attempts: int = 600) -> bytes:
+    """GET `url`, retrying while the server is not up yet."""
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+class DevProcess:
+    """`blocklet [global options] dev --json …` in the background; stdout's first document parsed."""
+
+    def __init__(self, project: Path, *args: str, global_args: tuple[str, ...] = (), env: dict | None = None,
+                 json_output: bool = True) -> None:
+        self.stderr_path = project.parent / f"dev-stderr-{time.monotonic_ns()}.txt"
+        self.stderr_file = self.stderr_path.open("w")
+        argv = [str(BLOCKLET), *global_args, "dev", *(["--json"] if json_output else []), *args]
+        self.proc = subprocess.Popen(argv, cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self.stderr_file, text=True,
+                                     env={**os.environ, "CI": "1", "NO_COLOR": "1", **(env or {})})
+        self.doc: dict = {}
+        if json_output:
+            lines = []
+            for line in self.proc.stdout:
+                lines.append(line)
+                if line.rstrip() == "}":
+                    break
+            assert lines, self.stop_and_read()
+            self.doc = json.loads("".join(lines))
+
+    def signal(self, signum: int) -> tuple[int, str, str]:
+        self.proc.send_signal(signum)
+        return self.stop_and_read()
+
+    def stop_and_read(self) -> tuple[int, str, str]:
+        try:
+            code = self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        rest = self.proc.stdout.read()
+        self.stderr_file.close()
+        return code, rest, self.stderr_path.read_text()
+
+
+@pytest.fixture
+def env_dapp(project_copy) -> Path:
+    project = project_copy("node-dapp")
+    (project / "api" / "env.js").write_text(ENV_SERVER)
+    meta = project / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("dev: node api/index.js", "dev: node api/env.js"))
+    return project
+
+
+def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_dapp: Path) -> None:
+    dev = DevProcess(env_dapp, global_args=("--verbose",), env={"FERRY_REGION": "from-shell"})
+    doc = dev.doc
+    port = doc["port"]
+    report = json.loads(fetch(doc["url"]))
+    env = report["env"]
+    data_home = Path(os.environ["XDG_DATA_HOME"]) / "blocklet" / "dev"
+    did = "z8iZpiQ1rTM58cyPWgVymbDBqtu3wFtqYBJPE"
+
+    assert doc["url"] == f"http://127.0.0.1:{port}" and doc["group"] == "dapp" and doc["did"] == did
+    assert env["BLOCKLET_PORT"] == env["PORT"] == str(port)
+    assert env["BLOCKLET_APP_DIR"] == str(env_dapp.resolve())
+    for key, sub in (("BLOCKLET_DATA_DIR", "data"), ("BLOCKLET_LOG_DIR", "logs"), ("BLOCKLET_CACHE_DIR", "cache")):
+        folder = Path(env[key])
+        assert folder.is_dir() and folder.parent.name == sub and folder.name == did
+        assert folder.parent.parent.parent == data_home == Path(doc["devDir"]).parent
+    assert env["BLOCKLET_DID"] == env["BLOCKLET_COMPONENT_DID"] == did
+    assert env["BLOCKLET_COMPONENT_VERSION"] == "1.4.0"
+    assert did_core.role_of(env["BLOCKLET_APP_ID"]) == did_core.ROLE_APPLICATION
+    assert did_core.from_public_key(bytes.fromhex(env["BLOCKLET_APP_PK"][2:]),
+                                    did_core.APPLICATION_TYPE) == env["BLOCKLET_APP_ID"]
+    assert "BLOCKLET_APP_SK" not in env
+    assert env["BLOCKLET_APP_NAME"] == "Ferry Ledger"
+    assert env["BLOCKLET_APP_URL"] == doc["url"]
+    assert env["BLOCKLET_MODE"] == "development"
+    assert json.loads(env["BLOCKLET_MOUNT_POINTS"])[0]["mountPoint"] == "/"
+    assert did_core.role_of(env["ABT_NODE_DID"]) == 1 and env["ABT_NODE_PK"].startswith("0x")
+    assert env["ABT_NODE_URL"] == doc["url"] and env["ABT_NODE_PROTOCOL"] == "http"
+    assert env["FERRY_REGION"] == "from-shell"  # the real environment wins over .env (south)
+    assert env["FERRY_API_TOKEN"] == SECRET  # .env.local wins over .env
+    assert sorted(doc["env"]["names"]) == doc["env"]["names"] and "FERRY_API_TOKEN" in doc["env"]["names"]
+    assert doc["env"]["secret"] == ["FERRY_API_TOKEN"]
+    assert alive(doc["pid"]) and alive(report["grandchild"])
+
+    code, rest, stderr = dev.signal(signal.SIGINT)
+    assert code == 130
+    assert rest == ""  # one JSON document only
+    assert not any(alive(pid) for pid in (doc["pid"], report["pid"], report["grandchild"]))
+    assert "preStart | ferry-ledger pre-start check passed" in stderr
+    assert "env server up" in stderr and "FERRY_API_TOKEN=********" in stderr  # --verbose, redacted
+    assert SECRET not in stderr and SECRET not in json.dumps(doc)
+    assert "Traceback" not in stderr
+
+
+def test_sigterm_stops_the_run_and_the_childs_exit_code_becomes_ours(env_dapp: Path, run_blocklet) -> None:
+    dev = DevProcess(env_dapp)
+    report = json.loads(fetch(dev.doc["url"]))
+    code, _, _ = dev.signal(signal.SIGTERM)
+    assert code == 128 + signal.SIGTERM
+    assert not alive(report["pid"]) and not alive(report["grandchild"])
+
+    meta = env_dapp / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("dev: node api/env.js", "dev: echo bye; exit 7"))
+    result = run_blocklet("dev", cwd=env_dapp)
+    assert result.returncode == 7
+    assert "ferry-ledger | bye" in result.stdout
+
+
+def test_sk_only_with_the_unsafe_flag_and_reset_empties_the_dev_folders(env_dapp: Path, run_blocklet) -> None:
+    meta = env_dapp / "blocklet.yml"
+    script = ('echo "sk=${BLOCKLET_APP_SK:-none} pk=$BLOCKLET_APP_PK"; '
+              'ls "$BLOCKLET_DATA_DIR"; touch "$BLOCKLET_DATA_DIR/mark"')
+    meta.write_text(meta.read_text().replace("dev: node api/env.js", f"dev: '{script}'"))
+    first = run_blocklet("dev", cwd=env_dapp)
+    assert first.returncode == 0, first.stderr
+    assert "ferry-ledger | sk=none" in first.stdout and "| mark" not in first.stdout
+    second = run_blocklet("dev", "--unsafe-expose-sk", cwd=env_dapp)
+    pk = re.search(r"pk=(0x[0-9a-f]+)", second.stdout).group(1)
+    sk = re.search(r"sk=(0x[0-9a-f]+)", second.stdout).group(1)
+    assert Wallet.from_secret_key(sk).public_key_hex == pk  # the same dev wallet, kept between runs
+    assert pk in first.stdout
+    assert "ferry-ledger | mark" in second.stdout  # data kept between runs
+    third = run_blocklet("dev", "--reset", cwd=env_dapp)
+    assert "| mark" not in third.stdout and "Emptied" in third.stderr
+
+
+def test_hook_failure_is_an_error_and_nothing_starts(env_dapp: Path, run_blocklet) -> None:
+    (env_dapp / ".env.local").unlink()
+    (env_dapp / ".env").write_text("FERRY_API_TOKEN=x\n")
+    meta = env_dapp / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("pre-start: node hooks/pre-start.js", "pre-start: exit 4"))
+    result = run_blocklet("dev", cwd=env_dapp)
+    assert result.returncode == 12
+    assert "hook preStart failed with exit code 4" in result.stderr
+    assert "env server up" not in result.stdout + result.stderr
+
+
+def test_required_variable_missing_is_a_one_line_error_naming_it(env_dapp: Path, run_blocklet) -> None:
+    (env_dapp / ".env.local").unlink()
+    (env_dapp / ".env").unlink()
+    result = run_blocklet("dev", "--json", cwd=env_dapp)
+    assert result.returncode == 2
+    assert "FERRY_API_TOKEN" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["error"]["type"] == "InputRequiredError"
+
+
+def test_missing_dev_script_is_a_clear_error(env_dapp: Path, run_blocklet) -> None:
+    meta = env_dapp / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("  dev: node api/env.js\n", ""))
+    result = run_blocklet("dev", str(env_dapp))
+    assert result.returncode == 3
+    assert "missing `scripts.dev` field" in result.stderr.splitlines()[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_taken_port_and_missing_folder_are_errors(env_dapp: Path, run_blocklet, tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_blocklet("dev", "--port", str(busy.getsockname()[1]), cwd=env_dapp)
+    assert result.returncode == 11 and "already in use" in result.stderr
+    missing = run_blocklet("dev", str(tmp_path / "nowhere"))
+    assert missing.returncode == 4 and "does not exist" in missing.stderr
+
+
+def test_static_site_is_served_over_http_without_directory_escape(project_copy) -> None:
+    project = project_copy("static-site")
+    (project.parent / "outside.txt").write_text("private")
+    dev = DevProcess(project)
+    url = dev.doc["url"]
+    home = fetch(url + "/").decode()
+    assert home == (project / "www" / "index.html").read_text()
+    with urllib.request.urlopen(url + "/style.css") as response:
+        assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert fetch(url + "/about.html") == (project / "www" / "about.html").read_bytes()
+    for raw in ("/../outside.txt", "/%2e%2e/outside.txt", "/..%2f..%2foutside.txt", "/../blocklet.yml"):
+        conn = http.client.HTTPConnection("127.0.0.1", dev.doc["port"], timeout=10)
+        conn.putrequest("GET", raw)
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status in (400, 403, 404) and b"private" not in body and b"harbor" not in body
+    assert dev.doc["pid"] == dev.proc.pid
+    code, _, stderr = dev.signal(signal.SIGINT)
+    assert code == 130 and "Stopped (SIGINT)" in stderr
+
+
+def test_open_uses_the_browser_once_ready(project_copy, tmp_path: Path) -> None:
+    project = project_copy("static-site")
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    dev = DevProcess(project, "--open", env={"BROWSER": f"{browser} %s"})
+    for _ in range(600):
+        if opened.exists() and opened.read_text().strip():
+            break
+        time.sleep(0.1)
+    dev.signal(signal.SIGINT)
+    assert opened.read_text().strip() == dev.doc["url"]
+
+
+def test_watch_restarts_the_process_when_a_file_changes(env_dapp: Path) -> None:
+    dev = DevProcess(env_dapp, "--watch")
+    first = json.loads(fetch(dev.doc["url"]))
+    time.sleep(1)  # let the watcher start before the change
+    (env_dapp / "node_modules" / "ignored.js").write_text("// ignored")
+    (env_dapp / "api" / "libs" / "format.js").write_text((env_dapp / "api" / "libs" / "format.js").read_text() + "\n")
+    second = first
+    for _ in range(600):
+        with contextlib.suppress(AssertionError):
+            second = json.loads(fetch(dev.doc["url"], attempts=1))
+        if second["pid"] != first["pid"]:
+            break
+        time.sleep(0.1)
+    code, _, stderr = dev.signal(signal.SIGINT)
+    assert second["pid"] != first["pid"]
+    assert "Changed: api/libs/format.js: restarting" in stderr and "ignored.js" not in stderr
+    assert not any(alive(pid) for pid in (first["pid"], first["grandchild"], second["pid"], second["grandchild"]))
+    assert code == 130
+
+
+def gateway_with_store(project_copy, httpserver) -> Path:
+    """The gateway fixture with its store address pointing at a real local store holding both components."""
+    store = FakeStore(httpserver)
+    store.publish(store_meta("harbor-lights", "0.3.1"))
+    store.publish(store_meta("ferry-ledger", "1.4.0", group="dapp"))
+    project = project_copy("gateway-with-components")
+    meta = project / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("https://store.blocklet.dev", store.url))
+    return project
+
+
+def test_gateway_checks_its_components_and_lists_them(project_copy, httpserver, run_blocklet) -> None:
+    project = gateway_with_store(project_copy, httpserver)
+    result = run_blocklet("dev", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["running"] is False and doc["group"] == "gateway"
+    assert [(c["name"], c["version"], c["mountPoint"]) for c in doc["components"]] == [
+        ("harbor-lights", "0.3.1", "/timetable"), ("ferry-ledger", "1.4.0", "/ledger")]
+    human = run_blocklet("dev", cwd=project)
+    assert "nothing to run" in human.stderr and "2 component(s) verified" in human.stderr
+    assert "harbor-lights" in human.stderr and "/ledger" in human.stderr
+
+
+def test_unreachable_component_stops_dev_before_anything_runs(project_copy, run_blocklet) -> None:
+    project = project_copy("gateway-with-components")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    meta = project / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("https://store.blocklet.dev", dead))
+    result = run_blocklet("dev", cwd=project)
+    assert result.returncode == 7
+    assert "Traceback" not in result.stderr and dead in result.stderr
