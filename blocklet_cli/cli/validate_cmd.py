@@ -1,12 +1,86 @@
-"""`blocklet validate` (placeholder until its issue lands)."""
+"""`blocklet validate`: check blocklet metadata files and report every problem with its position
+(reference: meta-schema.md, cli.md §2)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from blocklet_cli.cli.options import JsonOption
 
+ModeOption = Annotated[
+    str, typer.Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
+                      case_sensitive=False)]
 
-def validate(json_output: JsonOption = False) -> None:
-    """Not available yet."""
+
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Project folders or metadata files (a folder without blocklet.yml: every *.yml/*.yaml in it).",
+        show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Same as --mode bundle: unknown keys are errors, "
+                                                          "files must exist, reserved env names.")] = False,
+    mode: ModeOption = "meta",
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without one.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
+
+    Exit code 0 when all files are valid, 3 when any is not.
+
+    Examples:
+
+      blocklet validate
+
+      blocklet validate path/to/project other/blocklet.yml --json
+
+      blocklet validate --strict
+    """
+    from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
+    from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
 
-    raise UsageError("`blocklet validate` is not available yet")
+    ui = UI(json_output)
+    mode = "bundle" if strict else mode.lower()
+    if mode not in PARSE_MODES:
+        raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
+    reports = [validate_path(file, mode=mode, default_store_url=store_url)  # type: ignore[arg-type]
+               for file in _meta_files(paths or [Path(".")])]
+    invalid = [r for r in reports if not r.valid]
+    if ui.json_mode:
+        ui.result({"results": [r.to_dict() for r in reports]})
+    else:
+        for report in reports:
+            for issue in report.issues:
+                where = f"{report.path}:{issue.line}:{issue.column}" if issue.line else str(report.path)
+                ui.out(f"{where}: {issue.pointer or '/'}: {issue.message}")
+        problems = sum(len(r.issues) for r in invalid)
+        if invalid:
+            ui.error(f"{len(invalid)} of {len(reports)} file(s) invalid, {problems} problem(s) (mode {mode})")
+        else:
+            ui.success(f"{len(reports)} file(s) valid (mode {mode})")
+    if invalid:
+        from blocklet_cli.cli.errors import ExitStatus
+
+        raise typer.Exit(int(ExitStatus.INVALID))
+
+
+def _meta_files(paths: list[Path]) -> list[Path]:
+    """Each argument as metadata files: a project folder, a file, or a folder of metadata files."""
+    from blocklet_cli.core.errors import NotFoundError
+    from blocklet_cli.core.meta.api import META_FILE_NAMES
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not any((path / name).is_file() for name in META_FILE_NAMES):
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+            if not found:
+                raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")
+            files.extend(found)
+        elif path.is_dir() or path.is_file():
+            files.append(path)
+        else:
+            raise NotFoundError(f"{path} does not exist")
+    return files

@@ -9,9 +9,11 @@ from blocklet_cli.core.meta.api import (
     MetaDocument,
     ParseMode,
     ValidationReport,
+    check_meta_dict,
     find_meta_file,
     load_meta,
     parse_meta,
+    validate_document,
     validate_meta_dict,
     validate_path,
 )
@@ -20,9 +22,11 @@ __all__ = [
     "MetaDocument",
     "ParseMode",
     "ValidationReport",
+    "check_meta_dict",
     "find_meta_file",
     "load_meta",
     "parse_meta",
+    "validate_document",
     "validate_meta_dict",
     "validate_path",
 ]

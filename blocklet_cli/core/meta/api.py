@@ -1,11 +1,14 @@
-"""The metadata API (contract used by every command).
+"""The metadata API used by every command: locate, load (YAML 1.2 with positions), normalise (the fix
+step), validate (the schema and the rules it cannot express), in the modes the commands need.
 
-PROVISIONAL IMPLEMENTATION: the signatures and return types are the contract; the bodies are a
-minimal stand-in until the full loader/normaliser/validator lands (issue "Foundation").
+Reference: meta-schema.md §1 (entry points, parse options), cli.md §2 (discovery, pipeline, key order).
+Unlike the reference, every problem is reported at once, each with its JSON pointer and position.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +22,7 @@ META_FILE_NAMES = ("blocklet.yml", "blocklet.yaml")
 # "dev": strict like bundle but without the file checks
 # "release": the release step (defaults, unknown keys stripped)
 ParseMode = Literal["meta", "bundle", "dev", "release"]
+PARSE_MODES: tuple[str, ...] = ("meta", "bundle", "dev", "release")
 
 
 @dataclass
@@ -67,16 +71,22 @@ def find_meta_file(path: str | Path) -> Path:
 
 
 def load_meta(path: str | Path) -> MetaDocument:
-    """Read and parse a metadata file. Raises FileFormatError with file:line:column on bad YAML."""
-    import yaml
+    """Read and parse a metadata file. Raises FileFormatError with file:line:column on bad input
+    (broken YAML, binary, too large, alias bomb), NotFoundError when there is none."""
+    from blocklet_cli.core.meta.yaml12 import MAX_FILE_BYTES, check_text, load_yaml
 
     meta_path = find_meta_file(path)
-    text = meta_path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FileFormatError(f"invalid YAML: {exc}", location=str(meta_path)) from exc
-    return MetaDocument(path=meta_path, text=text, data=data)
+        size = meta_path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileFormatError(f"the file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})",
+                                  location=str(meta_path))
+        raw = meta_path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"cannot read the file: {exc.strerror or exc}", location=str(meta_path)) from None
+    text = check_text(raw, str(meta_path))
+    data, positions = load_yaml(text, str(meta_path))
+    return MetaDocument(path=meta_path, text=text, data=data, positions=positions)
 
 
 def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
@@ -86,7 +96,7 @@ def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url:
     Raises NotFoundError, FileFormatError, or MetaError listing every issue with its position.
     """
     report = validate_path(path, mode=mode, default_store_url=default_store_url,
-                           ensure_component_store=ensure_component_store)
+                           ensure_component_store=ensure_component_store, raise_bad_input=True)
     if not report.valid:
         raise MetaError(f"{report.path} is not valid blocklet metadata ({len(report.issues)} problem(s))",
                         issues=report.issues, path=str(report.path))
@@ -95,36 +105,179 @@ def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url:
 
 
 def validate_path(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
-                  ensure_component_store: bool | None = None) -> ValidationReport:
+                  ensure_component_store: bool | None = None, description_dir: str | None = None,
+                  raise_bad_input: bool = False) -> ValidationReport:
     """Validate one project folder or metadata file; never raises for invalid metadata (only for
-    a missing file)."""
-    from blocklet_cli.core import did as did_core
+    a missing file; for unreadable input too when `raise_bad_input`).
 
-    document = load_meta(path)
+    `description_dir` is the folder named in the default description (`Blocklet from <dir>`);
+    the absolute folder of the file by default, like the reference CLI.
+    """
+    if mode not in PARSE_MODES:
+        raise ValueError(f"unknown parse mode {mode!r}")
+    meta_path = find_meta_file(path)
+    try:
+        document = load_meta(meta_path)
+    except FileFormatError as exc:
+        if raise_bad_input:
+            raise
+        line, column = _location_numbers(exc.location)
+        return ValidationReport(meta_path, False, [MetaIssue("", exc.message, line, column, rule="yaml")])
+    return validate_document(document, mode=mode, default_store_url=default_store_url,
+                             ensure_component_store=ensure_component_store, description_dir=description_dir)
+
+
+def _location_numbers(location: str | None) -> tuple[int | None, int | None]:
+    parts = (location or "").rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return None, None
+
+
+def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", default_store_url: str | None = None,
+                      ensure_component_store: bool | None = None,
+                      description_dir: str | None = None) -> ValidationReport:
+    """The parse pipeline on an already loaded document."""
+    from blocklet_cli.core.meta import blocklet_schema, normalise
+
+    project_dir = document.path.parent.resolve()
     data = document.data
+    if data is None:
+        issue = MetaIssue("", "the file is empty: it must be a mapping of blocklet fields", 1, 1)
+        return ValidationReport(document.path, False, [issue])
     if not isinstance(data, dict):
-        return ValidationReport(document.path, False, [MetaIssue("", "the document must be a mapping")])
-    meta = dict(data)
-    meta.setdefault("description", f"Blocklet from {document.path.parent}")
-    meta.setdefault("version", "1.0.0")
+        line, column = document.position("") or (1, 1)
+        issue = MetaIssue("", f"the document must be a mapping of blocklet fields, not a {_kind(data)}", line, column)
+        return ValidationReport(document.path, False, [issue])
+    directory = description_dir if description_dir is not None else str(project_dir)
+    fixed, fix_issues = normalise.fix_meta(data, directory, default_store_url=default_store_url)
+    strict = mode in ("bundle", "dev")
+    store_check = (mode != "meta") if ensure_component_store is None else ensure_component_store
+    value, schema_issues = blocklet_schema.validate(
+        fixed, strip_unknown=not strict, ensure_files=mode == "bundle", base_dir=str(project_dir),
+        ensure_component_store=store_check)
+    issues = [*fix_issues, *schema_issues]
+    if mode == "bundle" and isinstance(value, dict):
+        issues.extend(bundle_checks(value, project_dir))
+    key_map = normalise.original_key_map(data)
+    report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
+    if report_issues:
+        return ValidationReport(document.path, False, report_issues)
+    return ValidationReport(document.path, True, [], to_json_ready(value))
+
+
+def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
+    """What `blocklet bundle` checks after parse: reserved env names, a static blocklet's index.html."""
     issues = []
-    if "did" not in meta:
-        issues.append(MetaIssue("/did", "is required"))
-    elif did_core.is_blocklet_role(meta["did"]):
-        meta["name"] = meta["did"]
-    elif meta.get("name") and did_core.to_blocklet_did(str(meta["name"])) != meta["did"]:
-        issues.append(MetaIssue("/did", f"should be {did_core.to_blocklet_did(str(meta['name']))}"))
-    return ValidationReport(document.path, not issues, issues, None if issues else meta)
-
-
-def validate_meta_dict(meta: Any, *, ensure_dist: bool = False, source: str = "blocklet.json") -> list[MetaIssue]:
-    """The `validateMeta` path (no fix step) for a remote or release `blocklet.json`: return issues."""
-    issues: list[MetaIssue] = []
-    if not isinstance(meta, dict):
-        return [MetaIssue("", "must be an object")]
-    for key in ("did", "name", "version"):
-        if not isinstance(meta.get(key), str):
-            issues.append(MetaIssue(f"/{key}", "is required"))
-    if ensure_dist and not isinstance(meta.get("dist"), dict):
-        issues.append(MetaIssue("/dist", "is required"))
+    for index, env in enumerate(meta.get("environments") or []):
+        name = env.get("name") if isinstance(env, dict) else None
+        if isinstance(name, str) and name.startswith("ABT_NODE_"):
+            issues.append((f"/environments/{index}/name",
+                           "Blocklet key of environments can not start with `ABT_NODE_` or `BLOCKLET_`"))
+    if meta.get("group") == "static":
+        main = meta.get("main") if isinstance(meta.get("main"), str) else "."
+        main_dir = project_dir / main
+        if not (main_dir / "index.html").exists() and not (main_dir / "index.htm").exists():
+            issues.append(("/main" if meta.get("main") else "/group",
+                           f"Can not find index.html or index.htm in {main}"))
     return issues
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict) -> str:
+    """The pointer of the node as written in the file (before camelCase and renames)."""
+    from blocklet_cli.core.meta.blocklet_schema import SCRIPT_RENAMES
+
+    if not pointer:
+        return pointer
+    parts = pointer.split("/")
+    head = parts[1]
+    if head == "components" and "components" not in key_map and "children" in key_map:
+        head = "children"
+    parts[1] = key_map.get(head, "/" + head)[1:]
+    if len(parts) > 2 and head == "scripts":
+        scripts = data.get(parts[1])
+        for kebab, camel in SCRIPT_RENAMES:
+            if parts[2] == camel and isinstance(scripts, dict) and camel not in scripts and kebab in scripts:
+                parts[2] = kebab
+    return "/".join(parts)
+
+
+def _with_position(document: MetaDocument, key_map: dict[str, str], pointer: str, message: str) -> MetaIssue:
+    position = document.position(_raw_pointer(pointer, key_map, document.data))
+    line, column = position if position else (None, None)
+    return MetaIssue(pointer, message, line, column)
+
+
+def _dedupe(issues: list[MetaIssue]) -> list[MetaIssue]:
+    seen = set()
+    out = []
+    for issue in issues:
+        key = (issue.pointer, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+def to_json_ready(value: Any) -> Any:
+    """What `JSON.parse(JSON.stringify(x))` gives: dates as ISO strings, NaN/Infinity as null."""
+    from blocklet_cli.core.meta.yaml12 import JsDate
+
+    if isinstance(value, dict):
+        return {k: to_json_ready(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json_ready(v) for v in value]
+    if isinstance(value, JsDate):
+        return value.iso()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def check_meta_dict(meta: Any, *, ensure_dist: bool = False, ensure_component_store: bool = True,
+                    ensure_name: bool = False, skip_validate_did_name: bool = False,
+                    fix_services: bool = True) -> tuple[Any, list[MetaIssue]]:
+    """The `validateMeta` path (no fix step, unknown keys stripped): (validated value, issues).
+
+    `fix_services` runs `fixAndValidateService` first, as the server does for remote metas."""
+    from blocklet_cli.core.meta import blocklet_schema, normalise
+
+    if not isinstance(meta, dict):
+        return meta, [MetaIssue("", "must be of type object")]
+    issues: list[tuple[str, str]] = []
+    data = meta
+    if fix_services:
+        import copy
+
+        data = copy.deepcopy(meta)
+        normalise.fix_services(data, issues)
+    value, schema_issues = blocklet_schema.validate(
+        data, strip_unknown=True, ensure_dist=ensure_dist, ensure_component_store=ensure_component_store,
+        ensure_name=ensure_name, skip_validate_did_name=skip_validate_did_name, base_dir=None)
+    found = _dedupe([MetaIssue(p, m) for p, m in [*issues, *schema_issues]])
+    return (None if found else to_json_ready(value)), found
+
+
+def validate_meta_dict(meta: Any, *, ensure_dist: bool = False, source: str = "blocklet.json",
+                       fix_services: bool = True, ensure_component_store: bool = True) -> list[MetaIssue]:
+    """The `validateMeta` path (no fix step) for a remote or release `blocklet.json`: return issues.
+
+    `source` names where the document came from (kept for messages by callers)."""
+    del source
+    return check_meta_dict(meta, ensure_dist=ensure_dist, fix_services=fix_services,
+                           ensure_component_store=ensure_component_store)[1]
+
+
+def default_store_from_env() -> str | None:
+    """`COMPONENT_STORE_URL`, the reference's default store for bundle/dev."""
+    return os.environ.get("COMPONENT_STORE_URL") or None

@@ -1,0 +1,204 @@
+"""Value checks the schema uses that are not plain types: DIDs, semver (semver 6), URIs (Joi `uri`),
+emails, ISO dates, IP addresses, cjk-length, navigation ids and links, mount points, docker commands
+and volumes.
+
+Reference: meta-schema.md §1 (Joi message shapes), §6 (field rules), §6.13, §6.15.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import re
+
+from blocklet_cli.core import did as did_core
+
+# -- semver 6 ----------------------------------------------------------------------------------------
+_NUM = r"(?:0|[1-9]\d*)"
+_PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][a-zA-Z0-9-]*)"
+_BUILD = r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)"
+_PRE = rf"(?:-{_PRE_ID}(?:\.{_PRE_ID})*)"
+SEMVER = re.compile(rf"^v?{_NUM}\.{_NUM}\.{_NUM}{_PRE}?{_BUILD}?$")
+_XR = r"(?:0|[1-9]\d*|x|X|\*)"
+_PARTIAL = rf"v?{_XR}(?:\.{_XR}(?:\.{_XR}(?:{_PRE}|-?{_PRE_ID}(?:\.{_PRE_ID})*)?{_BUILD}?)?)?"
+_PARTIAL_SIMPLE = rf"v?{_XR}(?:\.{_XR}(?:\.{_XR}{_PRE}?{_BUILD}?)?)?"
+_COMPARATOR = re.compile(rf"^(?:~>?|\^|[<>]?=?)\s*{_PARTIAL_SIMPLE}$")
+_HYPHEN = re.compile(rf"^\s*({_PARTIAL_SIMPLE})\s+-\s+({_PARTIAL_SIMPLE})\s*$")
+
+
+def is_semver(value: str) -> bool:
+    return len(value) <= 256 and bool(SEMVER.match(value))
+
+
+def semver_tuple(value: str) -> tuple[int, int, int]:
+    core = value.lstrip("v").split("-")[0].split("+")[0]
+    major, minor, patch = (int(x) for x in core.split("."))
+    return major, minor, patch
+
+
+def is_semver_range(value: str) -> bool:
+    """semver 6 `validRange` (not loose)."""
+    for part in re.split(r"\s*\|\|\s*", value.strip()):
+        if _HYPHEN.match(part):
+            continue
+        part = re.sub(r"(~>?|\^|[<>]=?|=)\s+", r"\1", part.strip())
+        for comparator in part.split():
+            if not _COMPARATOR.match(comparator):
+                return False
+    return True
+
+
+# -- URIs, emails, dates, IPs ---------------------------------------------------------------------------
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_HOST = r"(?:\[[0-9A-Fa-f:.vV]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)"
+_USER = r"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*@)?"
+_AUTHORITY = rf"{_USER}{_HOST}(?::\d*)?"
+URI = re.compile(
+    rf"^([A-Za-z][A-Za-z0-9+.\-]*):(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?|{_PCHAR}+(?:/{_PCHAR}*)*)"
+    rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$"
+)
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\uffff]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\uffff]+)*@"
+    r"(?:[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\-\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?\.)+"
+    r"[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\-\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?$"
+)
+_ISO = re.compile(
+    r"^(?:[-+]\d{2})?(?:\d{4}(?!\d{2}\b))(?:(-?)(?:(?:0[1-9]|1[0-2])(?:\1(?:[12]\d|0[1-9]|3[01]))?"
+    r"|W(?:[0-4]\d|5[0-2])(?:-?[1-7])?|(?:00[1-9]|0[1-9]\d|[12]\d{2}|3(?:[0-5]\d|6[1-6])))"
+    r"(?![T]$|[T][\d]+Z$)(?:[T\s](?:(?:(?:[01]\d|2[0-3])(?:(:?)[0-5]\d)?|24\:?00)(?:[.,]\d+(?!:))?)"
+    r"(?:\2[0-5]\d(?:[.,]\d+)?)?(?:[Z]|(?:[+-])(?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?)?$"
+)
+
+
+def is_uri(value: str, schemes: tuple[str, ...] | None = None) -> bool:
+    match = URI.match(value)
+    if not match:
+        return False
+    return schemes is None or match[1].lower() in schemes
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= 254 and bool(_EMAIL.match(value)) and len(value.split("@")[0]) <= 64
+
+
+def iso_date(value: str) -> str | None:
+    """Joi `isoDate()`: the value as `Date#toISOString()`, or None when it is not an ISO date."""
+    if not _ISO.match(value):
+        return None
+    text = value.replace(" ", "T")
+    try:
+        if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+            stamp = _dt.datetime.fromisoformat(text).replace(tzinfo=_dt.timezone.utc)
+        else:
+            if text.endswith("Z"):
+                text = text[:-1] + "+00:00"
+            stamp = _dt.datetime.fromisoformat(text)
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=_dt.timezone.utc)  # Node runs with TZ=UTC in CI; local time otherwise
+    except ValueError:
+        return None
+    stamp = stamp.astimezone(_dt.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False) if "/" in value else ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_did(value: str) -> bool:
+    return did_core.is_valid(value)
+
+
+# -- cjk-length ------------------------------------------------------------------------------------------
+_CJK = [(0x1100, 0x11F9), (0x3000, 0x303F), (0x3041, 0x3094), (0x3099, 0x309E), (0x30A1, 0x30FE),
+        (0x3131, 0x318E), (0x3190, 0x319F), (0x3200, 0x321C), (0x3220, 0x3243), (0x3260, 0x32B0),
+        (0x32C0, 0x3376), (0x337B, 0x33DD), (0x33E0, 0x33FE), (0x4E00, 0x9FA5), (0xAC00, 0xD7A3),
+        (0xE000, 0xE757), (0xF900, 0xFA2D), (0xFE30, 0xFE44), (0xFE49, 0xFE52), (0xFE54, 0xFE6B),
+        (0xFF01, 0xFF5E), (0xFFE0, 0xFFE6)]
+
+
+def cjk_length(text: str) -> int:
+    total = 0
+    for ch in text:
+        code = ord(ch)
+        if code > 0xFFFF or any(lo <= code <= hi for lo, hi in _CJK):
+            total += 2
+        else:
+            total += 1
+    return total
+
+
+# -- navigation id / link, mount point -------------------------------------------------------------------
+_JS_RESERVED = {
+    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
+    "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof",
+    "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void",
+    "while", "with",
+}
+
+
+def _is_identifier(text: str) -> bool:
+    text = text.strip()
+    if not text or text in _JS_RESERVED:
+        return False
+    if not (text[0].isidentifier() or text[0] == "$"):
+        return False
+    return all(ch.isidentifier() or ch.isdigit() or ch in "$\u200c\u200d" or ("_" + ch).isidentifier()
+               for ch in text[1:])
+
+
+def is_var_name(value: str) -> bool:
+    """is-var-name: `new Function(value, 'var ' + value)` compiles (identifiers; `a,b` and `x = 1` too)."""
+    if _is_identifier(value) and value.strip() == value:
+        return True
+    if "," in value:
+        return all(_is_identifier(part) for part in value.split(","))
+    if "=" in value and "==" not in value:
+        name, _, rest = value.partition("=")
+        return _is_identifier(name) and bool(re.match(r"^\s*(?:\d+(?:\.\d+)?|'[^']*'|\"[^\"]*\"|[A-Za-z_$][\w$]*)\s*$",
+                                                      rest)) and rest.strip() not in _JS_RESERVED
+    return False
+
+
+def check_link(value: str) -> bool:
+    absolute = bool(re.match(r"^[a-zA-Z][a-zA-Z\d+\-.]*?:", value)) and not re.match(r"^[a-zA-Z]:\\", value)
+    return absolute or bool(re.match(r"^/(?:[^/]+/)*$", value) or re.match(r"^/(?:[^/]+/)*[^/]+$", value))
+
+
+def is_valid_url_path(value: str) -> bool:
+    return not re.search(r"[^\x20-\x7F]", value) and bool(re.match(r"^[a-z0-9/\-._]*$", value, re.I)) \
+        and "//" not in value
+
+
+# -- docker ---------------------------------------------------------------------------------------------
+_DANGEROUS = [" -- ", "~", "&", "|", ">", "<", "{", "}", "[", "]", ";", "$", "!", "*", "%", ","]
+_STRICT_COMMAND = re.compile(r"^(?:(?:[a-zA-Z0-9\-_./:=\s]+)|(?:@{1,2}[a-zA-Z_][a-zA-Z0-9_]*))+$")
+
+
+def docker_command_ok(command: str) -> bool:
+    if command == "":
+        return True
+    if re.search(r"(\n|\\n|\\\n|\t|\\t|\\\t)", command):
+        return False
+    lowered = command.lower()
+    if "rm " in lowered or "sudo " in lowered:
+        return False
+    if any(item in command for item in _DANGEROUS):
+        return False
+    return bool(_STRICT_COMMAND.match(command))
+
+
+def docker_volume_problem(volume: str) -> str | None:
+    host = volume.split(":")[0]
+    if not host:
+        return "Volume must start with key:value"
+    if host.startswith(("/", "./", "../", "~", "$BLOCKLET")) and not volume.startswith(
+            ("$BLOCKLET_APP_DIR/", "$BLOCKLET_DATA_DIR/")):
+        return "Volume must start with $BLOCKLET_APP_DIR or $BLOCKLET_DATA_DIR"
+    if ".." in volume:
+        return 'Volume cannot contain ".."'
+    return None
