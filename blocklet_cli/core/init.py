@@ -80,8 +80,10 @@ def name_from_folder(folder: str) -> str:
     """A valid blocklet name made from a folder name: lowercase, URL-safe, no leading `.`/`_`,
     at most 32 characters (`My Cool App!` → `my-cool-app`)."""
     name = re.sub(r"[^a-z0-9._-]+", "-", folder.strip().lower())
-    name = re.sub(r"-{2,}", "-", name).lstrip("._-")[:32].rstrip("._-")
-    return name or "blocklet"
+    name = re.sub(r"-{2,}", "-", name).lstrip("._-")[:32].rstrip("._-") or "blocklet"
+    if _name_problem(name):  # e.g. a Node core module name such as `http`
+        name = f"{name[:23]}-blocklet"
+    return name
 
 
 def package_defaults(root: Path) -> dict:
@@ -134,7 +136,7 @@ def field_problem(key: str, value: object, *, name: str = "blocklet", did: str |
         return None if value in GROUPS else f"group must be one of {', '.join(GROUPS)}"
     for issue in validate_meta_dict(_draft(name, did, key, value)):
         if issue.pointer in (f"/{key}", "") or (key == "name" and issue.pointer == "/did"):
-            return issue.message
+            return issue.message if key in issue.message else f"{key}: {issue.message}"
     return None
 
 
@@ -282,7 +284,7 @@ def init_project(options: InitOptions) -> InitResult:
     if options.did_type not in DID_TYPES:
         raise UsageError(f"unknown --did-type {options.did_type!r}: use name or blocklet")
     check_target(root, force=options.force)
-    main = None if group == "gateway" else (options.main or DEFAULT_MAIN[group]).strip()
+    main = options.main if group == "gateway" else (options.main or DEFAULT_MAIN[group]).strip()
     check_main(group, main)
     wallet = None
     if options.did:

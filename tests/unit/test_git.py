@@ -50,7 +50,7 @@ def test_unrelated_staged_changes_refused_before_writing(repo: Path) -> None:
 
 def test_existing_tag_refused_before_writing(repo: Path) -> None:
     sh(repo, "tag", "v1.0.1")
-    with pytest.raises(ConflictError, match="tag v1.0.1 already exists"):
+    with pytest.raises(ConflictError, match=r"tag v1\.0\.1 already exists"):
         versioning.bump(repo, "patch", git_commit=True, git_tag=True)
     assert (repo / "blocklet.yml").read_text() == META
 
