@@ -306,3 +306,37 @@ def test_unreachable_component_stops_dev_before_anything_runs(project_copy, run_
     result = run_blocklet("dev", cwd=project)
     assert result.returncode == 7
     assert "Traceback" not in result.stderr and dead in result.stderr
+
+
+def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path) -> None:
+    import pty
+
+    (env_dapp / ".env.local").unlink()
+    (env_dapp / ".env").unlink()
+    meta = env_dapp / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("dev: node api/env.js", 'dev: echo "token has ${#FERRY_API_TOKEN} chars"'))
+    primary, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI",)}
+    process = subprocess.Popen([str(BLOCKLET), "dev"], stdin=secondary, stdout=secondary, stderr=secondary,
+                               env={**env, "NO_COLOR": "1", "COLUMNS": "200"}, cwd=env_dapp, close_fds=True)
+    os.close(secondary)
+    text = b""
+    while b"FERRY_API_TOKEN" not in text:
+        chunk = os.read(primary, 4096)
+        assert chunk, text
+        text += chunk
+    os.write(primary, b"typed-secret-99\r")
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        text += chunk
+    os.close(primary)
+    assert process.wait(timeout=30) == 0
+    output = text.decode("utf-8", "replace")
+    assert "Token for the ticketing API" in output  # the prompt shows the description
+    assert "token has 15 chars" in output
+    assert "typed-secret-99" not in output  # secure: typed without echo, never printed
