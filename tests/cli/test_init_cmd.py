@@ -236,3 +236,15 @@ def test_help_lists_every_option(run_blocklet) -> None:
     for option in ("--name", "--title", "--description", "--group", "--main", "--did", "--did-type", "--yes",
                    "--force", "--json", "Examples:"):
         assert option in proc.stdout
+
+
+@pytest.mark.parametrize(("group", "did_type"), [("static", "name"), ("dapp", "blocklet"), ("gateway", "name")])
+def test_bundle_create_release_works_without_edits(run_blocklet, tmp_path: Path, group: str, did_type: str) -> None:
+    root = tmp_path / "p"
+    assert run_blocklet("init", str(root), "--yes", "--group", group, "--did-type", did_type).returncode == 0
+    proc = run_blocklet("bundle", "--create-release", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    release = json.loads((root / ".blocklet" / "release" / "blocklet.json").read_text())
+    meta = yaml.safe_load((root / "blocklet.yml").read_text())
+    assert (release["did"], release["version"], release["group"]) == (meta["did"], "1.0.0", group)
+    assert (root / ".blocklet" / "release" / release["dist"]["tarball"]).is_file()
