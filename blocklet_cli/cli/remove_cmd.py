@@ -1,12 +1,33 @@
-"""`blocklet remove` (placeholder until its issue lands)."""
+"""`blocklet remove`: remove a component from blocklet.yml (reference: cli.md §3.7). No network."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from blocklet_cli.cli.options import JsonOption
 
 
-def remove(json_output: JsonOption = False) -> None:
-    """Not available yet."""
-    from blocklet_cli.core.errors import UsageError
+def remove(
+    name: Annotated[str, typer.Argument(help="Name of the component, as listed in blocklet.yml.")],
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Remove the component NAME from blocklet.yml, keeping every comment and the formatting.
 
-    raise UsageError("`blocklet remove` is not available yet")
+    Examples:
+
+      blocklet remove static-demo
+
+      blocklet remove static-demo --project ../my-app --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.component_add import remove_from_project
+
+    ui = UI(json_output)
+    result = remove_from_project(project, name)
+    ui.success(f"Component {result.name} was successfully removed from {result.file}")
+    if ui.json_mode:
+        ui.result(result)

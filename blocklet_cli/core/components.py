@@ -264,7 +264,7 @@ def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
     try:
         data = client.get_json(url)
     except BlockletError as exc:
-        raise _Unhealthy(exc.message) from exc
+        raise _Unhealthy(exc.message.removeprefix(f"GET {url}: ")) from exc
     if not isinstance(data, dict):
         raise _Unhealthy("the answer is not a JSON object")
     meta = dict(data)
@@ -282,7 +282,7 @@ def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
         head = client.head(tarball)
     except BlockletError as exc:
         if getattr(exc, "status", None) not in (405, 501):
-            raise _Unhealthy(f"tarball {tarball}: {exc.message}") from exc
+            raise _Unhealthy(f"tarball {tarball}: {exc.message.removeprefix(f'HEAD {tarball}: ')}") from exc
     else:
         if head.content_type not in TARBALL_TYPES:
             raise _Unhealthy(f"tarball {tarball} has content type {head.content_type or 'none'}, "
