@@ -403,7 +403,7 @@ class Arr(T):
             ctx.add(ptr, f"must contain at least {self.min} items")
         if self.max is not None and len(out) > self.max:
             ctx.add(ptr, f"must contain less than or equal to {self.max} items")
-        if self.unique:
+        if self.unique or self.unique_key:
             seen: list = []
             for index, item in enumerate(out):
                 key = self._unique_key(item)

@@ -1,0 +1,104 @@
+"""`blocklet validate` through the real console script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from blocklet_cli.core.did import to_blocklet_did
+
+GOOD = "name: good-one\ndid: {did}\nversion: 1.0.0\ndescription: A good blocklet\n"
+
+
+def good_yaml(name: str = "good-one") -> str:
+    return GOOD.replace("good-one", name).format(did=to_blocklet_did(name))
+
+
+def test_valid_project_exits_zero(run_blocklet, project_copy) -> None:
+    project = project_copy("static-site")
+    done = run_blocklet("validate", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "1 file(s) valid" in done.stderr
+
+
+def test_broken_meta_reports_every_problem_with_positions(run_blocklet, project_copy) -> None:
+    project = project_copy("broken-meta")
+    done = run_blocklet("validate", "--strict", "--json", cwd=project)
+    assert done.returncode == 3
+    result = json.loads(done.stdout)["results"][0]
+    assert result["valid"] is False
+    pointers = [e["pointer"] for e in result["errors"]]
+    assert pointers == ["/version", "/description", "/group", "/logo", "/payment/share", "/interfaces/1/type",
+                        "/environments/0/name", "/scripts/pre-start", "/components/0/mountPoint",
+                        "/releaseChannel", "/did"]
+    assert all(isinstance(e["line"], int) and isinstance(e["column"], int) for e in result["errors"])
+    lines = (project / "blocklet.yml").read_text().splitlines()
+    for error in result["errors"]:
+        assert lines[error["line"] - 1].strip(), error  # each position points at a real line of the file
+    version = next(e for e in result["errors"] if e["pointer"] == "/version")
+    assert lines[version["line"] - 1].startswith("version:")
+    assert set(result) == {"path", "valid", "errors"}
+    assert set(result["errors"][0]) == {"pointer", "message", "line", "column"}
+
+
+def test_broken_meta_meta_mode_human_output(run_blocklet, project_copy) -> None:
+    project = project_copy("broken-meta")
+    done = run_blocklet("validate", str(project))
+    assert done.returncode == 3
+    lines = done.stdout.splitlines()
+    assert len(lines) == 9  # logo and the unknown key are bundle-only problems
+    assert lines[0].startswith(f"{project}/blocklet.yml:4:")
+    assert lines[0].endswith("/version: must be a string")
+    assert "The did of name \"creaky-meta\" should be \"z8iZmWLHFvhY628wGn7UkM7J4i3GTPZTjiEY7\"" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_folder_of_200_files_in_one_call(run_blocklet, tmp_path: Path) -> None:
+    for index in range(200):
+        text = good_yaml(f"app-{index}") if index % 50 else "name: x\nversion: 1.0\n"
+        (tmp_path / f"case-{index:03d}.yml").write_text(text)
+    done = run_blocklet("validate", str(tmp_path), "--json")
+    assert done.returncode == 3
+    results = json.loads(done.stdout)["results"]
+    assert len(results) == 200
+    assert sum(not r["valid"] for r in results) == 4
+    (tmp_path / "case-000.yml").write_text(good_yaml("app-0"))
+    for index in (50, 100, 150):
+        (tmp_path / f"case-{index:03d}.yml").write_text(good_yaml(f"app-{index}"))
+    assert run_blocklet("validate", str(tmp_path)).returncode == 0
+
+
+def test_bad_inputs_give_one_line_errors(run_blocklet, tmp_path: Path) -> None:
+    cases = {
+        "broken.yml": b"name: [unclosed\n",
+        "binary.yml": b"\x00\x01\x02name",
+        "scalar.yml": b"just a string\n",
+        "empty.yml": b"",
+        "bomb.yml": (b'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + b"".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode() for i in range(8))),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    big = tmp_path / "big.yml"
+    big.write_bytes(b"# " + b"x" * (20 * 1024 * 1024) + b"\n")
+    done = run_blocklet("validate", *[str(tmp_path / n) for n in [*cases, "big.yml"]], "--json", timeout=60)
+    assert done.returncode == 3
+    results = {Path(r["path"]).name: r for r in json.loads(done.stdout)["results"]}
+    assert all(not r["valid"] and len(r["errors"]) == 1 for r in results.values())
+    assert results["broken.yml"]["errors"][0]["line"] == 2
+    assert "binary" in results["binary.yml"]["errors"][0]["message"]
+    assert "too large" in results["big.yml"]["errors"][0]["message"]
+    assert "aliases" in results["bomb.yml"]["errors"][0]["message"]
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_path_is_not_found(run_blocklet, tmp_path: Path) -> None:
+    done = run_blocklet("validate", str(tmp_path / "nope"))
+    assert done.returncode == 4
+    assert "does not exist" in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2
+
+
+def test_unknown_mode_is_a_usage_error(run_blocklet, project_copy) -> None:
+    done = run_blocklet("validate", "--mode", "weird", cwd=project_copy("static-site"))
+    assert done.returncode == 2
