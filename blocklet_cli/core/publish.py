@@ -20,7 +20,6 @@ from typing import Any
 
 from blocklet_cli.core.errors import (
     AuthError,
-    BlockletError,
     BundleError,
     ComponentError,
     FileFormatError,
@@ -30,7 +29,6 @@ from blocklet_cli.core.errors import (
 from blocklet_cli.core.wallet import Wallet
 
 DEFAULT_METAFILE = Path(".blocklet") / "release" / "blocklet.json"
-MAX_COMPONENT_DEPTH = 40
 
 
 @dataclass
@@ -126,54 +124,22 @@ def check_integrity(release: Release) -> None:
                               hint="build the release again: blocklet bundle --create-release")
 
 
-def component_sources(component: dict) -> list[str]:
-    """Meta URLs of one component entry (`source.url`, or one per store), as the reference resolves them."""
-    from blocklet_cli.core import did as did_core
-    from blocklet_cli.core.filestore import meta_url
+def check_free_components(meta: dict, client, *, project_dir: Path | None = None) -> None:
+    """A free blocklet may not contain a paid component, at any depth (the reference's rule).
 
-    source = component.get("source") if isinstance(component.get("source"), dict) else {}
-    url = source.get("url")
-    if isinstance(url, str):
-        return [url]
-    if isinstance(url, list):
-        return [u for u in url if isinstance(u, str)]
-    stores = source.get("store")
-    stores = [stores] if isinstance(stores, str) else [s for s in stores or [] if isinstance(s, str)]
-    name = str(source.get("name") or component.get("name") or "")
-    version = str(source.get("version") or "latest")
-    return [meta_url(store, did_core.to_blocklet_did(name), version) for store in stores]
+    The tree is resolved by `core/components.py` (the same resolution `bundle` and `dev` use)."""
+    from blocklet_cli.core.components import children_of, verify_tree
 
-
-def _components(meta: dict) -> list[dict]:
-    items = meta.get("components") or meta.get("children") or []
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def check_free_components(meta: dict, client, _depth: int = 0, _seen: frozenset[str] = frozenset()) -> None:
-    """A free blocklet may not contain a paid component, at any depth (the reference's rule)."""
-    if _depth > MAX_COMPONENT_DEPTH:
-        raise ComponentError(f"components nest deeper than {MAX_COMPONENT_DEPTH} levels")
-    for component in _components(meta):
-        urls = component_sources(component)
-        if not urls:
-            continue
-        child, problems = None, []
-        for url in urls:
-            try:
-                child = client.get_json(url)
-                break
-            except BlockletError as exc:  # first success wins, as the reference's Promise.any
-                problems.append(str(exc))
-        if not isinstance(child, dict):
-            label = component.get("title") or component.get("name")
-            reason = ", ".join(problems) or "not a JSON object"
-            raise ComponentError(f'cannot read the metadata of component "{label}": {reason}')
-        if is_paid(child):
-            raise ComponentError(f'Paid component "{child.get("title") or child.get("name")}" found in free blocklet '
-                                 f'"{meta.get("title") or meta.get("name")}", which is forbidden')
-        did = str(child.get("did") or "")
-        if did and did not in _seen:
-            check_free_components(child, client, _depth + 1, _seen | {did})
+    if not children_of(meta):
+        return
+    tree = verify_tree(meta, project_dir=project_dir, client=client)
+    parents = [(meta, component) for component in tree.components]
+    while parents:
+        parent, node = parents.pop(0)
+        if is_paid(node.meta):
+            raise ComponentError(f'Paid component "{node.title or node.name}" found in free blocklet '
+                                 f'"{parent.get("title") or parent.get("name")}", which is forbidden')
+        parents.extend((node.meta, child) for child in node.children)
 
 
 def store_target(value: str) -> str:
@@ -297,7 +263,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
                              "factory on chain for them", hint="publish it from the store's web interface")
         if progress:
             progress("components")
-        check_free_components(meta, client)
+        check_free_components(meta, client, project_dir=release.meta_path.parent)
     signed = signing.sign_meta(meta, wallet)
     request = None if file_store else store_upload.build_request(store, signed, release.tarball)
     return PublishPlan(release, store, file_store, signed, wallet.address, source, request)

@@ -21,7 +21,7 @@ from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 ACCESS_TOKEN_HINT = ("set a valid access token: `blocklet connect <store-url>`, "
                      "`blocklet config set accessToken <0x…>`, --access-token or BLOCKLET_ACCESS_TOKEN")
 UPLOAD_TIMEOUT = 1800.0  # the reference's 30 minutes
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:([KMGTPEZY])(i)?)?([Bb])?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:([KMGTPEZYkmgtpezy])([iI])?)?([Bb])$")
 
 
 def join_url(base: str, *parts: str) -> str:
@@ -33,7 +33,8 @@ def join_url(base: str, *parts: str) -> str:
 
 
 def parse_size(text: Any) -> int | None:
-    """Bytes of an xbytes size ("100MB" = 100·1000², "1.5 GiB" = 1.5·1024³, "8Mb" = bits); None if unreadable."""
+    """Bytes of an xbytes `parseSize` string ("100MB" = 100·1000², "1.5 GiB" = 1.5·1024³, a lower-case
+    "b" counts bits: "8Mb" = 10⁶ bytes); a JSON number is bytes; None when unreadable (no check then)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return int(text)
     match = _SIZE.match(str(text)) if isinstance(text, str) else None
@@ -42,7 +43,7 @@ def parse_size(text: Any) -> int | None:
     number, prefix, binary, unit = match.groups()
     power = "KMGTPEZY".index(prefix.upper()) + 1 if prefix else 0
     size = float(number) * (1024 if binary else 1000) ** power
-    if unit == "b" and (prefix or binary):
+    if unit == "b":
         size /= 8
     return int(size)
 
