@@ -94,8 +94,9 @@ def set_yaml_top_level_scalar(text: str, key: str, value: str, *, name: str = "b
     import yaml
 
     root = _top_level_mapping(text, name)
+    nl = _newline(text)
     if root is None:
-        return text + ("" if not text or text.endswith("\n") else "\n") + f"{key}: {yaml_scalar(value)}\n"
+        return text + ("" if not text or text.endswith("\n") else nl) + f"{key}: {yaml_scalar(value)}{nl}"
     entries = [(k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)]
     matches = [v for k, v in entries if k.value == key]
     if matches:
@@ -104,20 +105,32 @@ def set_yaml_top_level_scalar(text: str, key: str, value: str, *, name: str = "b
             raise FileFormatError(f"`{key}` is not a single value", location=_where(name, node))
         style = node.style if node.style in ("'", '"') else None
         start, end = node.start_mark.index, node.end_mark.index
-        return text[:start] + yaml_scalar(value, style) + text[end:]
+        prefix = re.match(r"(?:[&!]\S*\s+)*", text[start:end]).group()  # keep an anchor or a tag
+        start += len(prefix)
+        new = yaml_scalar(value, style)
+        if node.style in ("|", ">"):  # a block scalar ends with its line break: keep one
+            new += _newline(text)
+        elif start == end and text[start - 1 : start] == ":":  # `version:` with no value
+            new = " " + new
+        return text[:start] + new + text[end:]
     if root.flow_style:
         brace = root.start_mark.index + 1
         return text[:brace] + f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}, " + text[brace:]
-    line = f"{key}: {yaml_scalar(value)}\n"
+    line = f"{key}: {yaml_scalar(value)}{nl}"
     for anchor in after:
         for key_node, value_node in entries:
             if key_node.value == anchor and isinstance(value_node, yaml.ScalarNode):
                 eol = text.find("\n", value_node.end_mark.index)
                 if eol < 0:
-                    return text + "\n" + line
+                    return text + nl + line
                 indent = " " * key_node.start_mark.column
                 return text[: eol + 1] + indent + line + text[eol + 1 :]
-    return text + ("" if text.endswith("\n") else "\n") + line
+    return text + ("" if text.endswith("\n") else nl) + line
+
+
+def _newline(text: str) -> str:
+    """The line break the file uses (CRLF or LF)."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def _where(name: str, node) -> str:

@@ -119,3 +119,16 @@ def test_write_all_is_all_or_nothing(tmp_path) -> None:
     second = tmp_path / "b.txt"
     edit.write_all({first: "new a", second: "new b"})
     assert (first.read_text(), second.read_text()) == ("new a", "new b")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("name: a\nversion: |\n  1.0.0\ntitle: x\n", "name: a\nversion: 1.0.1\ntitle: x\n"),
+    ("name: a\nversion:\ntitle: x\n", "name: a\nversion: 1.0.1\ntitle: x\n"),
+    ("name: a\nversion: &v 1.0.0\ntitle: *v\n", "name: a\nversion: &v 1.0.1\ntitle: *v\n"),
+    ("name: a\nversion: !!str 1.0.0  # c\n", "name: a\nversion: !!str 1.0.1  # c\n"),
+    ("\ufeff# c\r\nname: a\r\nversion: 1.0.0 # x\r\n", "\ufeff# c\r\nname: a\r\nversion: 1.0.1 # x\r\n"),
+    ("name: a\r\ndid: z\r\ntitle: t\r\n", "name: a\r\ndid: z\r\nversion: 1.0.1\r\ntitle: t\r\n"),
+])
+def test_unusual_scalars_and_line_endings(before: str, after: str) -> None:
+    assert edit.set_yaml_top_level_scalar(before, "version", "1.0.1", after=("did",)) == after
+    assert yaml.safe_load(after.lstrip("\ufeff"))["version"] == "1.0.1"
