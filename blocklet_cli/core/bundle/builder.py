@@ -4,8 +4,8 @@ the fixtures' EXPECTED.md are fixed, not copied).
 
 Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
 screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),
-then write. Big files are hard-linked into the bundle when possible (no copy), the release tarball is
-streamed and hashed while written. Progress goes through the `progress` callback:
+then write. Files are copied in the kernel (reflink where possible), the release tarball is streamed and hashed
+while written. Progress goes through the `progress` callback:
 `progress(stage, done_files, total_files, done_bytes, total_bytes)`.
 """
 
@@ -116,13 +116,11 @@ def git_head(folder: Path) -> str | None:
     return value if done.returncode == 0 and len(value) in (40, 64) else None
 
 
-def _verify_components(meta: dict, store_url: str | None, warnings: list[str]) -> None:
-    try:
-        from blocklet_cli.core.components import verify_tree
-    except ImportError:
-        warnings.append("component verification is not available in this build; components were not checked")
-        return
-    verify_tree(meta, default_store_url=store_url)
+def _verify_components(meta: dict, root: Path, store_url: str | None) -> None:
+    """Resolve and check the component tree (issue 5's resolver); raises ComponentError."""
+    from blocklet_cli.core.components import verify_tree
+
+    verify_tree(meta, project_dir=root, default_store=store_url)
 
 
 def _check_prefs(root: Path) -> None:
@@ -189,7 +187,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     chosen: BundleMode = mode or ("simple" if group == "gateway" else "zip")
     plan = _Plan(root=root, meta=meta, mode=chosen)
     if meta.get("components") and verify_components:
-        _verify_components(meta, store_url, plan.warnings)
+        _verify_components(meta, root, store_url)
     plan.loose[str(meta["logo"]) if meta.get("logo") else "logo"] = assets.check_logo(root, meta.get("logo"))
     shots = assets.check_screenshots(root, meta.get("screenshots"))
     if not shots:
@@ -228,14 +226,43 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     return plan
 
 
+FICLONE = 0x40049409
+
+
 def _place(source: Path, target: Path) -> None:
-    """Hard-link `source` to `target` (same file system), else copy it."""
+    """Copy `source` to `target` without passing the bytes through Python: a reflink where the file
+    system can (btrfs, xfs), else an in-kernel `copy_file_range`. Not a hard link: a later in-place
+    edit of the source must not change a built bundle (screenshot names are content hashes)."""
+    import fcntl
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    src = os.open(source, os.O_RDONLY)
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-        shutil.copymode(source, target)
+        info = os.fstat(src)
+        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, info.st_mode & 0o777 | 0o600)
+        try:
+            try:
+                fcntl.ioctl(dst, FICLONE, src)
+                return
+            except OSError:
+                pass
+            remaining = info.st_size
+            try:
+                while remaining > 0:
+                    copied = os.copy_file_range(src, dst, remaining)
+                    if copied == 0:
+                        break
+                    remaining -= copied
+            except OSError:
+                os.lseek(src, 0, os.SEEK_SET)
+                os.ftruncate(dst, 0)
+                os.lseek(dst, 0, os.SEEK_SET)
+                with open(src, "rb", closefd=False) as reader, open(dst, "wb", closefd=False) as writer:
+                    shutil.copyfileobj(reader, writer, 1 << 20)
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
 
 
 def _write_plan(plan: _Plan, staging: Path, progress: Progress | None) -> None:
@@ -248,7 +275,7 @@ def _write_plan(plan: _Plan, staging: Path, progress: Progress | None) -> None:
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
-            target.unlink()  # never write through a hard link into the project
+            target.unlink()
         target.write_bytes(content)
     if plan.meta.get("screenshots") is not None or (plan.root / "screenshots").is_dir():
         (staging / "screenshots").mkdir(exist_ok=True)

@@ -190,7 +190,10 @@ class IgnoreRules:
             return found
         if any(fnmatch.fnmatchcase(PurePosixPath(rel).name, pattern) for pattern in JUNK_PATTERNS):
             return "junk file"
-        if self.spec.match_file(rel):
+        parts = PurePosixPath(rel).parts
+        folders = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+        # As in git, a file inside an ignored folder cannot be re-included.
+        if any(self.spec.match_file(folder) for folder in folders) or self.spec.match_file(rel):
             return f"matched by {IGNORE_FILE}"
         return None
 

@@ -1,0 +1,79 @@
+"""Reproducible release tarballs and zips (archive.py)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import os
+import struct
+import tarfile
+import zipfile
+from pathlib import Path
+
+from blocklet_cli.core.bundle.archive import (
+    DEFAULT_MTIME,
+    ArchiveEntry,
+    source_date_epoch,
+    write_tarball,
+    write_zip,
+)
+
+
+def make_tree(root: Path) -> list[ArchiveEntry]:
+    (root / "b").mkdir(parents=True)
+    (root / "a.txt").write_text("alpha\n")
+    (root / "b" / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    (root / "b" / "run.sh").chmod(0o775)
+    (root / "big.bin").write_bytes(os.urandom(300_000) + b"x" * 300_000)
+    (root / "a.txt").chmod(0o600)
+    return [ArchiveEntry.of(p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file()]
+
+
+def test_tarball_headers_are_normalised(tmp_path: Path) -> None:
+    entries = make_tree(tmp_path / "src")
+    info = write_tarball(tmp_path / "out.tgz", entries, mtime=1234567890)
+    with tarfile.open(tmp_path / "out.tgz") as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == ["package/a.txt", "package/b/run.sh", "package/big.bin"]
+    assert all(m.isfile() for m in members)
+    assert {(m.uid, m.gid, m.uname, m.gname, m.mtime) for m in members} == {(0, 0, "", "", 1234567890)}
+    modes = {m.name: m.mode for m in members}
+    assert modes == {"package/a.txt": 0o644, "package/b/run.sh": 0o755, "package/big.bin": 0o644}
+    data = (tmp_path / "out.tgz").read_bytes()
+    assert info.size == len(data)
+    assert info.integrity == "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    assert info.unpacked_size == sum(e.size for e in entries)
+    assert data[:2] == b"\x1f\x8b" and struct.unpack("<I", data[4:8])[0] == 0  # gzip header mtime 0
+
+
+def test_tarball_is_byte_identical_across_runs_and_file_times(tmp_path: Path) -> None:
+    entries = make_tree(tmp_path / "src")
+    first = write_tarball(tmp_path / "one.tgz", entries, mtime=DEFAULT_MTIME)
+    for entry in entries:
+        os.utime(entry.source, (1, 1))
+    second = write_tarball(tmp_path / "two.tgz", list(reversed(entries)), mtime=DEFAULT_MTIME, threads=1)
+    assert (tmp_path / "one.tgz").read_bytes() == (tmp_path / "two.tgz").read_bytes()
+    assert first.integrity == second.integrity
+    with gzip.open(tmp_path / "one.tgz") as handle, tarfile.open(fileobj=io.BytesIO(handle.read())) as tar:
+        assert tar.extractfile("package/big.bin").read() == (tmp_path / "src" / "big.bin").read_bytes()
+
+
+def test_source_date_epoch() -> None:
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": "1700000000"}) == 1700000000
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": "soon"}) == DEFAULT_MTIME
+    assert source_date_epoch({}) == DEFAULT_MTIME
+
+
+def test_zip_entries_are_sorted_dated_1980_with_unix_modes(tmp_path: Path) -> None:
+    entries = make_tree(tmp_path / "src")
+    names = write_zip(tmp_path / "one.zip", entries)
+    write_zip(tmp_path / "two.zip", list(reversed(entries)))
+    assert names == ["a.txt", "b/run.sh", "big.bin"]
+    assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.zip") as archive:
+        infos = archive.infolist()
+        assert [i.date_time for i in infos] == [(1980, 1, 1, 0, 0, 0)] * 3
+        assert [(i.external_attr >> 16) & 0o777 for i in infos] == [0o644, 0o755, 0o644]
+        assert archive.read("b/run.sh") == b"#!/bin/sh\necho hi\n"
