@@ -154,6 +154,13 @@ def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, 
     meta_path = find_meta_file(project).resolve()
     meta_text = meta_path.read_text(encoding="utf-8")
     current, _present = edit.yaml_top_level_value(meta_text, "version", name=str(meta_path))
+    package_path = meta_path.parent / "package.json"
+    package_text = None
+    if package_json and package_path.is_file():
+        package_text = package_path.read_text(encoding="utf-8")
+        package_version = edit.json_top_level_value(package_text, "version", name=str(package_path))
+        if current is None and isinstance(package_version, str):
+            current = package_version  # no version in blocklet.yml: package.json's is the current one
     target = next_version(current, spec, preid)
     if current is not None and parse_version(current) is not None:
         order = compare(target, current)
@@ -166,10 +173,7 @@ def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, 
         meta_path: edit.set_yaml_top_level_scalar(meta_text, "version", target, name=str(meta_path),
                                                   after=("did", "name")),
     }
-    package_path = meta_path.parent / "package.json"
-    if package_json and package_path.is_file():
-        package_text = package_path.read_text(encoding="utf-8")
-        edit.json_top_level_value(package_text, "version", name=str(package_path))  # syntax check
+    if package_text is not None:
         changes[package_path] = edit.set_json_top_level_string(package_text, "version", target,
                                                                name=str(package_path), after="name")
     changed = [path for path, text in changes.items() if path.read_text(encoding="utf-8") != text]

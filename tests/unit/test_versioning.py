@@ -155,3 +155,11 @@ def test_invalid_current_version_needs_explicit_version(tmp_path: Path) -> None:
         versioning.bump(root, "patch")
     versioning.bump(root, "1.0.1")
     assert (root / "blocklet.yml").read_text() == "name: a\nversion: 1.0.1\n"  # plain kept: a string now
+
+
+def test_without_yml_version_package_json_gives_the_current_one(tmp_path: Path) -> None:
+    root = project(tmp_path, meta="name: a\n", package='{"name": "a", "version": "2.4.0"}')
+    result = versioning.bump(root, "minor")
+    assert (result.previous, result.version) == ("2.4.0", "2.5.0")
+    assert (root / "blocklet.yml").read_text() == "name: a\nversion: 2.5.0\n"
+    assert (root / "package.json").read_text() == '{"name": "a", "version": "2.5.0"}'
