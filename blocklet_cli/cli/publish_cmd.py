@@ -131,7 +131,8 @@ def _show_result(ui, plan, outcome: dict) -> None:
     if plan.file_store:
         latest = "now the latest" if outcome["latest"] else f"latest stays {outcome['previousLatest']}"
         ui.success(f"{label} published to the file store {outcome['root']} ({latest})")
-        ui.info(f"use it as a component store: blocklet add {meta['name']} --store {outcome['store']}")
+        ui.info(f"add it to another blocklet: blocklet add {outcome['metaUrl']}")
+        ui.info(f"or serve {outcome['root']} with any static web server and use it as a store (--store http://…)")
         return
     if outcome.get("status") == "published":
         ui.success(f"{label} published: {plan.store}/blocklets/{meta['did']}")

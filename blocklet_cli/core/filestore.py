@@ -80,8 +80,14 @@ class FilePublishResult:
     def store_url(self) -> str:
         return url_of(self.root)
 
+    @property
+    def meta_url(self) -> str:
+        """The `file://` URL of the latest metadata (what `blocklet add <url>` takes)."""
+        return meta_url(self.store_url, self.did)
+
     def to_dict(self) -> dict:
         return {"store": self.store_url, "root": str(self.root), "did": self.did, "version": self.version,
+                "metaUrl": self.meta_url,
                 "meta": str(self.meta_path), "tarball": str(self.tarball_path), "latest": self.latest,
                 "previousLatest": self.previous_latest, "replaced": self.replaced}
 

@@ -216,7 +216,10 @@ class PublishPlan:
 
     def to_dict(self) -> dict:
         signature = self.signed_meta["signatures"][0]
-        data = {"store": self.store, "kind": "file" if self.file_store else "http",
+        from blocklet_cli.core import filestore
+
+        store = filestore.url_of(filestore.root_of(self.store)) if self.file_store else self.store
+        data = {"store": store, "kind": "file" if self.file_store else "http",
                 "name": self.signed_meta.get("name"), "title": self.release.title,
                 "did": self.signed_meta.get("did"), "version": self.signed_meta.get("version"),
                 "tarball": str(self.release.tarball), "size": self.release.tarball.stat().st_size,
