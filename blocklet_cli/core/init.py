@@ -277,7 +277,7 @@ def init_project(options: InitOptions) -> InitResult:
     """
     from blocklet_cli.core.fsutil import atomic_write_bytes, write_secret_file
 
-    root = Path(options.root).absolute()
+    root = Path(os.path.abspath(options.root))
     group = options.group
     if group not in GROUPS:
         raise UsageError(f"unknown group {group!r}: use one of {', '.join(GROUPS)}")
