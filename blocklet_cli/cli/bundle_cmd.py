@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -49,10 +50,13 @@ def bundle(
 
     ui = UI(json_output)
     mode = "simple" if simple or not zip_mode else None
-    with ui.progress("Bundling", total=None, unit="bytes") as advance:
-        state = {"stage": None, "done": 0}
+    with ExitStack() as stack:
+        state: dict = {"stage": None, "done": 0, "advance": None}
 
         def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
+            if state["advance"] is None:  # the bar starts once the checks passed and writing begins
+                state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
+            advance = state["advance"]
             if stage != state["stage"]:
                 advance(-state["done"], total=total_bytes or 1, description=f"{stage} ({total_files} files)")
                 state.update(stage=stage, done=0)
