@@ -35,6 +35,8 @@ TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "ap
 MOUNT_POINT = re.compile(r"^[A-Za-z0-9/._-]+$")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ARROW = " → "
+# what the reference sends (cli.md §3.7); a store may shape its answer by the server version
+STORE_HEADERS = {"x-blocklet-server-version": "1.17.12"}
 
 # progress(done, total, name): called after each component is resolved; total grows as children appear
 Progress = Callable[[int, int, str], None]
@@ -262,7 +264,7 @@ def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
     from blocklet_cli.core.meta import validate_meta_dict
 
     try:
-        data = client.get_json(url)
+        data = client.get_json(url, headers=STORE_HEADERS)
     except BlockletError as exc:
         raise _Unhealthy(exc.message.removeprefix(f"GET {url}: ")) from exc
     if not isinstance(data, dict):

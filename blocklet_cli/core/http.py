@@ -159,7 +159,7 @@ class HttpClient:
         self.connect_timeout = connect_timeout if connect_timeout is not None else min(env_connect, self.timeout)
         self.retries = retries if retries is not None else default_retries()
         self._cache_enabled = cache
-        self._cache: dict[tuple[str, str], Response] = {}
+        self._cache: dict[tuple, Response] = {}
         self._lock = threading.Lock()
         self._httpx = httpx
         self._client = httpx.Client(
@@ -224,15 +224,15 @@ class HttpClient:
 
     # -- internals --------------------------------------------------------------------------
     def _cached(self, method: str, url: str, headers: Mapping[str, str] | None) -> Response:
-        key = (method, url)
-        if self._cache_enabled and headers is None:
+        key = (method, url, tuple(sorted((headers or {}).items())))
+        if self._cache_enabled:
             with self._lock:
                 hit = self._cache.get(key)
             if hit is not None:
                 return hit
         response = _read_file_url(method, url) if url.startswith("file:") else self._send(method, url,
                                                                                            headers=headers)
-        if self._cache_enabled and headers is None:
+        if self._cache_enabled:
             with self._lock:
                 self._cache[key] = response
         return response

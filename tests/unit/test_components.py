@@ -201,7 +201,8 @@ def test_first_store_too_slow_falls_back_to_the_second(new_store, tmp_path):
     ("{broken", 200, "not valid JSON"),
     ("[1, 2]", 200, "not a JSON object"),
     (json.dumps(store_meta("another-blocklet")), 200, "invalid name: expected static-demo, got another-blocklet"),
-    (json.dumps({**store_meta("static-demo"), "did": to_blocklet_did("x")}), 200, "does not match did"),
+    (json.dumps({**store_meta("static-demo"), "did": to_blocklet_did("x")}), 200,
+     f'invalid metadata: /did The did of name "static-demo" should be "{to_blocklet_did("static-demo")}"'),
     (json.dumps({k: v for k, v in store_meta("static-demo").items() if k != "dist"}), 200, "invalid metadata"),
 ])
 def test_unhealthy_first_store_is_skipped(new_store, tmp_path, body, status, expected):
