@@ -63,6 +63,10 @@ def init(
         init_core.check_did(did.strip(), name)
     if group is not None and (main is not None or group == "gateway"):
         init_core.check_main(group, main)
+    for flag, key, value in (("--title", "title", title), ("--description", "description", description)):
+        problem = None if value is None else init_core.field_problem(key, value.strip(), name=name)
+        if problem:
+            raise UsageError(f"invalid {flag} {value!r}: {problem}")
 
     def ask(question: str, flag: str, default: str | None, check) -> str:
         if yes:

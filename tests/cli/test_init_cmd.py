@@ -110,9 +110,10 @@ def test_existing_meta_refused_without_force(run_blocklet, tmp_path: Path) -> No
 ])
 def test_bad_input_one_line_nothing_written(run_blocklet, tmp_path: Path, args: list[str], message: str) -> None:
     proc = run_blocklet("init", "p", "--yes", *args, cwd=tmp_path)
-    assert proc.returncode in (2, 3), proc.stderr
-    first = proc.stderr.splitlines()[0]
-    assert first.startswith("✖ ") and message in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("✖ ") and message in lines[0]
+    assert all(line.startswith("hint: ") for line in lines[1:])
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "p").exists()
 
