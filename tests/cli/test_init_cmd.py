@@ -249,3 +249,11 @@ def test_bundle_create_release_works_without_edits(run_blocklet, tmp_path: Path,
     meta = yaml.safe_load((root / "blocklet.yml").read_text())
     assert (release["did"], release["version"], release["group"]) == (meta["did"], "1.0.0", group)
     assert (root / ".blocklet" / "release" / release["dist"]["tarball"]).is_file()
+
+
+def test_broken_package_json(run_blocklet, tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": ')
+    proc = run_blocklet("init", "--yes", cwd=tmp_path)
+    assert proc.returncode == 5
+    assert proc.stderr == "✖ package.json: invalid JSON: Expecting value: line 1 column 10 (char 9)\n"
+    assert listing(tmp_path) == ["package.json"]
