@@ -293,6 +293,15 @@ def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
     return meta
 
 
+def _needs_web_interface(meta: dict) -> bool:
+    """A component that starts a process (dapp with `main`, no docker image) without a web interface."""
+    docker = meta.get("docker") if isinstance(meta.get("docker"), dict) else {}
+    if meta.get("group") != "dapp" or not meta.get("main") or docker.get("image"):
+        return False
+    interfaces = meta.get("interfaces") if isinstance(meta.get("interfaces"), list) else []
+    return not any(isinstance(i, dict) and i.get("type") == "web" for i in interfaces)
+
+
 # -- the tree resolver -----------------------------------------------------------------------
 @dataclass
 class _Node:
@@ -368,6 +377,9 @@ class _Resolver:
         if meta.get("group") == "gateway":
             raise ComponentError(f"cannot add gateway component {meta.get('title') or name} ({path}): "
                                  "a gateway blocklet cannot be a component")
+        if _needs_web_interface(meta):
+            raise ComponentError(f"web interface not found in component {meta.get('title') or name} ({path}): "
+                                 "a component that runs a process must declare a `web` interface")
         if any(did == ancestor_did for _, ancestor_did in node.chain):
             start = next(i for i, (_, d) in enumerate(node.chain) if d == did)
             cycle = ARROW.join([*(n for n, _ in node.chain[start:]), name])

@@ -272,6 +272,14 @@ def test_gateway_component_is_refused(new_store, tmp_path):
         verify_tree(project("hub", [store_entry("some-gate", store.url)]), project_dir=tmp_path)
 
 
+def test_dapp_component_without_web_interface_is_refused(new_store, tmp_path):
+    store = new_store()
+    store.publish({**store_meta("api-only", group="dapp", title="Api Only"), "main": "api/index.js",
+                   "interfaces": [{"type": "service", "name": "grpc", "path": "/", "port": "BLOCKLET_GRPC_PORT"}]})
+    with pytest.raises(ComponentError, match="web interface not found in component Api Only"):
+        verify_tree(project("hub", [store_entry("api-only", store.url)]), project_dir=tmp_path)
+
+
 @pytest.mark.parametrize(("components", "expected"), [
     ([store_entry("a", "http://127.0.0.1:9", mount="/x"), store_entry("b", "http://127.0.0.1:9", mount="x/")],
      "mount point /x is used by both a and b"),
