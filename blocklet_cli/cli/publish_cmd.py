@@ -55,7 +55,8 @@ def publish(
     from blocklet_cli.core import http
 
     with http.client(timeout=core_timeout()) as client:
-        plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client)
+        plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
+                         force=force)
         signature = plan.signed_meta["signatures"][0]["sig"]
         ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
         if dry_run:

@@ -165,6 +165,13 @@ def _link_file(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def check_new_version(root: Path, did: str, version: str) -> None:
+    """ConflictError when `did` `version` is already in the store."""
+    if (root / "api" / "blocklets" / did / version / "blocklet.json").exists():
+        raise ConflictError(f"{did} {version} is already in the store {root}",
+                            hint="bump the version (blocklet version patch) or pass --force to replace it")
+
+
 def publish(root: Path, meta: dict, tarball: Path, *, force: bool = False) -> FilePublishResult:
     """Store a signed release (its `dist.tarball` must be the bare tarball file name)."""
     did, version = str(meta.get("did") or ""), str(meta.get("version") or "")
@@ -178,9 +185,8 @@ def publish(root: Path, meta: dict, tarball: Path, *, force: bool = False) -> Fi
         version_dir = blocklet_dir / version
         version_meta = version_dir / "blocklet.json"
         replaced = version_meta.exists()
-        if replaced and not force:
-            raise ConflictError(f"{did} {version} is already in the store {root}",
-                                hint="bump the version (blocklet version patch) or pass --force to replace it")
+        if not force:
+            check_new_version(root, did, version)
         _place_file(tarball, version_dir / name)
         atomic_write_text(version_meta, text, mode=0o644)
 

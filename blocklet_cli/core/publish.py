@@ -241,14 +241,19 @@ class PublishResult:
 
 
 def plan(release: Release, store: str, *, token: str | None, token_source: str | None,
-         client=None, progress: Callable[..., None] | None = None) -> PublishPlan:
-    """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder)."""
+         client=None, force: bool = False, progress: Callable[..., None] | None = None) -> PublishPlan:
+    """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder).
+
+    For a file store, a version already there is refused here (unless `force`), before signing;
+    `filestore.publish` checks again under the store's lock."""
     from blocklet_cli.core import filestore, signing, store_upload
 
     file_store = filestore.is_file_store(store)
     meta = copy.deepcopy(release.meta)
     check_integrity(release)
     if file_store:
+        if not force:
+            filestore.check_new_version(filestore.root_of(store), meta["did"], meta["version"])
         meta["dist"]["tarball"] = release.tarball.name
         wallet = wallet_from_token(token, token_source) if token else local_publisher_wallet()
         source = f"accessToken ({token_source})" if token else f"local publisher key ({publisher_key_path()})"
