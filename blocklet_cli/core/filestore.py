@@ -28,7 +28,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
 from blocklet_cli.core.fsutil import atomic_write_text
@@ -50,11 +49,9 @@ def is_file_store(target: str) -> bool:
 def root_of(target: str) -> Path:
     """The folder of a file store given as `file://` URL or path."""
     if target.lower().startswith("file:"):
-        parts = urlsplit(target)
-        from urllib.parse import unquote
+        from blocklet_cli.core.http import file_url_path
 
-        path = unquote(parts.path) if parts.netloc in ("", "localhost") else unquote(parts.netloc + parts.path)
-        return Path(path).expanduser().resolve()
+        return file_url_path(target).expanduser().resolve()
     return Path(target).expanduser().resolve()
 
 
