@@ -11,6 +11,12 @@ from blocklet_cli.core.errors import NotFoundError, UsageError
 from blocklet_cli.core.wallet import Wallet
 
 
+@pytest.fixture(autouse=True)
+def _no_setting_variables(monkeypatch):
+    for var in config.ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+
+
 def test_file_location_follows_abt_node_custom_data_dir(isolated_home, monkeypatch, tmp_path):
     assert config.config_path() == isolated_home / ".arcblock" / "blocklet.ini"
     monkeypatch.setenv("ABT_NODE_CUSTOM_DATA_DIR", str(tmp_path / "data"))
