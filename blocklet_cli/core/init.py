@@ -6,8 +6,9 @@ ignored, the dapp template prints a fixed port — none of that here). The DID i
 user's config folder. The generated `blocklet.yml` is validated by the metadata validator before the
 first file is written.
 
-Templates: `templates/common/` (logo, blocklet.md, gitignore, screenshots/) overlaid with
-`templates/<group>/` (the commented `blocklet.yml` with `{{placeholders}}`, the entry file).
+Templates: each `templates/<group>/` is a complete project (the commented `blocklet.yml` with
+`{{placeholders}}`, `blocklet.md`, `logo.png`, `screenshots/`, `gitignore` written as `.gitignore`,
+the entry file).
 """
 
 from __future__ import annotations
@@ -232,16 +233,11 @@ def _render_text(template: str, values: dict[str, str], *, escape_html: bool = F
 
 
 def _template_files(group: str) -> dict[str, Path]:
-    """Relative target path → template file, `common/` first, overridden by `<group>/`."""
+    """Relative target path → template file of `templates/<group>/`."""
     from blocklet_cli.resources import templates_dir
 
-    base = templates_dir()
-    files: dict[str, Path] = {}
-    for folder in (base / "common", base / group):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                files[path.relative_to(folder).as_posix()] = path
-    return files
+    folder = templates_dir() / group
+    return {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 # -- creating ---------------------------------------------------------------------------------------
