@@ -16,7 +16,9 @@ Differences from the reference, on purpose:
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -258,9 +260,11 @@ def _check_name_and_did(meta: dict) -> None:
         raise _Unhealthy(f"name {name} does not match did {did} in its meta")
 
 
-def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
+def fetch_source(client: Any, url: str, expected_name: str | None,
+                 on_meta: Callable[[dict], None] | None = None) -> dict:
     """GET a component meta, validate it (dist required), check its name, resolve and HEAD its
-    tarball. Returns the meta with an absolute `dist.tarball`; raises `_Unhealthy` with the reason."""
+    tarball. Returns the meta with an absolute `dist.tarball`; raises `_Unhealthy` with the reason.
+    `on_meta(meta)` is called once the meta is valid, before the HEAD (to start work on children)."""
     from blocklet_cli.core.meta import validate_meta_dict
 
     try:
@@ -279,6 +283,8 @@ def fetch_source(client: Any, url: str, expected_name: str | None) -> dict:
     if expected_name and expected_name not in (meta.get("name"), meta.get("did")):
         raise _Unhealthy(f"invalid name: expected {expected_name}, got {meta.get('name')}")
     _check_name_and_did(meta)
+    if on_meta is not None:
+        on_meta(meta)
     tarball = urljoin(url, str(meta["dist"]["tarball"]))
     try:
         head = client.head(tarball)
@@ -328,6 +334,9 @@ class _Resolver:
         self.pending: dict[Future, tuple[_Node, int]] = {}
         self.done = 0
         self.total = 0
+        self.lock = threading.Lock()
+        self.prefetched: set[str] = set()
+        self.pool: ThreadPoolExecutor | None = None
 
     def _fetch(self, url: str, expected: str | None) -> tuple[dict, bool]:
         if self.offline and not url.startswith("file:"):
@@ -335,7 +344,37 @@ class _Resolver:
             if meta is None:
                 raise _Unhealthy("not in the offline cache")
             return meta, True
-        return fetch_source(self.client, url, expected), False
+        return fetch_source(self.client, url, expected, on_meta=self._prefetch_children), False
+
+    def _prefetch_children(self, meta: dict) -> None:
+        """Start fetching the sources of `meta`'s components while its tarball HEAD is running.
+
+        Speculative: answers land in the HTTP client's cache (requests in flight are joined), so when
+        the parent is decided its children resolve from there. Each URL is prefetched once."""
+        try:
+            entries = children_of(meta)
+        except ComponentError:
+            return
+        for index, entry in enumerate(entries):
+            try:
+                urls, expected = entry_sources(entry, default_store=self.default_store,
+                                               project_dir=self.project_dir, label=_label(entry, index))
+            except ComponentError:
+                continue
+            for url in urls:
+                with self.lock:
+                    if url in self.prefetched:
+                        continue
+                    self.prefetched.add(url)
+                try:
+                    self.pool.submit(self._warm, url, expected)
+                except RuntimeError:  # the resolution is over (pool shut down)
+                    return
+
+    def _warm(self, url: str, expected: str | None) -> None:
+        # speculative: any failure is met again (and reported) by the real fetch of this source
+        with contextlib.suppress(Exception):
+            fetch_source(self.client, url, expected, on_meta=self._prefetch_children)
 
     def _nodes_for(self, entries: list, chain: list[tuple[str, str]]) -> list[_Node]:
         where = ARROW.join(name for name, _ in chain)
@@ -402,7 +441,7 @@ class _Resolver:
         roots = self._nodes_for(entries, chain)
         if not roots:
             return []
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="component")
+        pool = self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="component")
         try:
             for node in roots:
                 self._submit(pool, node)

@@ -11,7 +11,8 @@ Used by component resolution, publish and deploy. What it does for every caller:
   `trust_env`) and a custom CA bundle from `BLOCKLET_CA_BUNDLE`, `REQUESTS_CA_BUNDLE` or
   `SSL_CERT_FILE` (first one set; a file or a folder of certificates);
 * a `User-Agent` naming our tool and version (`blocklet-cli/<version> (python-httpx)`);
-* successful GET/HEAD answers are cached for the life of the client (one command run);
+* successful GET/HEAD answers are cached for the life of the client (one command run), and a
+  request already running for the same URL (another thread) is joined instead of sent twice;
 * `file://` URLs are read from disk by `get`/`get_json`/`head`, so callers treat every source alike;
 * every failure becomes a one-line `NetworkError` (not reachable, timed out, TLS, proxy) or
   `RemoteError` (HTTP status >= 400, body that is not JSON), carrying `.status` when there is one.
@@ -39,6 +40,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,7 @@ class HttpClient:
         self.retries = retries if retries is not None else default_retries()
         self._cache_enabled = cache
         self._cache: dict[tuple, Response] = {}
+        self._inflight: dict[tuple, Future] = {}
         self._lock = threading.Lock()
         self._httpx = httpx
         self._client = httpx.Client(
@@ -224,18 +227,37 @@ class HttpClient:
 
     # -- internals --------------------------------------------------------------------------
     def _cached(self, method: str, url: str, headers: Mapping[str, str] | None) -> Response:
+        """Successful answers are kept; a request already running for the same key is joined, not repeated."""
+        if not self._cache_enabled:
+            return self._uncached(method, url, headers)
         key = (method, url, tuple(sorted((headers or {}).items())))
-        if self._cache_enabled:
-            with self._lock:
-                hit = self._cache.get(key)
+        with self._lock:
+            hit = self._cache.get(key)
             if hit is not None:
                 return hit
-        response = _read_file_url(method, url) if url.startswith("file:") else self._send(method, url,
-                                                                                           headers=headers)
-        if self._cache_enabled:
+            running = self._inflight.get(key)
+            owner = running is None
+            if owner:
+                running = self._inflight[key] = Future()
+        if not owner:
+            return running.result()
+        try:
+            response = self._uncached(method, url, headers)
+        except BaseException as exc:
             with self._lock:
-                self._cache[key] = response
+                self._inflight.pop(key, None)
+            running.set_exception(exc)
+            raise
+        with self._lock:
+            self._cache[key] = response
+            self._inflight.pop(key, None)
+        running.set_result(response)
         return response
+
+    def _uncached(self, method: str, url: str, headers: Mapping[str, str] | None) -> Response:
+        if url.startswith("file:"):
+            return _read_file_url(method, url)
+        return self._send(method, url, headers=headers)
 
     def _send(self, method: str, url: str, *, raise_for_status: bool = True, **kwargs: Any) -> Response:
         httpx = self._httpx

@@ -254,6 +254,8 @@ def test_nested_tree_keeps_order_and_reports_progress(new_store, tmp_path):
     assert [c.name for c in tree.walk()] == ["middle", "leaf-a", "leaf-b", "solo"]
     assert tree.count == 4 and tree.to_dict()["count"] == 4
     assert [done for done, _, _ in calls] == [1, 2, 3, 4] and calls[-1][1] == 4
+    requests = store.requests()
+    assert len(requests) == len(set(requests)) == 8  # children prefetched during the HEAD, never twice
 
 
 def test_cycle_of_three_is_printed_as_a_path(new_store, tmp_path):

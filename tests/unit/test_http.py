@@ -145,3 +145,27 @@ def test_proxy_from_environment_is_used(httpserver, monkeypatch):
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     assert http.get_json("http://store.invalid/via-proxy.json", retries=0) == {"proxied": True}
+
+
+def test_a_request_in_flight_is_joined_not_repeated(httpserver):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return Response('{"once": true}', content_type="application/json")
+
+    httpserver.expect_request("/slow.json").respond_with_handler(slow)
+    url = httpserver.url_for("/slow.json")
+    with http.client() as c, ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: c.get_json(url), range(4)))
+    assert answers == [{"once": True}] * 4
+    assert len(httpserver.log) == 1
+
+
+def test_a_failure_in_flight_reaches_every_waiter_and_is_not_cached(httpserver):
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    with http.client(retries=0) as c:
+        for _ in range(2):
+            with pytest.raises(RemoteError):
+                c.get(httpserver.url_for("/gone"))
+    assert len(httpserver.log) == 2
