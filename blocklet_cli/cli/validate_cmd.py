@@ -24,6 +24,8 @@ def validate(
     mode: ModeOption = "meta",
     store_url: Annotated[str | None, typer.Option(
         "--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without one.")] = None,
+    json_schema: Annotated[bool, typer.Option(
+        "--json-schema", help="Also check against the published JSON Schema (schemas/blocklet.schema.json).")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
@@ -46,7 +48,7 @@ def validate(
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
-    reports = [validate_path(file, mode=mode, default_store_url=store_url)  # type: ignore[arg-type]
+    reports = [validate_path(file, mode=mode, default_store_url=store_url, json_schema=json_schema)  # type: ignore[arg-type]
                for file in _meta_files(paths or [Path(".")])]
     invalid = [r for r in reports if not r.valid]
     if ui.json_mode:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.meta import validate_path
+from blocklet_cli.core.meta import checks, validate_path
+from blocklet_cli.core.meta.dsl import Ctx, Num
+from tests.conftest import node_eval
 
 OWN_CASES = Path(__file__).parent / "cases"
 
@@ -83,3 +85,71 @@ def test_own_case_header_is_complete(case: str) -> None:
     assert head[0] == f"# case: {case[:-4]}"
     assert head[1] in ("# expect: valid", "# expect: invalid")
     assert head[2].startswith("# rule: ")
+
+
+CHECK_PROBE = r"""
+const Joi = require('joi'); const semver = require('semver'); const isVar = require('is-var-name');
+const isGlob = require('is-glob'); const cjk = require('cjk-length').default;
+const T = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const ok = (s, v) => !s.validate(v).error;
+const value = (s, v) => { const r = s.validate(v); return r.error ? null : r.value; };
+console.log(JSON.stringify({
+  uri: T.uri.map((v) => ok(Joi.string().uri(), v)),
+  email: T.email.map((v) => ok(Joi.string().email({ tlds: false }), v)),
+  iso: T.iso.map((v) => value(Joi.string().isoDate(), v)),
+  ip: T.ip.map((v) => ok(Joi.string().ip({ version: ['ipv4', 'ipv6'] }), v)),
+  range: T.range.map((v) => semver.validRange(v) !== null),
+  semver: T.semver.map((v) => semver.valid(v) !== null),
+  varname: T.varname.map((v) => isVar(v)),
+  glob: T.glob.map((v) => isGlob(v)),
+  number: T.number.map((v) => value(Joi.number(), v)),
+  cjk: T.cjk.map((v) => cjk(v)),
+}));
+"""
+
+CHECK_INPUTS = {
+    "uri": ["https://x", "www.x.io", "//x.io", "http://", "http://a b", "mailto:a@b.c", "urn:isbn:123",
+            "https://x.io/a?b=c#d", "https://[::1]:80/", "ftp://u:p@h/p", "a:", "file:///etc/passwd",
+            "https://x.io/%zz", "https://é.com", "h:/x", "https://x.io/a|b", "git+ssh://git@github.com/o/r.git"],
+    "email": ["a@b.c", "a@localhost", "a.b@c.d.e", "a..b@c.d", ".a@b.c", "a@b_c.d", "a@-b.c", "a+b@c.io",
+              "a@b.c1", "a@1.2"],
+    "iso": ["2024-01-01", "2024-01-01T10:00:00Z", "2024-01-01T10:00:00+02:00", "20240101", "2024-13-01",
+            "yesterday", "2024-01-01T10:00:00.123456Z", "2024-W05", "2024-02-30", "2024-01-01T24:00:00Z"],
+    "ip": ["10.0.0.1", "10.0.0.0/8", "::1", "fe80::/10", "256.1.1.1", "1.2.3", "10.0.0.0/33", "::ffff:1.2.3.4"],
+    "range": ["*", "x", "v1", ">= 1.2", "1 - 2 || >=3", "latest", "^1.2.3-beta.1", "~1", "1.2.3 - 2",
+              ">=1.0.0 <2", "=1.0.0", "1.2.3.4", "  ^1 ", "1.x.x", "<=v2", "~> 1.2", "a || b", "^1.2.3+build"],
+    "semver": ["1.0.0", "v1.2.3", "=1.2.3", " 1.2.3", "1.2", "01.2.3", "1.2.3-alpha.01", "1.2.3-alpha.1+b.2",
+               "1.2.3-0a"],
+    "varname": ["foo", "a,b", "b = 1", "class", "yield", "let", "await", "eval", "1a", "$x", "_", "a b",
+                "ünïcode", "a-b", "x=", "a, b", "if", "foo()", "arguments", "a=b=c"],
+    "glob": ["*.js", "dist/**", "a/b.js", "a[0].js", "{a,b}", "a?.js", "!(a)", "@(a)", "a{b}", "+(x)",
+             "file.(js)", "[abc]", "a{1..3}", "!x", "a\\*b"],
+    "number": ["60", " 60 ", "1e3", "0x10", "", "1.", ".5", "+5", "12abc", "Infinity", "1_000", 7, 2.5],
+    "cjk": ["abc", "中文", "한국어", "😀", "ｱ", "〜x"],
+}
+
+
+def test_value_checks_agree_with_the_reference_libraries(oracle_modules: Path) -> None:
+    def number(value):
+        ctx = Ctx()
+        result = Num().check(value, ctx, "")
+        return None if ctx.issues else result
+
+    done = node_eval(CHECK_PROBE, oracle_modules, input=json.dumps(CHECK_INPUTS))
+    assert done.returncode == 0, done.stderr
+    reference = json.loads(done.stdout)
+    ours = {
+        "uri": [checks.is_uri(v) for v in CHECK_INPUTS["uri"]],
+        "email": [checks.is_email(v) for v in CHECK_INPUTS["email"]],
+        "iso": [checks.iso_date(v) for v in CHECK_INPUTS["iso"]],
+        "ip": [checks.is_ip(v) for v in CHECK_INPUTS["ip"]],
+        "range": [checks.is_semver_range(v) for v in CHECK_INPUTS["range"]],
+        "semver": [checks.is_semver(v) for v in CHECK_INPUTS["semver"]],
+        "varname": [checks.is_var_name(v) for v in CHECK_INPUTS["varname"]],
+        "glob": [checks.is_glob(v) for v in CHECK_INPUTS["glob"]],
+        "number": [number(v) for v in CHECK_INPUTS["number"]],
+        "cjk": [checks.cjk_length(v) for v in CHECK_INPUTS["cjk"]],
+    }
+    for kind, values in CHECK_INPUTS.items():
+        differences = [(v, o, r) for v, o, r in zip(values, ours[kind], reference[kind], strict=True) if o != r]
+        assert differences == [], kind

@@ -106,12 +106,13 @@ def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url:
 
 def validate_path(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
                   ensure_component_store: bool | None = None, description_dir: str | None = None,
-                  raise_bad_input: bool = False) -> ValidationReport:
+                  raise_bad_input: bool = False, json_schema: bool = False) -> ValidationReport:
     """Validate one project folder or metadata file; never raises for invalid metadata (only for
     a missing file; for unreadable input too when `raise_bad_input`).
 
     `description_dir` is the folder named in the default description (`Blocklet from <dir>`);
-    the absolute folder of the file by default, like the reference CLI.
+    the absolute folder of the file by default, like the reference CLI. `json_schema` also checks the
+    document against the published JSON Schema (`schemas/blocklet.schema.json`).
     """
     if mode not in PARSE_MODES:
         raise ValueError(f"unknown parse mode {mode!r}")
@@ -124,7 +125,8 @@ def validate_path(path: str | Path, *, mode: ParseMode = "meta", default_store_u
         line, column = _location_numbers(exc.location)
         return ValidationReport(meta_path, False, [MetaIssue("", exc.message, line, column, rule="yaml")])
     return validate_document(document, mode=mode, default_store_url=default_store_url,
-                             ensure_component_store=ensure_component_store, description_dir=description_dir)
+                             ensure_component_store=ensure_component_store, description_dir=description_dir,
+                             json_schema=json_schema)
 
 
 def _location_numbers(location: str | None) -> tuple[int | None, int | None]:
@@ -135,8 +137,8 @@ def _location_numbers(location: str | None) -> tuple[int | None, int | None]:
 
 
 def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", default_store_url: str | None = None,
-                      ensure_component_store: bool | None = None,
-                      description_dir: str | None = None) -> ValidationReport:
+                      ensure_component_store: bool | None = None, description_dir: str | None = None,
+                      json_schema: bool = False) -> ValidationReport:
     """The parse pipeline on an already loaded document."""
     from blocklet_cli.core.meta import blocklet_schema, normalise
 
@@ -159,6 +161,12 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     issues = [*fix_issues, *schema_issues]
     if mode == "bundle" and isinstance(value, dict):
         issues.extend(bundle_checks(value, project_dir))
+    if json_schema:
+        from blocklet_cli.core.meta.schema_file import json_schema_issues
+
+        reported = {pointer for pointer, _ in issues}
+        issues.extend(i for i in json_schema_issues(fixed) if not any(
+            i[0] == p or i[0].startswith(p + "/") or p.startswith(i[0] + "/") for p in reported))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
     if report_issues:
@@ -169,7 +177,8 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
 def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
     """What `blocklet bundle` checks after parse: reserved env names, a static blocklet's index.html."""
     issues = []
-    for index, env in enumerate(meta.get("environments") or []):
+    environments = meta.get("environments")
+    for index, env in enumerate(environments if isinstance(environments, list) else []):
         name = env.get("name") if isinstance(env, dict) else None
         if isinstance(name, str) and name.startswith("ABT_NODE_"):
             issues.append((f"/environments/{index}/name",
@@ -177,7 +186,11 @@ def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
     if meta.get("group") == "static":
         main = meta.get("main") if isinstance(meta.get("main"), str) else "."
         main_dir = project_dir / main
-        if not (main_dir / "index.html").exists() and not (main_dir / "index.htm").exists():
+        try:
+            found = (main_dir / "index.html").exists() or (main_dir / "index.htm").exists()
+        except (OSError, ValueError):  # a main with a NUL byte or a too long name
+            found = False
+        if not found:
             issues.append(("/main" if meta.get("main") else "/group",
                            f"Can not find index.html or index.htm in {main}"))
     return issues

@@ -96,19 +96,12 @@ def file_check(skip_globs: bool):
         base = ctx.options.get("base_dir")
         if not ctx.options.get("ensure_files") or base is None:
             return value
-        if skip_globs and (value in ("blocklet.js", "blocklet.zip") or is_glob(value)):
+        if skip_globs and (value in ("blocklet.js", "blocklet.zip") or checks.is_glob(value)):
             return value
         if not os.path.exists(os.path.join(base, value)):
             raise Invalid(f"file \"{value}\" does not exist")
         return value
     return check
-
-
-def is_glob(value: str) -> bool:
-    """is-glob (strict): wildcards, brace/bracket/extglob patterns."""
-    import re
-
-    return bool(re.search(r"[*?]|\[[^\]]*\]|\{[^}]*[,.][^}]*\}|[@!+*?]\([^)]*\)", value))
 
 
 def env_name_check(value: str, ctx: Ctx, ptr: str) -> str:
@@ -243,7 +236,7 @@ def event_type_message() -> str:
 # -- building blocks -------------------------------------------------------------------------------------
 def DID(title: str, description: str, **kw) -> Str:
     return Str(title, description, trim=True, custom=(did_check,),
-               js_pattern="^(did:[a-z0-9]+:)?(z[1-9A-HJ-NP-Za-km-z]+|0x[0-9a-fA-F]+)$", **kw)
+               js_pattern="^(did:[a-z0-9]+:)?(z[1-9A-HJ-NP-Za-km-z]+|(0x)?[0-9a-fA-F]+)$", **kw)
 
 
 def Uri(title: str, description: str, *schemes: str, **kw) -> Str:
@@ -591,7 +584,8 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
         "navigation": Arr("Navigation", "Navigation items.", items=NAV_ITEM, custom=(navigation_unique,)),
         "theme": Obj("Theme", "Theme.", keys={"background": Alt("Background", "A colour or per-area colours.", options=(
             Str("Background", min=1), Obj("Background", "Per area.", min_keys=1, keys={
-                "header": Str("Header", min=1), "footer": Str("Footer", min=1), "default": Str("Default", min=1)})))}),
+                "header": Str("Header", "Header colour.", min=1), "footer": Str("Footer", "Footer colour.", min=1),
+                "default": Str("Default", "Default colour.", min=1)})))}),
         "copyright": Obj("Copyright", "Copyright notice.", keys={
             "owner": Str("Owner", "Owner.", min=1),
             "year": Alt("Year", "Year (string or number).", options=(Str("Year", empty_ok=True), Num("Year")))}),

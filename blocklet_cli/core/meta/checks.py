@@ -49,12 +49,12 @@ def is_semver_range(value: str) -> bool:
 
 
 # -- URIs, emails, dates, IPs ---------------------------------------------------------------------------
-_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@%])"
 _HOST = r"(?:\[[0-9A-Fa-f:.vV]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)"
 _USER = r"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*@)?"
 _AUTHORITY = rf"{_USER}{_HOST}(?::\d*)?"
 URI = re.compile(
-    rf"^([A-Za-z][A-Za-z0-9+.\-]*):(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?|{_PCHAR}+(?:/{_PCHAR}*)*)"
+    rf"^([A-Za-z][A-Za-z0-9+.\-]*):(?://{_AUTHORITY}(?:/{_PCHAR}*)*|///{_PCHAR}*(?:/{_PCHAR}*)*|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?|{_PCHAR}+(?:/{_PCHAR}*)*)"
     rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$"
 )
 _EMAIL = re.compile(
@@ -78,26 +78,42 @@ def is_uri(value: str, schemes: tuple[str, ...] | None = None) -> bool:
 
 
 def is_email(value: str) -> bool:
-    return len(value) <= 254 and bool(_EMAIL.match(value)) and len(value.split("@")[0]) <= 64
+    return len(value) <= 254 and bool(_EMAIL.match(value)) and len(value.split("@")[0]) <= 64 \
+        and not value.rsplit(".", 1)[-1].isdigit()
+
+
+_V8_ISO = re.compile(
+    r"^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 
 
 def iso_date(value: str) -> str | None:
-    """Joi `isoDate()`: the value as `Date#toISOString()`, or None when it is not an ISO date."""
+    """Joi `isoDate()`: the value as `new Date(value).toISOString()`, or None when it is not an ISO date
+    (Joi's pattern, then what V8's Date parser makes of it: days overflow into the next month)."""
     if not _ISO.match(value):
         return None
-    text = value.replace(" ", "T")
-    try:
-        if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-            stamp = _dt.datetime.fromisoformat(text).replace(tzinfo=_dt.timezone.utc)
-        else:
-            if text.endswith("Z"):
-                text = text[:-1] + "+00:00"
-            stamp = _dt.datetime.fromisoformat(text)
-            if stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=_dt.timezone.utc)  # Node runs with TZ=UTC in CI; local time otherwise
-    except ValueError:
+    match = _V8_ISO.match(value)
+    if not match:
         return None
-    stamp = stamp.astimezone(_dt.timezone.utc)
+    year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
+    hour, minute, second = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
+    millis = int((match[7] or "0")[:3].ljust(3, "0"))
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute <= 59 and second <= 59):
+        return None
+    if hour == 24 and (minute or second or millis):
+        return None
+    try:
+        stamp = _dt.datetime(year, month, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(
+            days=day - 1, hours=hour, minutes=minute, seconds=second, milliseconds=millis)
+    except (ValueError, OverflowError):
+        return None
+    zone = match[8]
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        stamp -= sign * _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    # a local time without offset is read in the process time zone by Node; we read it as UTC (CI runs in UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -158,9 +174,13 @@ def is_var_name(value: str) -> bool:
     if "," in value:
         return all(_is_identifier(part) for part in value.split(","))
     if "=" in value and "==" not in value:
-        name, _, rest = value.partition("=")
-        return _is_identifier(name) and bool(re.match(r"^\s*(?:\d+(?:\.\d+)?|'[^']*'|\"[^\"]*\"|[A-Za-z_$][\w$]*)\s*$",
-                                                      rest)) and rest.strip() not in _JS_RESERVED
+        target, _, rest = value.partition("=")
+        operand = r"\s*(?:[\w$]+|'[^']*'|\"[^\"]*\")\s*"
+        if not _is_identifier(target) or not re.match(rf"^{operand}(?:={operand})*$", rest):
+            return False
+        parts = [p.strip() for p in rest.split("=")]
+        literals = {"true", "false", "null", "this"}
+        return all(_is_identifier(p) for p in parts[:-1]) and parts[-1] not in _JS_RESERVED - literals
     return False
 
 
@@ -202,3 +222,81 @@ def docker_volume_problem(volume: str) -> str | None:
     if ".." in volume:
         return 'Volume cannot contain ".."'
     return None
+
+
+# -- is-glob 4 (strict) -----------------------------------------------------------------------------------
+_PAIRS = {"{": "}", "(": ")", "[": "]"}
+
+
+def _is_extglob(text: str) -> bool:
+    while text:
+        match = re.search(r"(\\).|([@?!+*]\(.*\))", text)
+        if not match:
+            return False
+        if match[2]:
+            return True
+        text = text[match.end():]
+    return False
+
+
+def _find(text: str, char: str, start: int) -> int:
+    return text.find(char, start)
+
+
+def is_glob(text: str) -> bool:
+    """is-glob 4 with its default strict check (what the bundle's `files` rule skips)."""
+    if not text:
+        return False
+    if _is_extglob(text) or text[0] == "!":
+        return True
+    at = lambda i: text[i] if 0 <= i < len(text) else ""  # noqa: E731
+    index, pipe, close_square, close_curly, close_paren, backslash = 0, -2, -2, -2, -2, -2
+    while index < len(text):
+        if at(index) == "*":
+            return True
+        if at(index + 1) == "?" and at(index) in "].+)" and at(index):
+            return True
+        if close_square != -1 and at(index) == "[" and at(index + 1) != "]":
+            if close_square < index:
+                close_square = _find(text, "]", index)
+            if close_square > index:
+                if backslash == -1 or backslash > close_square:
+                    return True
+                backslash = _find(text, "\\", index)
+                if backslash == -1 or backslash > close_square:
+                    return True
+        if close_curly != -1 and at(index) == "{" and at(index + 1) != "}":
+            close_curly = _find(text, "}", index)
+            if close_curly > index:
+                backslash = _find(text, "\\", index)
+                if backslash == -1 or backslash > close_curly:
+                    return True
+        if close_paren != -1 and at(index) == "(" and at(index + 1) == "?" and at(index + 2) in ":!=" \
+                and at(index + 2) and at(index + 3) != ")":
+            close_paren = _find(text, ")", index)
+            if close_paren > index:
+                backslash = _find(text, "\\", index)
+                if backslash == -1 or backslash > close_paren:
+                    return True
+        if pipe != -1 and at(index) == "(" and at(index + 1) != "|":
+            if pipe < index:
+                pipe = _find(text, "|", index)
+            if pipe != -1 and at(pipe + 1) != ")":
+                close_paren = _find(text, ")", pipe)
+                if close_paren > pipe:
+                    backslash = _find(text, "\\", pipe)
+                    if backslash == -1 or backslash > close_paren:
+                        return True
+        if at(index) == "\\":
+            opened = at(index + 1)
+            index += 2
+            closing = _PAIRS.get(opened)
+            if closing:
+                found = _find(text, closing, index)
+                if found != -1:
+                    index = found + 1
+            if at(index) == "!":
+                return True
+        else:
+            index += 1
+    return False

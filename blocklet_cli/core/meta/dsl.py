@@ -88,7 +88,8 @@ class T:
         value = self.convert(value, ctx, ptr)
         # containers run their own checks even when an item failed (to report every problem);
         # scalars only when the value itself is fine
-        if len(ctx.issues) == before or (self.base in ("object", "array") and isinstance(value, (dict, list))):
+        if len(ctx.issues) == before or (self.base == "object" and isinstance(value, dict)) or (
+                self.base == "array" and isinstance(value, list)):
             for allowed in self.allow:
                 if value == allowed and type(value) is type(allowed):
                     return value
@@ -194,12 +195,20 @@ class Str(T):
             schema["minLength"] = self.min
         elif not self.empty_ok and not self.trim:
             schema["minLength"] = 1
+        patterns = []
         if self.trim and (self.min or not self.empty_ok):
-            schema["pattern"] = r"[^\s\ufeff]"  # something left after trimming
+            patterns.append(r"[^\s\ufeff]")  # something left after trimming
+        if self.js_pattern:
+            pattern = self.js_pattern
+            if self.trim and pattern.startswith("^") and pattern.endswith("$"):  # checked after trimming
+                pattern = "^[\\s\\ufeff]*" + pattern[1:-1] + "[\\s\\ufeff]*$"
+            patterns.append(pattern)
+        if len(patterns) == 1:
+            schema["pattern"] = patterns[0]
+        elif patterns:
+            schema["allOf"] = [{"pattern": p} for p in patterns]
         if self.max is not None and not self.trim:
             schema["maxLength"] = self.max
-        if self.js_pattern and "pattern" not in schema:
-            schema["pattern"] = self.js_pattern
         return schema
 
 
@@ -255,7 +264,7 @@ class Num(T):
             number["maximum"] = self.max
         if self.greater is not None:
             number["exclusiveMinimum"] = self.greater
-        return {"anyOf": [number, {"type": "string", "pattern": _NUMERIC.pattern.replace("e[", "[eE]"),
+        return {"anyOf": [number, {"type": "string", "pattern": _NUMERIC.pattern.replace("e[", "[eE]["),
                                    "description": "a number written as a string is converted"}]}
 
 
