@@ -17,11 +17,12 @@ Differences from the reference, on purpose:
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,6 +309,59 @@ def _needs_web_interface(meta: dict) -> bool:
     return not any(isinstance(i, dict) and i.get("type") == "web" for i in interfaces)
 
 
+class _DaemonPool:
+    """A small thread pool whose threads never hold the process open: a source that hangs after
+    another one already answered is not waited for at exit (ThreadPoolExecutor would join it)."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the pool is shut down")
+            self._queue.put((future, fn, args))
+            if len(self._threads) < self._workers:
+                thread = threading.Thread(target=self._work, name=f"component-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self) -> None:
+        """Cancel what has not started; running work ends on its own (daemon threads)."""
+        with self._lock:
+            self._closed = True
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+            for _ in self._threads:
+                self._queue.put(None)
+
+
 # -- the tree resolver -----------------------------------------------------------------------
 @dataclass
 class _Node:
@@ -336,7 +390,7 @@ class _Resolver:
         self.total = 0
         self.lock = threading.Lock()
         self.prefetched: set[str] = set()
-        self.pool: ThreadPoolExecutor | None = None
+        self.pool: _DaemonPool | None = None
 
     def _fetch(self, url: str, expected: str | None) -> tuple[dict, bool]:
         if self.offline and not url.startswith("file:"):
@@ -387,7 +441,7 @@ class _Resolver:
             nodes.append(_Node(entry, label, chain, urls, expected, [None] * len(urls)))
         return nodes
 
-    def _submit(self, pool: ThreadPoolExecutor, node: _Node) -> None:
+    def _submit(self, pool: _DaemonPool, node: _Node) -> None:
         self.total += 1
         for index, url in enumerate(node.urls):
             future = pool.submit(self._fetch, url, node.expected)
@@ -441,7 +495,7 @@ class _Resolver:
         roots = self._nodes_for(entries, chain)
         if not roots:
             return []
-        pool = self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="component")
+        pool = self.pool = _DaemonPool(self.workers)
         try:
             for node in roots:
                 self._submit(pool, node)
@@ -457,10 +511,10 @@ class _Resolver:
                         node.outcomes[index] = exc
                     self._advance(pool, node)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown()
         return [node.result for node in roots if node.result is not None]
 
-    def _advance(self, pool: ThreadPoolExecutor, node: _Node) -> None:
+    def _advance(self, pool: _DaemonPool, node: _Node) -> None:
         if node.result is not None:
             return
         decision = self._decide(node)

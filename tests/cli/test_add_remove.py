@@ -183,3 +183,37 @@ def test_gateway_fixture_components_verify_against_a_local_store(run_blocklet, p
             f"HEAD /api/blocklets/{harbor}/harbor-lights-0.3.1.tgz",
             f"HEAD /api/blocklets/{ferry}/ferry-ledger-1.4.0.tgz"} <= set(requests)
     assert "    section: header\n" in meta.read_text()  # untouched, not normalised
+
+
+@pytest.fixture
+def hanging_store():
+    """A store that accepts connections and never answers."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+def test_a_hung_later_source_does_not_hold_the_command(run_blocklet, app, store, hanging_store):
+    # the first store answers; the command must not wait the 60 s read timeout of the second one
+    result = run_blocklet("add", "static-demo", "--store", store.url, "--store", hanging_store, cwd=app,
+                          env={**ENV, "BLOCKLET_HTTP_TIMEOUT": "60"}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == [
+        store.url, hanging_store]
