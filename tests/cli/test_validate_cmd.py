@@ -28,9 +28,12 @@ def test_broken_meta_reports_every_problem_with_positions(run_blocklet, project_
     result = json.loads(done.stdout)["results"][0]
     assert result["valid"] is False
     pointers = [e["pointer"] for e in result["errors"]]
-    assert pointers == ["/version", "/description", "/group", "/logo", "/payment/share", "/interfaces/1/type",
-                        "/environments/0/name", "/scripts/pre-start", "/components/0/mountPoint",
-                        "/releaseChannel", "/did"]
+    # the eleven problems of EXPECTED.md, in file order
+    assert pointers == ["/did", "/version", "/description", "/group", "/logo", "/scripts/pre-start",
+                        "/environments/0/name", "/interfaces/1/type", "/components/0/mountPoint",
+                        "/payment/share", "/releaseChannel"]
+    lines_seen = [(e["line"], e["column"]) for e in result["errors"]]
+    assert lines_seen == sorted(lines_seen)
     assert all(isinstance(e["line"], int) and isinstance(e["column"], int) for e in result["errors"])
     lines = (project / "blocklet.yml").read_text().splitlines()
     for error in result["errors"]:
@@ -47,8 +50,8 @@ def test_broken_meta_meta_mode_human_output(run_blocklet, project_copy) -> None:
     assert done.returncode == 3
     lines = done.stdout.splitlines()
     assert len(lines) == 9  # logo and the unknown key are bundle-only problems
-    assert lines[0].startswith(f"{project}/blocklet.yml:4:")
-    assert lines[0].endswith("/version: must be a string")
+    assert lines[1].startswith(f"{project}/blocklet.yml:4:")
+    assert lines[1].endswith("/version: must be a string")
     assert "The did of name \"creaky-meta\" should be \"z8iZmWLHFvhY628wGn7UkM7J4i3GTPZTjiEY7\"" in done.stdout
     assert "Traceback" not in done.stderr
 

@@ -70,15 +70,15 @@ def test_modes(tmp_path: Path) -> None:
     write(tmp_path, text)
     assert validate_path(tmp_path, mode="meta").valid
     assert [i.pointer for i in validate_path(tmp_path, mode="release").issues] == ["/components/0/source"]
-    assert [i.pointer for i in validate_path(tmp_path, mode="dev").issues] == ["/components/0/source", "/unknown"]
+    assert [i.pointer for i in validate_path(tmp_path, mode="dev").issues] == ["/unknown", "/components/0/source"]
     assert validate_path(tmp_path, mode="dev", default_store_url="https://s").issues[0].pointer == "/unknown"
     bundle = [(i.pointer, i.message) for i in validate_path(tmp_path, mode="bundle").issues]
-    assert bundle == [("/logo", 'file "logo.png" does not exist'),
-                      ("/components/0/source", "missing 'store' in source of component c"),
+    assert bundle == [("/main", "Can not find index.html or index.htm in www"),  # in file order
+                      ("/logo", 'file "logo.png" does not exist'),
                       ("/unknown", '"unknown" is not allowed'),
                       ("/environments/0/name",
                        "Blocklet key of environments can not start with `ABT_NODE_` or `BLOCKLET_`"),
-                      ("/main", "Can not find index.html or index.htm in www")]
+                      ("/components/0/source", "missing 'store' in source of component c")]
     (tmp_path / "logo.png").write_text("x")
     write(tmp_path / "www", "<html>", "index.htm")
     assert len(validate_path(tmp_path, mode="bundle", ensure_component_store=False).issues) == 2

@@ -169,6 +169,7 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
             i[0] == p or i[0].startswith(p + "/") or p.startswith(i[0] + "/") for p in reported))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
+    report_issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # file order reads best
     if report_issues:
         return ValidationReport(document.path, False, report_issues)
     return ValidationReport(document.path, True, [], to_json_ready(value))

@@ -646,9 +646,6 @@ def validate(data: Any, *, strip_unknown: bool = True, **options: Any) -> tuple[
     return value, ctx.issues
 
 
-SCHEMA_ID = "https://raw.githubusercontent.com/blocklet/blocklet-cli-py/main/schemas/blocklet.schema.json"
-
-
 def schema_document() -> dict:
     """The JSON Schema (2020-12) of a blocklet.yml file as written, for editors and `jsonschema`.
 
@@ -661,7 +658,7 @@ def schema_document() -> dict:
         "Metadata of a Blocklet (blocklet.yml), as @blocklet/meta 1.17.12 validates it. Checked in code only: "
         "name ⇄ did, npm name rules, unique interface/environment/navigation ids, one web interface, "
         "payment share sum, file existence in bundles, and the other rules of `blocklet validate`.")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **root}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **root}
 
 
 if __name__ == "__main__":

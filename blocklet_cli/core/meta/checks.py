@@ -8,22 +8,35 @@ Reference: meta-schema.md §1 (Joi message shapes), §6 (field rules), §6.13, �
 from __future__ import annotations
 
 import datetime as _dt
-import ipaddress
 import re
 
 from blocklet_cli.core import did as did_core
+
+
+class LazyRegex:
+    """A regular expression compiled on first use (keeps `blocklet` start-up fast)."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return getattr(self._compiled, name)
 
 # -- semver 6 ----------------------------------------------------------------------------------------
 _NUM = r"(?:0|[1-9]\d*)"
 _PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][a-zA-Z0-9-]*)"
 _BUILD = r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)"
 _PRE = rf"(?:-{_PRE_ID}(?:\.{_PRE_ID})*)"
-SEMVER = re.compile(rf"^v?{_NUM}\.{_NUM}\.{_NUM}{_PRE}?{_BUILD}?$")
+SEMVER = LazyRegex(rf"^v?{_NUM}\.{_NUM}\.{_NUM}{_PRE}?{_BUILD}?$")
 _XR = r"(?:0|[1-9]\d*|x|X|\*)"
 _PARTIAL = rf"v?{_XR}(?:\.{_XR}(?:\.{_XR}(?:{_PRE}|-?{_PRE_ID}(?:\.{_PRE_ID})*)?{_BUILD}?)?)?"
 _PARTIAL_SIMPLE = rf"v?{_XR}(?:\.{_XR}(?:\.{_XR}{_PRE}?{_BUILD}?)?)?"
-_COMPARATOR = re.compile(rf"^(?:~>?|\^|[<>]?=?)\s*{_PARTIAL_SIMPLE}$")
-_HYPHEN = re.compile(rf"^\s*({_PARTIAL_SIMPLE})\s+-\s+({_PARTIAL_SIMPLE})\s*$")
+_COMPARATOR = LazyRegex(rf"^(?:~>?|\^|[<>]?=?)\s*{_PARTIAL_SIMPLE}$")
+_HYPHEN = LazyRegex(rf"^\s*({_PARTIAL_SIMPLE})\s+-\s+({_PARTIAL_SIMPLE})\s*$")
 
 
 def is_semver(value: str) -> bool:
@@ -53,16 +66,16 @@ _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@%])"
 _HOST = r"(?:\[[0-9A-Fa-f:.vV]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+)"
 _USER = r"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*@)?"
 _AUTHORITY = rf"{_USER}{_HOST}(?::\d*)?"
-URI = re.compile(
+URI = LazyRegex(
     rf"^([A-Za-z][A-Za-z0-9+.\-]*):(?://{_AUTHORITY}(?:/{_PCHAR}*)*|///{_PCHAR}*(?:/{_PCHAR}*)*|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?|{_PCHAR}+(?:/{_PCHAR}*)*)"
     rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$"
 )
-_EMAIL = re.compile(
+_EMAIL = LazyRegex(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\uffff]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\uffff]+)*@"
     r"(?:[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\-\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?\.)+"
     r"[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\-\u0080-\uffff]{0,61}[A-Za-z0-9\u0080-\uffff])?$"
 )
-_ISO = re.compile(
+_ISO = LazyRegex(
     r"^(?:[-+]\d{2})?(?:\d{4}(?!\d{2}\b))(?:(-?)(?:(?:0[1-9]|1[0-2])(?:\1(?:[12]\d|0[1-9]|3[01]))?"
     r"|W(?:[0-4]\d|5[0-2])(?:-?[1-7])?|(?:00[1-9]|0[1-9]\d|[12]\d{2}|3(?:[0-5]\d|6[1-6])))"
     r"(?![T]$|[T][\d]+Z$)(?:[T\s](?:(?:(?:[01]\d|2[0-3])(?:(:?)[0-5]\d)?|24\:?00)(?:[.,]\d+(?!:))?)"
@@ -82,7 +95,7 @@ def is_email(value: str) -> bool:
         and not value.rsplit(".", 1)[-1].isdigit()
 
 
-_V8_ISO = re.compile(
+_V8_ISO = LazyRegex(
     r"^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
@@ -118,6 +131,8 @@ def iso_date(value: str) -> str | None:
 
 
 def is_ip(value: str) -> bool:
+    import ipaddress
+
     try:
         ipaddress.ip_network(value, strict=False) if "/" in value else ipaddress.ip_address(value)
     except ValueError:
@@ -196,7 +211,7 @@ def is_valid_url_path(value: str) -> bool:
 
 # -- docker ---------------------------------------------------------------------------------------------
 _DANGEROUS = [" -- ", "~", "&", "|", ">", "<", "{", "}", "[", "]", ";", "$", "!", "*", "%", ","]
-_STRICT_COMMAND = re.compile(r"^(?:(?:[a-zA-Z0-9\-_./:=\s]+)|(?:@{1,2}[a-zA-Z_][a-zA-Z0-9_]*))+$")
+_STRICT_COMMAND = LazyRegex(r"^(?:(?:[a-zA-Z0-9\-_./:=\s]+)|(?:@{1,2}[a-zA-Z_][a-zA-Z0-9_]*))+$")
 
 
 def docker_command_ok(command: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blocklet_cli.core.jsstr import js_trim, utf16_len
+from blocklet_cli.core.meta.checks import LazyRegex
 
 
 class Invalid(Exception):
@@ -148,7 +149,7 @@ class Str(T):
         self.trim, self.min, self.max = trim, min, max
         self.lowercase, self.uppercase = lowercase, uppercase
         self.valid = valid
-        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern = LazyRegex(pattern) if pattern else None
         self.js_pattern = js_pattern or pattern
         self.pattern_message = pattern_message
         self.empty_ok = empty_ok

@@ -10,6 +10,7 @@ import re
 from urllib.parse import quote
 
 from blocklet_cli.core import did as did_core
+from blocklet_cli.core.meta.checks import LazyRegex
 
 MAX_NAME_LENGTH = 32
 _BLACKLIST = {"node_modules", "favicon.ico"}
@@ -72,7 +73,7 @@ def npm_name_problem(name: str) -> str | None:
 # lodash `words` for the strings top-level keys are made of (ASCII and Latin-1 letters, digits)
 _UPPER = "A-Z\xc0-\xd6\xd8-\xde"
 _LOWER = "a-z\xdf-\xf6\xf8-\xff"
-_WORD = re.compile(
+_WORD = LazyRegex(
     rf"[{_UPPER}]?[{_LOWER}]+(?=[^{_UPPER}{_LOWER}0-9]|[{_UPPER}]|$)"
     rf"|[{_UPPER}]+(?=[^{_UPPER}{_LOWER}0-9]|[{_UPPER}][{_LOWER}]|$)"
     rf"|[{_UPPER}]?[{_LOWER}]+"
@@ -81,8 +82,8 @@ _WORD = re.compile(
     r"|\d+"
     r"|[^\x00-\x7f\s\w]+|[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f" + _UPPER[3:] + _LOWER[3:] + r"]+"
 )
-_ASCII_WORD = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
-_HAS_UNICODE_WORD = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]|[0-9][a-zA-Z]|[a-zA-Z][0-9]|[^a-zA-Z0-9 ]")
+_ASCII_WORD = LazyRegex(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+_HAS_UNICODE_WORD = LazyRegex(r"[a-z][A-Z]|[A-Z]{2}[a-z]|[0-9][a-zA-Z]|[a-zA-Z][0-9]|[^a-zA-Z0-9 ]")
 
 
 def camel_case(key: str) -> str:
