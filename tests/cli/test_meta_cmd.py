@@ -52,3 +52,11 @@ def test_meta_broken_yaml_is_bad_input(run_blocklet, tmp_path) -> None:
     done = run_blocklet("meta", cwd=tmp_path)
     assert done.returncode == 5
     assert "blocklet.yml:1:7" in done.stderr
+
+
+def test_meta_of_a_file_path_and_bad_format(run_blocklet, project_copy) -> None:
+    project = project_copy("static-site")
+    done = run_blocklet("meta", str(project / "blocklet.yml"), "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["name"] == "harbor-lights"
+    done = run_blocklet("meta", str(project), "--format", "toml")
+    assert done.returncode == 2 and "unknown format" in done.stderr

@@ -105,3 +105,17 @@ def test_missing_path_is_not_found(run_blocklet, tmp_path: Path) -> None:
 def test_unknown_mode_is_a_usage_error(run_blocklet, project_copy) -> None:
     done = run_blocklet("validate", "--mode", "weird", cwd=project_copy("static-site"))
     assert done.returncode == 2
+
+
+def test_json_schema_cross_check_and_store_url(run_blocklet, tmp_path: Path) -> None:
+    text = good_yaml() + "components:\n  - name: c\n    source:\n      name: c\n"
+    (tmp_path / "blocklet.yml").write_text(text)
+    assert run_blocklet("validate", str(tmp_path), "--json-schema").returncode == 0
+    done = run_blocklet("validate", str(tmp_path), "--mode", "dev", "--json")
+    assert done.returncode == 3
+    errors = json.loads(done.stdout)["results"][0]["errors"]
+    assert [(e["pointer"], e["message"]) for e in errors] == [
+        ("/components/0/source", "missing 'store' in source of component c")]
+    assert errors[0]["line"] == 7
+    done = run_blocklet("validate", str(tmp_path), "--mode", "dev", env={"COMPONENT_STORE_URL": "https://s.io"})
+    assert done.returncode == 0, done.stdout

@@ -28,10 +28,31 @@ SCRIPT_RENAMES = (("pre-flight", "preFlight"), ("pre-install", "preInstall"), ("
 
 
 # -- custom checks (value, ctx, pointer) -> value --------------------------------------------------------
-def did_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.is_did(value):
-        raise Invalid(f"did \"{value}\" is not valid")
-    return value
+def predicate(test, message):
+    """A check that reports `message` (a string, or a function of the value) when `test(value)` is false."""
+    def check(value: Any, ctx: Ctx, ptr: str) -> Any:
+        if not test(value):
+            raise Invalid(message(value) if callable(message) else message)
+        return value
+    return check
+
+
+did_check = predicate(checks.is_did, lambda v: f"did \"{v}\" is not valid")
+email_check = predicate(checks.is_email, "must be a valid email")
+range_check = predicate(checks.is_semver_range, "needs to be a valid semver range")
+ip_check = predicate(checks.is_ip, "must be a valid ip address of one of the following versions [ipv4, ipv6] "
+                                   "with a optional CIDR")
+title_check = predicate(lambda v: checks.cjk_length(v) <= MAX_TITLE,
+                        "title length should not exceed 40 (see: https://www.npmjs.com/package/cjk-length)")
+mount_point_check = predicate(checks.is_valid_url_path, "mountPoint cannot contain such characters space "
+                                                        "$*+~()'\"!:@\\")
+nav_id_check = predicate(lambda v: not v or checks.is_var_name(v),
+                         lambda v: f"Invalid navigation id: {v} (a navigation id must be a JavaScript variable "
+                                   "name, such as foo, fooBar or foo123)")
+nav_link_check = predicate(checks.check_link,
+                           lambda v: f"Invalid navigation link: {v} (a link must be an absolute url or a path "
+                                     "that starts with /, such as /en/home or https://www.arcblock.io)")
+docker_command_check = predicate(checks.docker_command_ok, "contains an invalid value (Docker CMD is invalid)")
 
 
 def uri_check(*schemes: str):
@@ -41,12 +62,6 @@ def uri_check(*schemes: str):
                                                    if schemes else ""))
         return value
     return check
-
-
-def email_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.is_email(value):
-        raise Invalid("must be a valid email")
-    return value
 
 
 def iso_check(value: str, ctx: Ctx, ptr: str) -> str:
@@ -64,24 +79,6 @@ def semver_check(minimum: str | None = None):
             raise Invalid(f"needs to be greater than or equal to {minimum}")
         return value
     return check
-
-
-def range_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.is_semver_range(value):
-        raise Invalid("needs to be a valid semver range")
-    return value
-
-
-def ip_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.is_ip(value):
-        raise Invalid("must be a valid ip address of one of the following versions [ipv4, ipv6] with a optional CIDR")
-    return value
-
-
-def title_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if checks.cjk_length(value) > MAX_TITLE:
-        raise Invalid("title length should not exceed 40 (see: https://www.npmjs.com/package/cjk-length)")
-    return value
 
 
 def name_check(value: str, ctx: Ctx, ptr: str) -> str:
@@ -176,32 +173,12 @@ def range_pair_check(value: list, ctx: Ctx, ptr: str) -> list:
     return value
 
 
-def mount_point_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.is_valid_url_path(value):
-        raise Invalid("mountPoint cannot contain such characters space $*+~()'\"!:@\\")
-    return value
-
-
 def component_store_check(value: dict, ctx: Ctx, ptr: str) -> dict:
     source = value.get("source")
     if ctx.options.get("ensure_component_store") and isinstance(source, dict) and source.get("name") \
             and not source.get("store"):
         raise Invalid(f"missing 'store' in source of component {value.get('name') or source.get('name')}",
                       ptr + "/source")
-    return value
-
-
-def nav_id_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if value and not checks.is_var_name(value):
-        raise Invalid(f"Invalid navigation id: {value} (a navigation id must be a JavaScript variable name, "
-                      "such as foo, fooBar or foo123)")
-    return value
-
-
-def nav_link_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.check_link(value):
-        raise Invalid(f"Invalid navigation link: {value} (a link must be an absolute url or a path that starts "
-                      "with /, such as /en/home or https://www.arcblock.io)")
     return value
 
 
@@ -212,12 +189,6 @@ def navigation_unique(value: list, ctx: Ctx, ptr: str) -> list:
             if item["id"] in seen:
                 ctx.add(f"{ptr}/{index}/id", f"contains a duplicate value: {item['id']}")
             seen.append(item["id"])
-    return value
-
-
-def docker_command_check(value: str, ctx: Ctx, ptr: str) -> str:
-    if not checks.docker_command_ok(value):
-        raise Invalid("contains an invalid value (Docker CMD is invalid)")
     return value
 
 

@@ -68,14 +68,13 @@ class T:
     base = "any"
 
     def __init__(self, title: str = "", description: str = "", *, required: bool = False, default: Any = MISSING,
-                 allow: tuple = (), custom: tuple[Callable, ...] = (), strict_only: bool = False) -> None:
+                 allow: tuple = (), custom: tuple[Callable, ...] = ()) -> None:
         self.title = title
         self.description = description
         self.is_required = required
         self.default = default
         self.allow = allow
         self.customs = custom
-        self.strict_only = strict_only
 
     def fill_default(self, parent: dict) -> Any:
         return self.default(parent) if callable(self.default) else _copy(self.default)
@@ -336,8 +335,6 @@ class Obj(T):
         for key, schema in self.keys.items():
             child = ptr + "/" + esc(key)
             if key in out:
-                if schema.strict_only and ctx.strip_unknown:
-                    continue
                 out[key] = schema.check(out[key], ctx, child)
             elif schema.is_required:
                 ctx.add(child, "is required")
