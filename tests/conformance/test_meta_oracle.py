@@ -1,5 +1,6 @@
 """Our metadata verdicts and normalised output against the real @blocklet/meta 1.17.12 (meta-oracle.js),
-on the shared metadata cases and on our own cases (tests/conformance/cases)."""
+on the shared metadata cases and on our own cases (tests/conformance/cases): the `blocklet meta` path
+(verdict and normalised output), the `blocklet bundle` path and the validateMeta path (verdicts)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.meta import checks, validate_path
+from blocklet_cli.core.errors import FileFormatError
+from blocklet_cli.core.meta import checks, load_meta, validate_meta_dict, validate_path
 from blocklet_cli.core.meta.dsl import Ctx, Num
 from tests.conftest import node_eval
 
@@ -59,7 +61,20 @@ def compare(cases_dir: Path, expected: dict, tmp_path: Path) -> list[str]:
             elif normalized is not None and report.meta != normalized:
                 problems.append(f"{file} [{mode}]: normalised output differs:\n ours {json.dumps(report.meta)}\n"
                                 f" ref  {json.dumps(normalized)}")
+        problems.extend(compare_validate_meta(cases_dir / file, result["modes"]["validateMeta"]))
     return problems
+
+
+def compare_validate_meta(file: Path, reference: dict) -> list[str]:
+    """validateMeta(raw YAML object): no fix step, unknown keys stripped, store check on."""
+    try:
+        data = load_meta(file).data
+    except FileFormatError:
+        data = None
+    issues = validate_meta_dict(data, fix_services=False)
+    if (not issues) != reference["valid"]:
+        return [f"{file.name} [validateMeta]: reference {reference}, ours {[(i.pointer, i.message) for i in issues]}"]
+    return []
 
 
 def test_shared_cases_agree_with_the_reference(oracle_modules: Path, fixtures_dir: Path, shared_dir: Path,
@@ -81,7 +96,8 @@ def test_own_cases_agree_with_the_reference(oracle_modules: Path, shared_dir: Pa
 
 @pytest.mark.parametrize("case", sorted(p.name for p in OWN_CASES.glob("*.yml")))
 def test_own_case_header_is_complete(case: str) -> None:
-    head = [line for line in (OWN_CASES / case).read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    text = (OWN_CASES / case).read_text(encoding="utf-8").removeprefix("\ufeff")
+    head = [line for line in text.splitlines() if line.startswith("#")]
     assert head[0] == f"# case: {case[:-4]}"
     assert head[1] in ("# expect: valid", "# expect: invalid")
     assert head[2].startswith("# rule: ")

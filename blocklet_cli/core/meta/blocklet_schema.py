@@ -236,12 +236,11 @@ def name_type(title: str = "Blocklet name", **kw) -> Str:
                custom=(name_check,), **kw)
 
 
-PERSON = Obj("Person", "A person: an object, or a string `Name <email> (url)`.", keys={
+PERSON_INPUT = Obj("Person", "A person: an object, or a string `Name <email> (url)`.", keys={
     "name": Str("Name", "The person's name.", min=1, required=True),
     "email": Str("Email", "The person's email address.", custom=(email_check,)),
     "url": Uri("URL", "The person's web page."),
-})
-PERSON_INPUT = Alt(PERSON.title, PERSON.description, options=(Str("Person", "Name <email> (url)"), PERSON))
+}, file_form=Str("Person", "`Name <email> (url)`, parsed by the fix step."))
 
 ENVIRONMENT = Obj("Environment variable", "A setting the user can configure at install time.", keys={
     "name": Str("Name", "Only letters, digits and `_`; not starting with BLOCKLET, COMPONENT or ABTNODE.", trim=True,

@@ -68,13 +68,14 @@ class T:
     base = "any"
 
     def __init__(self, title: str = "", description: str = "", *, required: bool = False, default: Any = MISSING,
-                 allow: tuple = (), custom: tuple[Callable, ...] = ()) -> None:
+                 allow: tuple = (), custom: tuple[Callable, ...] = (), file_form: T | None = None) -> None:
         self.title = title
         self.description = description
         self.is_required = required
         self.default = default
         self.allow = allow
         self.customs = custom
+        self.file_form = file_form  # another form a file may use, turned into this one by the fix step
 
     def fill_default(self, parent: dict) -> Any:
         return self.default(parent) if callable(self.default) else _copy(self.default)
@@ -112,6 +113,8 @@ class T:
         schema = self.own_schema()
         if self.allow:
             schema = {"anyOf": [schema, *({"const": a} for a in self.allow)]}
+        if self.file_form is not None:
+            schema = {"anyOf": [self.file_form.json_schema(), schema]}
         doc: dict[str, Any] = {}
         if self.title:
             doc["title"] = self.title
