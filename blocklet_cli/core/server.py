@@ -228,7 +228,14 @@ def graphql(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str, query
 
 def get_app(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str) -> dict | None:
     """The app (`getBlocklet`), or None when the server has no app with this DID."""
-    data = graphql(client, endpoint, key, app_did, APP_QUERY, {"did": app_did}, what="looking up the app")
+    try:
+        data = graphql(client, endpoint, key, app_did, APP_QUERY, {"did": app_did}, what="looking up the app")
+    except AuthError:
+        raise
+    except RemoteError as exc:  # the server says "blocklet is not valid: <did>" for an unknown app
+        if app_did in exc.message and exc.status in (None, 200, 400, 404):
+            return None
+        raise
     result = data.get("getBlocklet") or {}
     return result.get("blocklet") or None
 

@@ -1,0 +1,124 @@
+"""The real Blocklet Server for the e2e tests (see server_harness.py for how it is run).
+
+One server per test module: it is started inside a private network namespace, an access key and an
+app are created, the test process joins the namespace for the module (so `run_blocklet` and the
+GraphQL checks reach 127.0.0.1 of the namespace), and the server is stopped afterwards. Skipped, with
+a clear reason and a warning line, only where the machine cannot create a network namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import server_harness
+from tests.e2e.server_harness import BlockletServer
+
+TIMINGS_FILE = "e2e-deploy-timings.json"
+
+
+@dataclass
+class E2E:
+    """What the tests share: the running server, the app, and measured timings."""
+
+    server: BlockletServer
+    app_did: str
+    timings: dict[str, float] = field(default_factory=dict)
+    stopped: bool = False
+
+    @property
+    def key_env(self) -> dict[str, str]:
+        return {"BLOCKLET_DEPLOY_ACCESS_KEY": self.server.access_key["accessKeyId"],
+                "BLOCKLET_DEPLOY_ACCESS_SECRET": self.server.access_key["accessKeySecret"],
+                "BLOCKLET_DEPLOY_ENDPOINT": f"http://127.0.0.1:{server_harness.DAEMON_PORT}",
+                "BLOCKLET_DEPLOY_APP_DID": self.app_did}
+
+
+def _skip_loudly(reason: str) -> None:
+    message = f"e2e deploy tests against the real Blocklet Server SKIPPED: {reason}"
+    warnings.warn(message, stacklevel=2)
+    os.write(2, f"\nWARNING: {message}\n".encode())
+    pytest.skip(message)
+
+
+def _create_app(server: BlockletServer) -> str:
+    """An app made through GraphQL with the `ci` key (blocklet-server.md, "Deploy protocol")."""
+    from blocklet_cli.core import did
+    from blocklet_cli.core.wallet import Wallet
+
+    wallet = Wallet.generate(did.APPLICATION_TYPE)
+    answer = server.gql(
+        "mutation($input: RequestInstallBlockletInput){ installBlocklet(input:$input){ code blocklet{appDid} } }",
+        {"input": {"type": "create", "appSk": wallet.secret_key_hex, "title": "E2E Harbor App",
+                   "description": "App for the blocklet-cli e2e tests", "startImmediately": True}})
+    assert answer.get("data", {}).get("installBlocklet", {}).get("code") == "ok", answer
+    return answer["data"]["installBlocklet"]["blocklet"]["appDid"]
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[E2E]:
+    problem = server_harness.namespace_problem()
+    if problem:
+        _skip_loudly(problem)
+    if not server_harness.installed():
+        message = (f"the Blocklet Server is not installed in {server_harness.server_install_dir()}: "
+                   "run scripts/install-blocklet-server.sh (make test does)")
+        if os.environ.get("BLOCKLET_REQUIRE_ORACLES"):
+            pytest.fail(message)
+        _skip_loudly(message)
+    work = tmp_path_factory.mktemp("blocklet-server")
+    server = BlockletServer(work)
+    state = None
+    try:
+        server.start()
+        with server.inside():
+            started = time.monotonic()
+            app_did = _create_app(server)
+            state = E2E(server, app_did, {"create_app": time.monotonic() - started, **server.timings})
+            yield state
+    finally:
+        killed = [] if state is not None and state.stopped else server.stop()
+        leftovers = server.pids()
+        server.delete_namespace()
+        if state is not None:
+            state.timings.update({k: v for k, v in server.timings.items() if k not in state.timings})
+            _report(request, state.timings, killed)
+        assert not leftovers, f"processes left in namespace {server.ns}: {leftovers}"
+
+
+def _report(request: pytest.FixtureRequest, timings: dict[str, float], killed: list[str]) -> None:
+    line = "e2e Blocklet Server timings (s): " + ", ".join(f"{k}={v:.2f}" for k, v in timings.items())
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(line)
+        for command in killed:
+            reporter.write_line(f"e2e: killed by PID after `stop` and `stop --force`: {command}")
+    path = server_harness.cache_dir() / TIMINGS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"timings": timings, "killedByPid": killed}, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def e2e_projects(tmp_path_factory: pytest.TempPathFactory, fixtures_dir: Path) -> dict[str, Path]:
+    """Scratch copies of the static and dapp fixture projects shared by the ordered e2e steps."""
+    import shutil
+
+    from tests.conftest import make_writable
+
+    root = tmp_path_factory.mktemp("e2e-projects")
+    copies = {}
+    for name in ("static-site", "node-dapp"):
+        target = root / name
+        shutil.copytree(fixtures_dir / "projects" / name, target, symlinks=True,
+                        ignore=shutil.ignore_patterns("EXPECTED.md"))
+        make_writable(target)
+        copies[name] = target
+    return copies
