@@ -11,6 +11,8 @@ import typer
 
 from blocklet_cli.cli.options import JsonOption
 
+TABLE_LIMIT = 40
+
 
 def _human(size: int) -> str:
     value = float(size)
@@ -74,7 +76,11 @@ def bundle(
         ui.result(result.to_dict())
         return
     ui.success(f"Blocklet {result.name}@{result.version} bundled in {result.mode} mode: {result.bundle_dir}")
-    rows = [(_human(size), path) for path, size in result.files]
+    shown = result.files if len(result.files) <= TABLE_LIMIT else sorted(
+        result.files, key=lambda item: -item[1])[:TABLE_LIMIT]
+    rows = [(_human(size), path) for path, size in sorted(shown)]
+    if len(shown) < len(result.files):
+        rows.append(("…", f"{len(result.files) - len(shown)} smaller files not shown (--json lists all)"))
     rows.append((_human(result.total_size), f"total: {len(result.files)} files"))
     ui.table(rows, headers=("size", "bundle file"))
     if result.release:

@@ -3,7 +3,9 @@
 Tarball: gzip tar, every entry under `package/`, regular files only, sorted by path, uid/gid 0, empty
 owner names, modes 0644 (0755 when the source is executable), one fixed mtime, gzip header mtime 0.
 Same input files give the same bytes. Files are streamed (never held in memory), compressed on
-all cores with zlib-ng, and the SHA-512 / size of the output are computed while it is written.
+all cores with zlib-ng (1 MiB blocks deflated in parallel, each primed with the previous block's last
+32 KiB like pigz; pieces that do not compress — random or already compressed data — are stored
+instead of deflated), and the SHA-512 / size of the output are computed while it is written.
 
 Zip: entries sorted, dated 1980-01-01 00:00, unix modes 0644/0755, deflate; also streamed.
 """
@@ -15,9 +17,12 @@ import hashlib
 import os
 import shutil
 import stat
+import struct
 import tarfile
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,20 +82,155 @@ class _HashingWriter:
         self.handle.flush()
 
 
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, mtime 0, OS unknown
+BLOCK_SIZE = 1 << 20
+WINDOW = 32768
+SAMPLE = 65536
+
+
+PROBE = 4096
+STORED_MAX = 65535
+
+
+def _compressible(data: bytes | memoryview) -> bool:
+    """A quick look: does the start of this piece shrink at deflate level 1?"""
+    from zlib_ng import zlib_ng
+
+    if len(data) < PROBE:
+        return True
+    probe = zlib_ng.compressobj(1, zlib_ng.DEFLATED, -15)
+    return len(probe.compress(data[:PROBE]) + probe.flush()) < PROBE * 0.95
+
+
+def _stored(data: memoryview) -> bytes:
+    """Deflate stored blocks (not final) holding `data` as is."""
+    parts = []
+    for start in range(0, len(data), STORED_MAX):
+        chunk = data[start:start + STORED_MAX]
+        parts.append(struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF))
+        parts.append(bytes(chunk))
+    return b"".join(parts)
+
+
+def _deflate_block(block: bytes, cuts: list[tuple[int, int]], level: int, dictionary: bytes) -> tuple[bytes, int, int]:
+    """Raw deflate of one block, ending on a byte boundary (sync flush); its CRC-32 and length.
+
+    `cuts` are the pieces the block was written in (a tar header, a slice of one file): pieces that do
+    not compress (random, already compressed) are stored, the rest deflated at `level`."""
+    from zlib_ng import zlib_ng
+
+    view = memoryview(block)
+    out: list[bytes] = []
+    compressor = None
+    for start, end in cuts:
+        piece = view[start:end]
+        if level and _compressible(piece):
+            if compressor is None:
+                use_dictionary = start == 0 and dictionary
+                compressor = (zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15, zdict=dictionary) if use_dictionary
+                              else zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15))
+            out.append(compressor.compress(piece))
+        else:
+            if compressor is not None:
+                out.append(compressor.flush(zlib_ng.Z_SYNC_FLUSH))
+                compressor = None
+            out.append(_stored(piece))
+    if compressor is not None:
+        out.append(compressor.flush(zlib_ng.Z_SYNC_FLUSH))
+    return b"".join(out), zlib_ng.crc32(block), len(block)
+
+
+class ParallelGzipWriter:
+    """A gzip stream written by compressing fixed-size blocks on a thread pool, in order.
+
+    Output bytes depend only on the input bytes and the level (not on timing or thread count).
+    At most `2 x threads` blocks are in flight, so memory stays bounded.
+    """
+
+    def __init__(self, out, *, level: int = 6, threads: int = 2, block_size: int = BLOCK_SIZE) -> None:
+        self.out, self.level, self.block_size = out, level, block_size
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="gzip")
+        self.pending: deque[Future] = deque()
+        self.limit = 2 * max(1, threads)
+        self.buffer = bytearray()
+        self.cuts: list[tuple[int, int]] = []
+        self.tail = b""
+        self.crc = 0
+        self.length = 0
+        self.position = 0
+        out.write(GZIP_HEADER)
+
+    def tell(self) -> int:
+        return self.position
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        size = len(view)
+        self.position += size
+        while view:
+            take = view[:self.block_size - len(self.buffer)]
+            start = len(self.buffer)
+            self.buffer += take
+            if self.cuts and self.cuts[-1][1] == start and start - self.cuts[-1][0] + len(take) < PROBE:
+                self.cuts[-1] = (self.cuts[-1][0], len(self.buffer))  # merge small pieces (headers)
+            else:
+                self.cuts.append((start, len(self.buffer)))
+            view = view[len(take):]
+            if len(self.buffer) == self.block_size:
+                self._submit()
+        return size
+
+    def _submit(self) -> None:
+        block = bytes(self.buffer)
+        self.pending.append(self.pool.submit(_deflate_block, block, self.cuts, self.level, self.tail))
+        self.buffer.clear()
+        self.cuts = []
+        self.tail = block[-WINDOW:]
+        while len(self.pending) > self.limit:
+            self._drain()
+
+    def _drain(self) -> None:
+        from zlib_ng import zlib_ng
+
+        data, crc, length = self.pending.popleft().result()
+        self.out.write(data)
+        self.crc = zlib_ng.crc32_combine(self.crc, crc, length)
+        self.length += length
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        """Finish the stream (final empty block and trailer)."""
+        try:
+            if self.buffer:
+                self._submit()
+            while self.pending:
+                self._drain()
+            self.out.write(b"\x03\x00")  # an empty final fixed-Huffman block
+            self.out.write(struct.pack("<II", self.crc & 0xFFFFFFFF, self.length & 0xFFFFFFFF))
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
 def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = "package/",
-                  mtime: int | None = None, threads: int | None = None, level: int = 6,
+                  mtime: int | None = None, threads: int | None = None, level: int = 4,
                   progress: ProgressFn | None = None) -> TarballInfo:
     """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity."""
-    from zlib_ng import gzip_ng_threaded
-
     mtime = source_date_epoch() if mtime is None else mtime
     threads = threads if threads is not None else max(1, len(os.sched_getaffinity(0)))
     ordered = sorted(entries, key=lambda entry: entry.name)
     unpacked = 0
     with open(path, "wb") as raw:
         counter = _HashingWriter(raw)
-        with gzip_ng_threaded.open(counter, "wb", compresslevel=level, threads=threads) as gz, \
-                tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT, encoding="utf-8") as tar:
+        gz = ParallelGzipWriter(counter, level=level, threads=threads)
+        try:
+            tar = tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8")  # noqa: SIM115
             tar.copybufsize = COPY_BUFFER
             for entry in ordered:
                 info = tarfile.TarInfo(prefix + entry.name)
@@ -107,6 +247,11 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
                 unpacked += entry.size
                 if progress:
                     progress(stage="tarball", file=entry.name, bytes=entry.size)
+            tar.close()
+        except BaseException:
+            gz.abort()
+            raise
+        gz.close()
         raw.flush()
         os.fsync(raw.fileno())
     integrity = "sha512-" + base64.b64encode(counter.sha512.digest()).decode("ascii")

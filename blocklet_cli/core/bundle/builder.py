@@ -16,7 +16,6 @@ import os
 import posixpath
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,7 +296,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     root = plan.root
     work = root / ".blocklet"
     work.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=work))
+    staging = release.new_dir(work, ".bundle-")
     release_staging: Path | None = None
     try:
         _write_plan(plan, staging, progress)

@@ -54,6 +54,15 @@ def bundle_entries(bundle_dir: Path) -> list[ArchiveEntry]:
     return sorted(entries, key=lambda entry: entry.name)
 
 
+def new_dir(parent: Path, prefix: str) -> Path:
+    """A new temporary folder with the normal permissions of a folder (not mkdtemp's 0700)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    current = os.umask(0)
+    os.umask(current)
+    path.chmod(0o777 & ~current)
+    return path
+
+
 def build_release(bundle_dir: Path, work_dir: Path, *, mtime: int | None = None,
                   progress: Callable[..., None] | None = None) -> tuple[Path, ReleaseResult]:
     """Build a release of `bundle_dir` in a new temporary folder under `work_dir`; return that folder
@@ -61,7 +70,7 @@ def build_release(bundle_dir: Path, work_dir: Path, *, mtime: int | None = None,
     from blocklet_cli.core.meta import parse_meta
 
     meta = parse_meta(bundle_dir, mode="release")
-    staging = Path(tempfile.mkdtemp(prefix=".release-", dir=work_dir))
+    staging = new_dir(work_dir, ".release-")
     try:
         name = tarball_name(meta)
         entries = bundle_entries(bundle_dir)
