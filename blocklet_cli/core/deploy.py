@@ -268,7 +268,7 @@ def has_mount_point(meta: dict) -> bool:
 def resolve_mount_point(meta: dict, flag: str | None) -> tuple[str, str]:
     """(mount point, where it came from): flag > env > `/` + url-friendly title or name."""
     if not has_mount_point(meta):
-        return f"/{meta.get('did')}", "none (the blocklet has no web interface)"
+        return f"/{meta.get('did')}", "placeholder: the blocklet has no web interface"
     value = _first(flag)
     if value:
         source = "--mount-point"
@@ -276,7 +276,7 @@ def resolve_mount_point(meta: dict, flag: str | None) -> tuple[str, str]:
         value, source = str(os.environ[ENV_MOUNT_POINT]).strip(), ENV_MOUNT_POINT
     else:
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
-        return f"/{name}".lower(), "default (from the title)"
+        return f"/{name}".lower(), "default, from the title"
     if not value.startswith("/") or "//" in value or re.search(r"\s", value):
         raise UsageError(f"invalid mount point {value!r}: use a path such as /my-blocklet")
     return value, source

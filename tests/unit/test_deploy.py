@@ -69,7 +69,7 @@ def test_half_a_key_or_no_key_is_a_usage_error(isolated_home):
 ])
 def test_default_mount_point_is_the_url_friendly_title(title, expected):
     meta = {"did": "zX", "name": "the-name", "title": title, "group": "static", "interfaces": WEB}
-    assert deploy.resolve_mount_point(meta, None) == (expected, "default (from the title)")
+    assert deploy.resolve_mount_point(meta, None) == (expected, "default, from the title")
 
 
 def test_mount_point_flag_env_and_no_web_interface(monkeypatch):
