@@ -38,10 +38,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# Node headers for node-gyp: use the ones installed with node, so no download is needed.
+# Node headers for node-gyp: use the ones installed with node, so nothing is downloaded from
+# nodejs.org (Debian's own nodejs keeps them in libnode-dev).
 NODE_PREFIX="$(dirname "$(dirname "$(command -v node)")")"
-if [ -z "${npm_config_nodedir:-}" ] && [ -f "$NODE_PREFIX/include/node/node.h" ]; then
-  export npm_config_nodedir="$NODE_PREFIX"
+if [ -z "${npm_config_nodedir:-}" ]; then
+  if [ ! -f "$NODE_PREFIX/include/node/node.h" ] && [ ! -f /usr/include/node/node.h ] \
+     && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && dpkg -s nodejs 2>/dev/null | grep -q dfsg; then
+    log "installing libnode-dev (Node headers for the sqlite3 build)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnode-dev >/dev/null || true
+  fi
+  for prefix in "$NODE_PREFIX" /usr; do
+    if [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; break; fi
+  done
 fi
 
 mkdir -p "$SERVER_DIR"

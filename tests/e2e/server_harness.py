@@ -36,8 +36,12 @@ ROUTER_PORT = 8080
 GQL = f"http://127.0.0.1:{DAEMON_PORT}/api/gql"
 
 
+CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path("~/.cache/blocklet-cli-tests").expanduser()))
+
+
 def cache_dir() -> Path:
-    return Path(os.environ.get("BLOCKLET_TEST_CACHE", Path("~/.cache/blocklet-cli-tests").expanduser()))
+    """The test cache (read once at import, before the tests' isolated HOME is set)."""
+    return CACHE
 
 
 def server_install_dir() -> Path:
