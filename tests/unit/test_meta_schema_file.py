@@ -64,7 +64,8 @@ def test_it_accepts_every_document_the_strict_validator_accepts(fixtures_dir: Pa
 
 
 @pytest.mark.parametrize(("document", "pointer"), [
-    ({"did": 5}, "/did"), ({"did": "x", "group": "webapp"}, "/group"), ({"did": "x", "releaseChannel": 1},
+    ({"did": 5}, "/did"), ({"did": "x", "version": "1.2"}, "/version"),
+    ({"did": "x", "group": "webapp"}, "/group"), ({"did": "x", "releaseChannel": 1},
                                                                         ""),
     ({"did": "x", "environments": [{"name": "BLOCKLET_X", "description": "d"}]}, "/environments/0/name"),
 ])

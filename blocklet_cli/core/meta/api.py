@@ -98,7 +98,8 @@ def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url:
     report = validate_path(path, mode=mode, default_store_url=default_store_url,
                            ensure_component_store=ensure_component_store, raise_bad_input=True)
     if not report.valid:
-        raise MetaError(f"{report.path} is not valid blocklet metadata ({len(report.issues)} problem(s))",
+        count = len(report.issues)
+        raise MetaError(f"not valid blocklet metadata ({count} problem{'s' if count != 1 else ''})",
                         issues=report.issues, path=str(report.path))
     assert report.meta is not None
     return report.meta

@@ -439,7 +439,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
     keys: dict[str, T] = {
         "did": DID("DID", "The blocklet's DID: a ROLE_BLOCKLET DID, or the DID derived from `name`.", required=True),
         "version": Str("Version", "Semantic version (a string: quote `1.0`).", required=True,
-                       custom=(semver_check(),)),
+                       custom=(semver_check(),), js_pattern=checks.SEMVER.pattern),
         "name": Str("Name", "npm-style package name (≤ 32 characters) whose DID is `did`; copied from a "
                     "ROLE_BLOCKLET `did`.", required=not ensure_name),
         "description": description_type(required=True),
@@ -448,7 +448,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
         "title": title_type(allow=("",)),
         "logo": Str("Logo", "Path of the logo file in the project.", trim=True, min=1, custom=(file_check(False),)),
         "specVersion": Str("Spec version", "Blocklet specification version, ≥ 1.0.0.",
-                           custom=(semver_check("1.0.0"),)),
+                           custom=(semver_check("1.0.0"),), js_pattern=checks.SEMVER.pattern),
         "author": PERSON_INPUT,
         "contributors": Arr("Contributors", "People who contributed.", items=PERSON_INPUT),
         "maintainers": Arr("Maintainers", "People who maintain it.", items=PERSON_INPUT),
