@@ -32,6 +32,7 @@ def bundle(
     store_url: Annotated[str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without source.store.")] = None,  # noqa: E501
     changelog: Annotated[bool, typer.Option("--changelog/--no-changelog", help="Include CHANGELOG.md.")] = True,
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
+    copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
     json_output: JsonOption = False,
 ) -> None:
@@ -67,7 +68,7 @@ def bundle(
 
         result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                               mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                              verify_components=not skip_components, progress=progress)
+                              verify_components=not skip_components, link=not copy, progress=progress)
     for warning in result.warnings:
         ui.warn(warning)
     for item in result.excluded:

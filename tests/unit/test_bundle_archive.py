@@ -77,3 +77,24 @@ def test_zip_entries_are_sorted_dated_1980_with_unix_modes(tmp_path: Path) -> No
         assert [i.date_time for i in infos] == [(1980, 1, 1, 0, 0, 0)] * 3
         assert [(i.external_attr >> 16) & 0o777 for i in infos] == [0o644, 0o755, 0o644]
         assert archive.read("b/run.sh") == b"#!/bin/sh\necho hi\n"
+
+
+def test_fast_headers_equal_tarfile_and_long_names_use_pax(tmp_path: Path) -> None:
+    from blocklet_cli.core.bundle.archive import _tar_header
+
+    for name, size, executable in [("package/a.txt", 5, False), ("package/" + "x" * 92, 123456789, True),
+                                   ("package/é.txt", 1, False), ("package/" + "y" * 120, 3, False)]:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = size, DEFAULT_MTIME, 0o755 if executable else 0o644
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        entry = ArchiveEntry(name[8:], tmp_path, size, executable)
+        assert _tar_header(name, entry, DEFAULT_MTIME) == info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    deep = tmp_path / "src" / ("long-folder-name-" * 8) / "ünïcode.txt"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("deep")
+    write_tarball(tmp_path / "long.tgz", [ArchiveEntry.of(deep.relative_to(tmp_path / "src").as_posix(), deep)])
+    with tarfile.open(tmp_path / "long.tgz") as tar:
+        (member,) = tar.getmembers()
+        assert member.name == "package/" + deep.relative_to(tmp_path / "src").as_posix()
+        assert tar.extractfile(member).read() == b"deep"

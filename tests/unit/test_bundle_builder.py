@@ -142,7 +142,9 @@ def test_interrupt_while_writing_the_tarball_keeps_previous_release(project_copy
     root = project_copy("static-site")
     build_bundle(root)
     before = snapshot(root / ".blocklet")
-    (root / "www" / "index.html").write_text("<h1>changed</h1>")
+    changed = root / "www" / "index.new"
+    changed.write_text("<h1>changed</h1>")
+    changed.replace(root / "www" / "index.html")  # saved the way editors save (new file, rename)
 
     def interrupt(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
         if stage == "tarball" and done_files == 3:
@@ -186,3 +188,15 @@ def test_unsafe_symlink_in_project_is_refused_before_writing(project_copy, tmp_p
     with pytest.raises(BundleError, match=r"symlink"):
         build_bundle(root)
     assert not (root / ".blocklet").exists()
+
+
+def test_bundle_files_are_hard_links_unless_copies_are_asked_for(project_copy) -> None:
+    root = project_copy("static-site")
+    linked = build_bundle(root, create_release=False)
+    assert (linked.bundle_dir / "www" / "index.html").stat().st_ino == (root / "www" / "index.html").stat().st_ino
+    shot = linked.bundle_dir / "screenshots" / STATIC_SHOTS[0]
+    assert shot.stat().st_ino != (root / "screenshots" / "home.png").stat().st_ino  # content-named: a copy
+    copied = build_bundle(root, create_release=False, link=False)
+    index = copied.bundle_dir / "www" / "index.html"
+    assert index.stat().st_ino != (root / "www" / "index.html").stat().st_ino
+    assert index.read_bytes() == (root / "www" / "index.html").read_bytes()

@@ -144,21 +144,35 @@ class ParallelGzipWriter:
     """A gzip stream written by compressing fixed-size blocks on a thread pool, in order.
 
     Output bytes depend only on the input bytes and the level (not on timing or thread count).
-    At most `2 x threads` blocks are in flight, so memory stays bounded.
+    Compressed blocks go to `out` (hashing, file writes) on one more thread, in order. At most
+    `2 x threads` blocks are in flight, so memory stays bounded.
     """
 
     def __init__(self, out, *, level: int = 6, threads: int = 2, block_size: int = BLOCK_SIZE) -> None:
         self.out, self.level, self.block_size = out, level, block_size
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="gzip")
+        self.sink = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gzip-out")
         self.pending: deque[Future] = deque()
+        self.sinking: deque[Future] = deque()
         self.limit = 2 * max(1, threads)
-        self.buffer = bytearray()
-        self.cuts: list[tuple[int, int]] = []
+        self._new_block()
         self.tail = b""
         self.crc = 0
         self.length = 0
         self.position = 0
-        out.write(GZIP_HEADER)
+        self._emit(GZIP_HEADER)
+
+    def _new_block(self) -> None:
+        self.block = bytearray(self.block_size)
+        self.view = memoryview(self.block)
+        self.used = 0
+        self.cuts: list[tuple[int, int]] = []
+
+    def _cut(self, start: int, end: int) -> None:
+        if self.cuts and self.cuts[-1][1] == start and end - self.cuts[-1][0] < PROBE:
+            self.cuts[-1] = (self.cuts[-1][0], end)  # merge small pieces (tar headers, padding)
+        else:
+            self.cuts.append((start, end))
 
     def tell(self) -> int:
         return self.position
@@ -166,62 +180,102 @@ class ParallelGzipWriter:
     def write(self, data) -> int:
         view = memoryview(data)
         size = len(view)
-        self.position += size
         while view:
-            take = view[:self.block_size - len(self.buffer)]
-            start = len(self.buffer)
-            self.buffer += take
-            if self.cuts and self.cuts[-1][1] == start and start - self.cuts[-1][0] + len(take) < PROBE:
-                self.cuts[-1] = (self.cuts[-1][0], len(self.buffer))  # merge small pieces (headers)
-            else:
-                self.cuts.append((start, len(self.buffer)))
-            view = view[len(take):]
-            if len(self.buffer) == self.block_size:
+            take = min(len(view), self.block_size - self.used)
+            self.view[self.used:self.used + take] = view[:take]
+            self._cut(self.used, self.used + take)
+            self.used += take
+            self.position += take
+            view = view[take:]
+            if self.used == self.block_size:
                 self._submit()
         return size
 
+    def write_file(self, handle, size: int) -> None:
+        """Copy `size` bytes of an open binary file straight into the blocks (no extra copies)."""
+        remaining = size
+        while remaining:
+            want = min(remaining, self.block_size - self.used)
+            got = handle.readinto(self.view[self.used:self.used + want])
+            if not got:
+                raise OSError(f"{getattr(handle, 'name', 'a file')} shrank while it was being archived")
+            self._cut(self.used, self.used + got)
+            self.used += got
+            self.position += got
+            remaining -= got
+            if self.used == self.block_size:
+                self._submit()
+
     def _submit(self) -> None:
-        block = bytes(self.buffer)
+        block = self.view[:self.used]
         self.pending.append(self.pool.submit(_deflate_block, block, self.cuts, self.level, self.tail))
-        self.buffer.clear()
-        self.cuts = []
-        self.tail = block[-WINDOW:]
+        self.tail = bytes(block[-WINDOW:])
+        self._new_block()
         while len(self.pending) > self.limit:
             self._drain()
+
+    def _emit(self, data: bytes) -> None:
+        self.sinking.append(self.sink.submit(self.out.write, data))
+        while len(self.sinking) > self.limit:
+            self.sinking.popleft().result()
 
     def _drain(self) -> None:
         from zlib_ng import zlib_ng
 
         data, crc, length = self.pending.popleft().result()
-        self.out.write(data)
+        self._emit(data)
         self.crc = zlib_ng.crc32_combine(self.crc, crc, length)
         self.length += length
 
-    def flush(self) -> None:
-        return None
-
     def close(self) -> None:
-        """Finish the stream (final empty block and trailer)."""
+        """Finish the stream (final empty block and trailer) and wait until it is all written."""
         try:
-            if self.buffer:
+            if self.used:
                 self._submit()
             while self.pending:
                 self._drain()
-            self.out.write(b"\x03\x00")  # an empty final fixed-Huffman block
-            self.out.write(struct.pack("<II", self.crc & 0xFFFFFFFF, self.length & 0xFFFFFFFF))
+            self._emit(b"\x03\x00" + struct.pack("<II", self.crc & 0xFFFFFFFF, self.length & 0xFFFFFFFF))
+            while self.sinking:
+                self.sinking.popleft().result()
         finally:
             self.abort()
 
     def abort(self) -> None:
-        for future in self.pending:
+        for future in [*self.pending, *self.sinking]:
             future.cancel()
         self.pool.shutdown(wait=True)
+        self.sink.shutdown(wait=True)
+
+
+def _tar_header(name: str, entry: ArchiveEntry, mtime: int) -> bytes:
+    """The tar header of a regular file: built directly for short ASCII names (the same bytes
+    `tarfile` writes, without its per-file overhead), through `tarfile` (pax records) otherwise."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= 100 and encoded.isascii() and entry.size < 8**11 and 0 <= mtime < 8**11:
+        header = bytearray(struct.pack(
+            "100s8s8s8s12s12s8s1s100s8s32s32s8s8s155s12x", encoded,
+            b"%07o\0" % (0o755 if entry.executable else 0o644), b"0000000\0", b"0000000\0",
+            b"%011o\0" % entry.size, b"%011o\0" % mtime, b" " * 8, tarfile.REGTYPE, b"",
+            tarfile.POSIX_MAGIC, b"", b"", b"", b"", b""))
+        header[148:155] = b"%06o\0" % sum(header)
+        return bytes(header)
+    info = tarfile.TarInfo(name)
+    info.size = entry.size
+    info.mtime = mtime
+    info.mode = 0o755 if entry.executable else 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
 def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = "package/",
                   mtime: int | None = None, threads: int | None = None, level: int = 4,
                   progress: ProgressFn | None = None) -> TarballInfo:
-    """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity."""
+    """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity.
+
+    ustar headers (pax records only for long or non-ASCII names), no folder entries, two zero blocks
+    at the end, no padding to 10 KiB records (as node-tar)."""
     mtime = source_date_epoch() if mtime is None else mtime
     threads = threads if threads is not None else max(1, len(os.sched_getaffinity(0)))
     ordered = sorted(entries, key=lambda entry: entry.name)
@@ -230,30 +284,21 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
         counter = _HashingWriter(raw)
         gz = ParallelGzipWriter(counter, level=level, threads=threads)
         try:
-            tar = tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8")  # noqa: SIM115
-            tar.copybufsize = COPY_BUFFER
             for entry in ordered:
-                info = tarfile.TarInfo(prefix + entry.name)
-                info.size = entry.size
-                info.mtime = mtime
-                info.mode = 0o755 if entry.executable else 0o644
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                info.type = tarfile.REGTYPE
-                with open(entry.source, "rb") as handle:
+                with open(entry.source, "rb", buffering=0) as handle:
                     if os.fstat(handle.fileno()).st_size != entry.size:
                         raise OSError(f"{entry.source} changed while it was being archived")
-                    tar.addfile(info, handle)
+                    gz.write(_tar_header(prefix + entry.name, entry, mtime))
+                    gz.write_file(handle, entry.size)
+                gz.write(bytes(-entry.size % tarfile.BLOCKSIZE))
                 unpacked += entry.size
                 if progress:
                     progress(stage="tarball", file=entry.name, bytes=entry.size)
-            tar.close()
+            gz.write(bytes(2 * tarfile.BLOCKSIZE))
         except BaseException:
             gz.abort()
             raise
         gz.close()
-        raw.flush()
-        os.fsync(raw.fileno())
     integrity = "sha512-" + base64.b64encode(counter.sha512.digest()).decode("ascii")
     return TarballInfo(path=Path(path), size=counter.size, integrity=integrity, unpacked_size=unpacked)
 

@@ -4,8 +4,8 @@ the fixtures' EXPECTED.md are fixed, not copied).
 
 Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
 screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),
-then write. Files are copied in the kernel (reflink where possible), the release tarball is streamed and hashed
-while written. Progress goes through the `progress` callback:
+then write. Project files are hard-linked into the bundle (or copied in the kernel with `link=False`), the
+release tarball is streamed and hashed while written. Progress goes through the `progress` callback:
 `progress(stage, done_files, total_files, done_bytes, total_bytes)`.
 """
 
@@ -214,7 +214,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     for rel in selection.files:
         if rel.startswith("screenshots/") and meta.get("screenshots"):
             continue
-        plan.loose.setdefault(rel, root / rel)
+        plan.loose.setdefault(rel, os.path.join(root, rel))
     for name in list(plan.loose):
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
@@ -228,13 +228,22 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
 FICLONE = 0x40049409
 
 
-def _place(source: Path, target: Path) -> None:
-    """Copy `source` to `target` without passing the bytes through Python: a reflink where the file
-    system can (btrfs, xfs), else an in-kernel `copy_file_range`. Not a hard link: a later in-place
-    edit of the source must not change a built bundle (screenshot names are content hashes)."""
+def _place(source: Path, target: str, folders: set[str], *, link: bool) -> None:
+    """Put `source` at `target` without passing the bytes through Python: a hard link when `link`
+    (same file system), else a copy — a reflink where the file system can (btrfs, xfs), else an
+    in-kernel `copy_file_range`."""
     import fcntl
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.path.dirname(target)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    if link:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
     src = os.open(source, os.O_RDONLY)
     try:
         info = os.fstat(src)
@@ -264,11 +273,14 @@ def _place(source: Path, target: Path) -> None:
         os.close(src)
 
 
-def _write_plan(plan: _Plan, staging: Path, progress: Progress | None) -> None:
-    sizes = {name: source.stat().st_size for name, source in plan.loose.items()}
+def _write_plan(plan: _Plan, staging: Path, progress: Progress | None, *, link: bool) -> None:
+    sizes = {name: os.stat(source).st_size for name, source in plan.loose.items()}
     stage = _Stage(progress, "copy", len(sizes), sum(sizes.values()))
+    folders: set[str] = set()
+    base = str(staging)
     for name, source in sorted(plan.loose.items()):
-        _place(source, staging / name)
+        # screenshots are named by their content hash: always an independent copy
+        _place(source, os.path.join(base, name), folders, link=link and not name.startswith("screenshots/"))
         stage(bytes=sizes[name])
     for name, content in plan.generated.items():
         target = staging / name
@@ -287,10 +299,14 @@ def _write_plan(plan: _Plan, staging: Path, progress: Progress | None) -> None:
 def build_bundle(project_dir: str | Path, *, create_release: bool = True, create_archive: bool = False,
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
-                 progress: Progress | None = None) -> BundleResult:
+                 link: bool = True, progress: Progress | None = None) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
-    unless everything succeeds."""
+    unless everything succeeds.
+
+    With `link` (the default) project files are hard-linked into the bundle folder where the file
+    system allows (no data written): the bundle folder then follows in-place edits of those sources
+    until the next run; the release tarball never does. `link=False` makes independent copies."""
     plan = plan_bundle(Path(project_dir), mode=mode, with_changelog=changelog, monorepo=monorepo,
                        store_url=store_url, verify_components=verify_components)
     root = plan.root
@@ -299,7 +315,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     staging = release.new_dir(work, ".bundle-")
     release_staging: Path | None = None
     try:
-        _write_plan(plan, staging, progress)
+        _write_plan(plan, staging, progress, link=link)
         entries = release.bundle_entries(staging)
         built = None
         if create_release:

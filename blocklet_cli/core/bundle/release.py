@@ -46,11 +46,17 @@ class ReleaseResult:
 def bundle_entries(bundle_dir: Path) -> list[ArchiveEntry]:
     """Every regular file of a bundle folder, as archive entries named by their relative path."""
     entries = []
-    for current, dirs, files in os.walk(bundle_dir):
-        dirs.sort()
-        for name in files:
-            path = Path(current) / name
-            entries.append(ArchiveEntry.of(path.relative_to(bundle_dir).as_posix(), path))
+    base = str(bundle_dir)
+    stack = [base]
+    while stack:
+        with os.scandir(stack.pop()) as found:
+            for item in found:
+                if item.is_dir(follow_symlinks=False):
+                    stack.append(item.path)
+                elif item.is_file(follow_symlinks=False):
+                    info = item.stat(follow_symlinks=False)
+                    entries.append(ArchiveEntry(os.path.relpath(item.path, base), Path(item.path), info.st_size,
+                                                bool(info.st_mode & 0o100)))
     return sorted(entries, key=lambda entry: entry.name)
 
 

@@ -69,11 +69,11 @@ def is_glob(entry: str) -> bool:
 
 def secret_reason(rel: str, path: Path | None = None) -> str | None:
     """Why a file must never be bundled (a secret or VCS/editor/bundle folder), or None."""
-    parts = PurePosixPath(rel).parts
+    parts = rel.split("/")
     for part in parts[:-1]:
         if part in SKIPPED_DIRS:
             return f"inside {part}/"
-    name = parts[-1] if parts else rel
+    name = parts[-1]
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
         return "secret file"
     if path is not None and name.lower().endswith(".json") and _is_wallet_json(path):
@@ -121,16 +121,22 @@ def walk(root: Path, rel_dir: str, what: str) -> list[str]:
     """Regular files under `root/rel_dir` (relative to root), skipping VCS/editor/node_modules folders.
     A symlink inside is refused."""
     start = resolve_inside(root, rel_dir, what)
+    base = str(root)
     found: list[str] = []
-    for current, dirs, files in os.walk(start):
-        base = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and d not in WALK_SKIPPED_DIRS)
-        for name in [*dirs, *files]:
-            if (base / name).is_symlink():
-                raise UnsafePathError(f"{what}: {_as_rel(root, base / name)} is a symlink; "
-                                      "bundles only hold regular files (remove it or list its target)")
-        found.extend(_as_rel(root, base / name) for name in files)
-    return found
+    stack = [str(start)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    rel = os.path.relpath(entry.path, base)
+                    raise UnsafePathError(f"{what}: {rel} is a symlink; "
+                                          "bundles only hold regular files (remove it or list its target)")
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIPPED_DIRS and entry.name not in WALK_SKIPPED_DIRS:
+                        stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(os.path.relpath(entry.path, base))
+    return sorted(found)
 
 
 def _add_path(root: Path, rel: str, what: str, into: set[str]) -> bool:
@@ -183,14 +189,17 @@ class IgnoreRules:
         ignore_file = root / IGNORE_FILE
         lines = ignore_file.read_text(encoding="utf-8").splitlines() if ignore_file.is_file() else []
         self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        self.active = bool(lines)
 
     def reason(self, rel: str) -> str | None:
-        found = secret_reason(rel, self.root / rel)
+        found = secret_reason(rel, self.root / rel if rel.lower().endswith(".json") else None)
         if found:
             return found
-        if any(fnmatch.fnmatchcase(PurePosixPath(rel).name, pattern) for pattern in JUNK_PATTERNS):
+        parts = rel.split("/")
+        if any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in JUNK_PATTERNS):
             return "junk file"
-        parts = PurePosixPath(rel).parts
+        if not self.active:
+            return None
         folders = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
         # As in git, a file inside an ignored folder cannot be re-included.
         if any(self.spec.match_file(folder) for folder in folders) or self.spec.match_file(rel):
@@ -244,12 +253,13 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     if isinstance(meta.get("logo"), str) and meta["logo"]:
         _add_path(root, meta["logo"], "logo", loose)
     selection = Selection()
+    reasons: dict[str, str | None] = {}
     for source, target in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):
-            reason = rules.reason(rel)
-            if reason:
-                if not any(item.path == rel for item in selection.excluded):
-                    selection.excluded.append(Excluded(rel, reason))
-            else:
+            if rel not in reasons:
+                reasons[rel] = rules.reason(rel)
+                if reasons[rel]:
+                    selection.excluded.append(Excluded(rel, reasons[rel]))
+            if not reasons[rel]:
                 target.append(rel)
     return selection
