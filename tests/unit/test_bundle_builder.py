@@ -200,3 +200,22 @@ def test_bundle_files_are_hard_links_unless_copies_are_asked_for(project_copy) -
     index = copied.bundle_dir / "www" / "index.html"
     assert index.stat().st_ino != (root / "www" / "index.html").stat().st_ino
     assert index.read_bytes() == (root / "www" / "index.html").read_bytes()
+
+
+def test_esm_dapp_gets_an_import_entry(project_copy) -> None:
+    root = project_copy("node-dapp")
+    manifest = json.loads((root / "package.json").read_text())
+    (root / "package.json").write_text(json.dumps({**manifest, "type": "module"}))
+    result = build_bundle(root, create_release=False)
+    assert (result.bundle_dir / "blocklet.js").read_text() == "import './api/index.js';\n"
+    assert json.loads((result.bundle_dir / "package.json").read_text())["type"] == "module"
+
+
+def test_blockletignore_applies_to_the_zip_too(project_copy) -> None:
+    root = project_copy("node-dapp")
+    (root / "api" / "fixtures.local.js").write_text("// dev only")
+    (root / ".blockletignore").write_text("*.local.js\n")
+    result = build_bundle(root, create_release=False)
+    assert "api/fixtures.local.js" not in result.zip_entries
+    assert {"path": "api/fixtures.local.js", "reason": "matched by .blockletignore"} in [
+        item.to_dict() for item in result.excluded]
