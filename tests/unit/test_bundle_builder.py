@@ -13,7 +13,7 @@ import yaml
 
 from blocklet_cli.core.bundle import build_bundle
 from blocklet_cli.core.bundle.cid import cid_of_file
-from blocklet_cli.core.errors import BundleError, MetaError
+from blocklet_cli.core.errors import BundleError, ConflictError, MetaError
 
 STATIC_SHOTS = ["Qme6xmqGvL3UtT1ecnaJTULmwdBT5TGZNdAyEbTxTVrtj8.png",
                 "QmVnmRLgek7xSWSwzPTu1UgeqLNfSTYozStWAdcTPgqBr8.png"]
@@ -153,7 +153,7 @@ def test_interrupt_while_writing_the_tarball_keeps_previous_release(project_copy
     with pytest.raises(KeyboardInterrupt):
         build_bundle(root, progress=interrupt)
     assert snapshot(root / ".blocklet") == before
-    assert sorted(p.name for p in (root / ".blocklet").iterdir()) == ["bundle", "release"]
+    assert sorted(p.name for p in (root / ".blocklet").iterdir()) == [".lock", "bundle", "release"]
 
 
 def test_progress_reports_files_and_bytes(project_copy) -> None:
@@ -219,3 +219,20 @@ def test_blockletignore_applies_to_the_zip_too(project_copy) -> None:
     assert "api/fixtures.local.js" not in result.zip_entries
     assert {"path": "api/fixtures.local.js", "reason": "matched by .blockletignore"} in [
         item.to_dict() for item in result.excluded]
+
+
+def test_one_run_per_project_and_leftovers_are_cleaned(project_copy) -> None:
+    import fcntl
+    import os
+
+    root = project_copy("static-site")
+    build_bundle(root, create_release=False)
+    leftover = root / ".blocklet" / ".bundle-killed"
+    leftover.mkdir()
+    os.utime(leftover, (1, 1))  # a staging folder of a run killed long ago
+    with open(root / ".blocklet" / ".lock", "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(ConflictError, match="another `blocklet bundle` is running"):
+            build_bundle(root, create_release=False)
+    build_bundle(root, create_release=False)
+    assert not leftover.exists()

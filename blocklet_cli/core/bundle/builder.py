@@ -16,14 +16,15 @@ import os
 import posixpath
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
-from blocklet_cli.core.errors import BundleError, FileFormatError
+from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
 
 BundleMode = Literal["zip", "simple"]
 Progress = Callable[[str, int, int, int, int], None]
@@ -312,6 +313,39 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     root = plan.root
     work = root / ".blocklet"
     work.mkdir(exist_ok=True)
+    with _project_lock(work):
+        return _build(plan, work, create_release=create_release, create_archive=create_archive, mtime=mtime,
+                      link=link, progress=progress)
+
+
+STALE_AFTER = 3600
+
+
+@contextmanager
+def _project_lock(work: Path) -> Iterator[None]:
+    """One bundle run per project at a time; leftovers of killed runs are removed."""
+    import fcntl
+    import time
+
+    handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
+                                hint="wait for it to finish") from None
+        for leftover in work.iterdir():
+            if leftover.name.startswith((".bundle-", ".release-")) and leftover.is_dir() and \
+                    time.time() - leftover.stat().st_mtime > STALE_AFTER:
+                shutil.rmtree(leftover, ignore_errors=True)
+        yield
+    finally:
+        handle.close()
+
+
+def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,
+           progress: Progress | None) -> BundleResult:
+    root = plan.root
     staging = release.new_dir(work, ".bundle-")
     release_staging: Path | None = None
     try:

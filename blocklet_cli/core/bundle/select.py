@@ -35,7 +35,8 @@ SECRET_PATTERNS = (
     ".env", ".env.*", ".npmrc", ".netrc", ".pypirc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.keystore",
 )
-JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", IGNORE_FILE)
+JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", "*.orig", ".gitignore", ".npmignore",
+                 "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", IGNORE_FILE)
 ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
 ROOT_FOLDERS = ("migration", "resources")
 WALLET_JSON_LIMIT = 1 << 20
