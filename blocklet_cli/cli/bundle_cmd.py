@@ -61,9 +61,9 @@ def bundle(
                 state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
             advance = state["advance"]
             if stage != state["stage"]:
-                advance(-state["done"], total=total_bytes or 1, description=f"{stage} ({total_files} files)")
+                advance(-state["done"], total=total_bytes or 1)
                 state.update(stage=stage, done=0)
-            advance(done_bytes - state["done"])
+            advance(done_bytes - state["done"], description=f"{stage} {done_files}/{total_files} files")
             state["done"] = done_bytes
 
         result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,

@@ -203,6 +203,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
                and select.resolve_inside(root, main, "main").is_file())
     selection = select.select_files(root, meta, zip_app=zip_app)
     plan.excluded = selection.excluded
+    plan.warnings += selection.warnings
     if zip_app:
         _plan_zip(plan, selection.app_files, package_json, monorepo)
     elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen == "simple":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -144,3 +145,58 @@ def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -
         for rel in package.files:
             entries[str(prefix / rel)] = package.real / rel
     return root, entries
+
+
+LOCAL_SPECIFIER = re.compile(
+    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)(['"])(\.{1,2}(?:/[^'"\n]*)?)\1""")
+SCANNED = (".js", ".cjs", ".mjs", ".jsx")
+EXTENSIONS = ("", ".js", ".cjs", ".mjs", ".json", ".node")
+
+
+def _resolve_local(base: Path, specifier: str) -> Path | None:
+    target = Path(os.path.normpath(base / specifier))
+    for extension in EXTENSIONS:
+        candidate = Path(f"{target}{extension}")
+        if candidate.is_file():
+            return candidate
+    if target.is_dir():
+        manifest = target / "package.json"
+        if manifest.is_file():
+            main = read_package_json(manifest).get("main")
+            if isinstance(main, str) and (found := _resolve_local(target, "./" + main)) is not None:
+                return found
+        for name in ("index.js", "index.cjs", "index.mjs", "index.json"):
+            if (target / name).is_file():
+                return target / name
+    return None
+
+
+def trace_local_requires(root: Path, entries: list[str]) -> tuple[list[str], list[str]]:
+    """Project files reached from `entries` through relative `require`/`import` specifiers (found by a
+    light scan, like the reference's tracer; packages come from `dependency_closure`). Returns the
+    files (relative to root) and warnings for specifiers that lead outside the project."""
+    root = Path(root).absolute()
+    seen: set[str] = set()
+    warnings: list[str] = []
+    queue = [rel for rel in entries if (root / rel).is_file()]
+    while queue:
+        rel = queue.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if not rel.endswith(SCANNED):
+            continue
+        path = root / rel
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in LOCAL_SPECIFIER.finditer(text):
+            found = _resolve_local(path.parent, match.group(2))
+            if found is None:
+                continue
+            try:
+                queue.append(found.relative_to(root).as_posix())
+            except ValueError:
+                warnings.append(f"{rel} requires {match.group(2)}, which is outside the project and not bundled")
+    return sorted(seen), warnings

@@ -62,6 +62,7 @@ class Selection:
     files: list[str] = field(default_factory=list)
     app_files: list[str] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def is_glob(entry: str) -> bool:
@@ -211,8 +212,11 @@ class IgnoreRules:
 def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     """Apply the selection rules to a project. With `zip_app` (a dapp in zip mode), the code
     (main's folder, hook scripts, migrations, `files` entries) is also listed in `app_files`."""
+    from blocklet_cli.core.bundle.deps import trace_local_requires
+
     root = Path(root)
     rules = IgnoreRules(root)
+    warnings: list[str] = []
     loose: set[str] = set()
     app: set[str] = set()
     group = meta.get("group")
@@ -231,6 +235,11 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
             folder = os.path.dirname(os.path.normpath(main))
             if main_path.is_file() and folder:
                 _add_path(root, folder, "main", target)
+            if main_path.is_file():
+                traced, found = trace_local_requires(root, [os.path.normpath(main)])
+                warnings += found
+                for rel in traced:
+                    _add_path(root, rel, "main", target)
     listed: set[str] = set()
     for entry in meta.get("files") or []:
         if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
@@ -244,6 +253,11 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     for folder in ROOT_FOLDERS:
         if (root / folder).is_dir():
             _add_path(root, folder, folder, code if folder == "migration" else loose)
+    if group == "dapp":
+        traced, found = trace_local_requires(root, sorted(code))
+        warnings += found
+        for rel in traced:
+            _add_path(root, rel, "scripts", code)
     if zip_app:
         app |= code | {rel for rel in listed if not rel.startswith("screenshots/")}
     else:
@@ -253,7 +267,7 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
             _add_path(root, name, name, loose)
     if isinstance(meta.get("logo"), str) and meta["logo"]:
         _add_path(root, meta["logo"], "logo", loose)
-    selection = Selection()
+    selection = Selection(warnings=warnings)
     reasons: dict[str, str | None] = {}
     for source, target in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):
