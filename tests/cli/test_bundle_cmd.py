@@ -83,3 +83,13 @@ def test_gateway_offline_with_explicit_skip(project_copy, run_blocklet) -> None:
     done = run_blocklet("bundle", "--create-release", "--skip-components-check", "--json", cwd=root)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["mode"] == "simple"
+
+
+def test_progress_bar_on_a_terminal(project_copy) -> None:
+    from tests.cli.test_output import run_in_pty
+
+    root = project_copy("node-dapp")
+    code, text = run_in_pty(["bundle", "--create-release"], {}, root)
+    assert code == 0, text
+    assert "Bundling" in text and "━" in text  # the bar (transient) was drawn
+    assert "\x1b[" in text and "Release tarball:" in text and "blocklet.zip" in text

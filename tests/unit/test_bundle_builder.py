@@ -236,3 +236,11 @@ def test_one_run_per_project_and_leftovers_are_cleaned(project_copy) -> None:
             build_bundle(root, create_release=False)
     build_bundle(root, create_release=False)
     assert not leftover.exists()
+
+
+def test_logo_written_with_a_dot_slash_path(project_copy) -> None:
+    root = project_copy("static-site")
+    meta = root / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("logo: logo.png", "logo: ./logo.png"))
+    result = build_bundle(root, create_release=False)
+    assert [path for path, _ in result.files].count("logo.png") == 1

@@ -188,7 +188,8 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     plan = _Plan(root=root, meta=meta, mode=chosen)
     if meta.get("components") and verify_components:
         _verify_components(meta, root, store_url)
-    plan.loose[str(meta["logo"]) if meta.get("logo") else "logo"] = assets.check_logo(root, meta.get("logo"))
+    logo = assets.check_logo(root, meta.get("logo"))
+    plan.loose[logo.relative_to(root).as_posix()] = logo
     shots = assets.check_screenshots(root, meta.get("screenshots"))
     if not shots:
         plan.warnings.append("no screenshots found")
