@@ -205,8 +205,8 @@ def event_type_message() -> str:
 
 
 # -- building blocks -------------------------------------------------------------------------------------
-def DID(title: str, description: str, **kw) -> Str:
-    return Str(title, description, trim=True, custom=(did_check,),
+def DID(title: str, description: str, *, trim: bool = False, **kw) -> Str:
+    return Str(title, description, trim=trim, custom=(did_check,),
                js_pattern="^(did:[a-z0-9]+:)?(z[1-9A-HJ-NP-Za-km-z]+|(0x)?[0-9a-fA-F]+)$", **kw)
 
 
@@ -437,7 +437,8 @@ def _keywords(title: str) -> Alt:
 def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> dict[str, T]:
     """The top-level keys in `createBlockletSchema` order."""
     keys: dict[str, T] = {
-        "did": DID("DID", "The blocklet's DID: a ROLE_BLOCKLET DID, or the DID derived from `name`.", required=True),
+        "did": DID("DID", "The blocklet's DID: a ROLE_BLOCKLET DID, or the DID derived from `name`.", required=True,
+                   trim=True),
         "version": Str("Version", "Semantic version (a string: quote `1.0`).", required=True,
                        custom=(semver_check(),), js_pattern=checks.SEMVER.pattern),
         "name": Str("Name", "npm-style package name (≤ 32 characters) whose DID is `did`; copied from a "
@@ -505,12 +506,13 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
             "mcp": Bool("MCP", "Provides an MCP server."),
             "singleton": Bool("Singleton", "Only one instance."),
         }),
-        "files": Arr("Files", "Extra files to bundle (globs allowed).",
-                     items=Str("File", trim=True, empty_ok=True, custom=(file_check(True),))),
+        "files": Arr("Files", "Extra files to bundle (globs allowed).",  # trimmed, except by the bundle's file rule
+                     items=Str("File", trim=lambda ctx: not ctx.options.get("ensure_files"), empty_ok=True,
+                               custom=(file_check(True),))),
         "resource": Obj("Resource", "Resources exported to other blocklets.", keys={
             "exportApi": Str("Export API", "Export API path.", trim=True, empty_ok=True),
             "bundles": Arr("Bundles", "Resource bundles.", items=Obj("Bundle", "A bundle.", keys={
-                "did": DID("DID", "Bundle DID.", required=True),
+                "did": DID("DID", "Bundle DID.", required=True, trim=True),
                 "type": Str("Type", "Bundle type.", trim=True, min=1, required=True),
                 "public": Bool("Public", "Public bundle.")})),
             "types": Arr("Types", "Resource types (at most 10).", max=10, items=Obj("Type", "A type.", keys={
@@ -560,7 +562,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
             "owner": Str("Owner", "Owner.", min=1),
             "year": Alt("Year", "Year (string or number).", options=(Str("Year", empty_ok=True), Num("Year")))}),
         "bundleName": Str("Bundle name", "Set by the server."),
-        "bundleDid": DID("Bundle DID", "Set by the server."),
+        "bundleDid": DID("Bundle DID", "Set by the server.", trim=True),
         "storeId": Str("Store id", "Set by the store."),
         "events": Arr("Events", "Events this blocklet emits.", items=Obj("Event", "An event.", keys={
             "type": Str("Type", "`noun.verb`, not starting with `blocklet.`.", trim=True, min=1, max=128,
@@ -570,7 +572,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
             unique_key="type"),
         "owner": Obj("Owner", "Set by the store.", keys={
             "avatar": Str("Avatar", "Avatar."),
-            "did": DID("DID", "Owner DID.", required=True),
+            "did": DID("DID", "Owner DID.", required=True, trim=True),
             "fullName": Str("Full name", "Name.", trim=True, required=True),
             "email": Str("Email", "Email.", allow=(None, ""), default="")}),
         "egress": Bool("Egress", "Network egress allowed.", default=True),

@@ -143,7 +143,8 @@ class Any_(T):
 class Str(T):
     base = "string"
 
-    def __init__(self, title: str = "", description: str = "", *, trim: bool = False, min: int | None = None,
+    def __init__(self, title: str = "", description: str = "", *, trim: bool | Callable[[Ctx], bool] = False,
+                 min: int | None = None,
                  max: int | None = None, lowercase: bool = False, uppercase: bool = False,
                  valid: tuple[str, ...] | None = None, pattern: str | None = None, pattern_message: str | None = None,
                  empty_ok: bool = False, js_pattern: str | None = None, **kw) -> None:
@@ -163,7 +164,7 @@ class Str(T):
         if not isinstance(value, str):
             ctx.add(ptr, "must be a string")
             return value
-        if self.trim:
+        if self.trim is True or (callable(self.trim) and self.trim(ctx)):
             value = js_trim(value)
         if self.lowercase:
             value = value.lower()
