@@ -104,3 +104,12 @@ def test_changelog_in_workspace_root(tmp_path: Path) -> None:
     assert find_workspace_root(app) == tmp_path
     assert find_changelog(app) is None
     assert find_changelog(app, tmp_path) == tmp_path / "changelog.MD"
+
+
+def test_angle_bracket_targets_with_spaces(tmp_path: Path) -> None:
+    (tmp_path / "my shot.png").write_bytes(b"shot")
+    result = rewrite_markdown("![a](<./my shot.png> \"t\") and [b](my%20shot.png)\n", tmp_path / "blocklet.md",
+                              tmp_path)
+    path = media(b"shot", ".png")
+    assert result.text == f"![a](</assets/{path}> \"t\") and [b](/assets/{path})\n"
+    assert len(result.media) == 1

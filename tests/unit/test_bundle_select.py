@@ -159,3 +159,10 @@ def test_local_requires_of_a_root_entry_and_hooks_are_traced(tmp_path: Path) -> 
     assert selection.app_files == ["hooks/pre.js", "index.js", "lib/a.js", "lib/b.mjs", "lib/far.js",
                                    "shared/data.json", "shared/index.js", "tools/check.js"]
     assert selection.warnings == ["lib/far.js requires ../../outside, which is outside the project and not bundled"]
+
+
+def test_node_modules_never_loose_even_when_listed(tmp_path: Path) -> None:
+    root = tree(tmp_path, {"www/index.html": "", "node_modules/x/index.js": ""})
+    selection = select_files(root, {"group": "static", "main": "www", "files": ["node_modules"]}, zip_app=False)
+    assert selection.files == ["www/index.html"]
+    assert [item.path for item in selection.excluded] == ["node_modules/x/index.js"]

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from blocklet_cli.core.errors import BundleError, NotFoundError, UnsafePathError
 
-INLINE = re.compile(r"(\]\(\s*<?)([^\s)<>]+)")
+INLINE = re.compile(r"(\]\(\s*)(<[^<>\n]+>|[^\s)<>]+)")
 DEFINITION = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*<?)(\S+?)(?=>|\s|$)")
 HTML_ATTR = re.compile(r"(\b(?:src|href)\s*=\s*)([\"'])(.*?)\2", re.IGNORECASE)
 CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
@@ -104,8 +104,12 @@ class _Resolver:
 
 def _rewrite_segment(segment: str, resolve, line: int) -> str:
     def inline(match: re.Match) -> str:
-        url = match.group(2)
-        return match.group(1) + (resolve(url, line) if is_local(url) else url)
+        target = match.group(2)
+        url = target[1:-1] if target.startswith("<") else target
+        if not is_local(url):
+            return match.group(0)
+        new = resolve(url, line)
+        return match.group(1) + (f"<{new}>" if target.startswith("<") else new)
 
     def html(match: re.Match) -> str:
         url = match.group(3)

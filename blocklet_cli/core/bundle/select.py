@@ -198,6 +198,8 @@ class IgnoreRules:
         if found:
             return found
         parts = rel.split("/")
+        if "node_modules" in parts[:-1]:
+            return "node_modules travel only inside blocklet.zip (zip mode)"
         if any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in JUNK_PATTERNS):
             return "junk file"
         if not self.active:
