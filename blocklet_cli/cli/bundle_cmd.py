@@ -71,8 +71,10 @@ def bundle(
                               verify_components=not skip_components, link=not copy, progress=progress)
     for warning in result.warnings:
         ui.warn(warning)
-    for item in result.excluded:
+    for item in result.excluded[:TABLE_LIMIT]:
         ui.warn(f"not bundled: {item.path} ({item.reason})")
+    if len(result.excluded) > TABLE_LIMIT:
+        ui.warn(f"not bundled: {len(result.excluded) - TABLE_LIMIT} more files (--json lists all)")
     if ui.json_mode:
         ui.result(result.to_dict())
         return
