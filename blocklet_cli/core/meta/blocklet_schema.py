@@ -295,20 +295,20 @@ INTERFACE = Obj("Interface", "How the blocklet is reached (web page, service, we
     "type": Str("Type", "web, service, wellknown or docker.", lowercase=True,
                 valid=("web", "service", "wellknown", "docker"), required=True),
     "name": Str("Name", "Unique name of the interface, such as `publicUrl`.", trim=True, required=True),
-    "path": Str("Path", "Path served by the blocklet.", trim=True, empty_ok=True, default="/"),
+    "path": Str("Path", "Path served by the blocklet.", trim=True, default="/"),
     "prefix": Str("Prefix", "Mount prefix; `*` means anywhere (wellknown: must start with /.well-known).",
                   trim=True, min=1, default="*"),
     "containerPort": Num("Container port", "Port inside the container.", port=True),
     "hostIP": Str("Host IP", "IPv4 or IPv6 address, optional CIDR.", trim=True, custom=(ip_check,)),
     "protocol": Str("Protocol", "tcp, udp or http.", lowercase=True, valid=("tcp", "udp", "http"), default="http"),
     "port": Alt("Port", "A port name (upper-cased), or {internal, external}.", options=(
-        Str("Port name", "Environment name of the port.", uppercase=True, empty_ok=True),
+        Str("Port name", "Environment name of the port.", uppercase=True),
         Obj("Port mapping", "Internal port name and external port number.", keys={
-            "internal": Str("Internal", "Port name.", uppercase=True, required=True, empty_ok=True),
+            "internal": Str("Internal", "Port name.", uppercase=True, required=True),
             "external": Num("External", "Port number.", port=True, required=True),
         })), default="BLOCKLET_PORT"),
     "cacheable": Arr("Cacheable paths", "Paths whose responses may be cached.", unique=True,
-                     items=Str("Path", trim=True, empty_ok=True, custom=(cacheable_check,))),
+                     items=Str("Path", trim=True, custom=(cacheable_check,))),
     "services": Arr("Services", "Services in front of this interface.", items=SERVICE, unique_key="name"),
     "endpoints": Arr("Endpoints", "Endpoints of the interface.", items=ENDPOINT, unique_key="type"),
     "pageGroups": Arr("Page groups", "Page groups.", unique=True, items=Str("Group", trim=True, min=1, max=255)),
@@ -344,14 +344,14 @@ def localized(title: str, description: str, item: Str, **kw) -> Alt:
 
 def nav_props() -> dict[str, T]:
     return {
-        "id": Str("Id", "A JavaScript identifier, unique among top-level items.", empty_ok=True,
+        "id": Str("Id", "A JavaScript identifier, unique among top-level items.",
                   custom=(nav_id_check,)),
         "title": localized("Title", "Item title, 1–40 characters.", Str("Title", min=1, max=MAX_TITLE),
                            required=True),
         "description": localized("Description", "Item description, 1–80 characters.",
                                  Str("Description", min=1, max=MAX_DESCRIPTION)),
         "link": localized("Link", "An absolute URL or a path starting with /.",
-                          Str("Link", empty_ok=True, custom=(nav_link_check,))),
+                          Str("Link", custom=(nav_link_check,))),
         "component": Str("Component", "The component the item links into.", min=1),
         "section": Arr("Section", "Where the item is shown.", single=True, items=Str(
             "Section", valid=("header", "footer", "bottom", "social", "dashboard", "sessionManager", "userCenter",
@@ -385,7 +385,7 @@ ENGINE = Obj("Engine", "Runtime engine of the blocklet.", keys={
     "interpreter": Str("Interpreter", "binary, node, blocklet or bun.", valid=("binary", "node", "blocklet", "bun"),
                        default="node"),
     "source": ENGINE_SOURCE,
-    "args": Arr("Arguments", "Interpreter arguments.", items=Str("Argument", empty_ok=True), default=lambda p: []),
+    "args": Arr("Arguments", "Interpreter arguments.", items=Str("Argument"), default=lambda p: []),
 })
 
 _DOCKER_STRINGS = ("env", "attach", "quiet", "entrypoint", "cidfile", "detachKeys", "disableContentTrust",
@@ -403,9 +403,9 @@ DOCKER = Obj("Docker", "Run the blocklet in a Docker container.", keys={
                    custom=(docker_command_check,)),
     "runBaseScript": Bool("Run base script", "Run the base script."),
     **{k: Str(k, f"docker run --{k}.", trim=True) for k in _DOCKER_STRINGS},
-    "publish": Arr("Publish", "Published ports.", items=Str("Port", trim=True, empty_ok=True)),
+    "publish": Arr("Publish", "Published ports.", items=Str("Port", trim=True)),
     "volume": Arr("Volume", "Volume mounts under $BLOCKLET_APP_DIR/ or $BLOCKLET_DATA_DIR/.",
-                  items=Str("Volume", trim=True, empty_ok=True, custom=(docker_volume_check,))),
+                  items=Str("Volume", trim=True, custom=(docker_volume_check,))),
 })
 
 
@@ -507,10 +507,10 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
             "singleton": Bool("Singleton", "Only one instance."),
         }),
         "files": Arr("Files", "Extra files to bundle (globs allowed).",  # trimmed, except by the bundle's file rule
-                     items=Str("File", trim=lambda ctx: not ctx.options.get("ensure_files"), empty_ok=True,
+                     items=Str("File", trim=lambda ctx: not ctx.options.get("ensure_files"),
                                custom=(file_check(True),))),
         "resource": Obj("Resource", "Resources exported to other blocklets.", keys={
-            "exportApi": Str("Export API", "Export API path.", trim=True, empty_ok=True),
+            "exportApi": Str("Export API", "Export API path.", trim=True),
             "bundles": Arr("Bundles", "Resource bundles.", items=Obj("Bundle", "A bundle.", keys={
                 "did": DID("DID", "Bundle DID.", required=True, trim=True),
                 "type": Str("Type", "Bundle type.", trim=True, min=1, required=True),
@@ -560,7 +560,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
                 "default": Str("Default", "Default colour.", min=1)})))}),
         "copyright": Obj("Copyright", "Copyright notice.", keys={
             "owner": Str("Owner", "Owner.", min=1),
-            "year": Alt("Year", "Year (string or number).", options=(Str("Year", empty_ok=True), Num("Year")))}),
+            "year": Alt("Year", "Year (string or number).", options=(Str("Year"), Num("Year")))}),
         "bundleName": Str("Bundle name", "Set by the server."),
         "bundleDid": DID("Bundle DID", "Set by the server.", trim=True),
         "storeId": Str("Store id", "Set by the store."),
