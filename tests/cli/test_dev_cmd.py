@@ -132,6 +132,19 @@ def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_d
     assert sorted(doc["env"]["names"]) == doc["env"]["names"] and "FERRY_API_TOKEN" in doc["env"]["names"]
     assert doc["env"]["secret"] == ["FERRY_API_TOKEN"]
     assert alive(doc["pid"]) and alive(report["grandchild"])
+    app_data = Path(env["BLOCKLET_APP_DATA_DIR"])
+    assert app_data == Path(env["BLOCKLET_DATA_DIR"]).parent
+    assert Path(env["BLOCKLET_APP_SHARE_DIR"]) == app_data / ".share"
+    assert Path(env["BLOCKLET_SHARE_DIR"]) == app_data / ".share" / did
+    assert env["BLOCKLET_REAL_DID"] == f"{did}/{did}" and env["BLOCKLET_REAL_NAME"] == "ferry-ledger/ferry-ledger"
+    assert env["BLOCKLET_APP_PID"] == env["BLOCKLET_APP_ID"]
+    assert env["BLOCKLET_APP_DESCRIPTION"] == "Tracks ferry crossings and ticket sales for a harbor office"
+    assert env["BLOCKLET_APP_VERSION"] == "1.4.0" and env["BLOCKLET_APP_TENANT_MODE"] == "single"
+    assert env["BLOCKLET_DEV_MOUNT_POINT"] == "/" and env["NODE_ENV"] == "development" and env["BROWSER"] == "none"
+    assert env["ABT_NODE_PORT"] == str(port) and env["ABT_NODE_DOMAIN"] == "127.0.0.1"
+    assert env["ABT_NODE"] == env["ABT_NODE_VERSION"] != "" and env["ABT_NODE_MODE"] == "development"
+    assert env["ABT_NODE_SK"] == env["ABT_NODE_HOME"] == env["PM2_HOME"] == ""
+    assert set(doc["env"]["names"]) <= set(env)  # every variable the document names reached the process
 
     code, rest, stderr = dev.signal(signal.SIGINT)
     assert code == 130
@@ -310,6 +323,7 @@ def test_unreachable_component_stops_dev_before_anything_runs(project_copy, run_
 
 def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path) -> None:
     import pty
+    import termios
 
     (env_dapp / ".env.local").unlink()
     (env_dapp / ".env").unlink()
@@ -325,6 +339,12 @@ def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path
         chunk = os.read(primary, 4096)
         assert chunk, text
         text += chunk
+    for _ in range(600):  # wait until the prompt has turned echo off (input typed before would be flushed)
+        if not termios.tcgetattr(primary)[3] & termios.ECHO:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the prompt never turned echo off")
     os.write(primary, b"typed-secret-99\r")
     while True:
         try:
