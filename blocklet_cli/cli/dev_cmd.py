@@ -149,10 +149,11 @@ class _Run:
 
     # -- output ---------------------------------------------------------------------------------
     def output(self, label: str, stream: str, line: str) -> None:
+        import contextlib
         import sys
 
         target = sys.stdout if stream == "stdout" and not self.ui.json_mode else sys.stderr
-        with self.lock:
+        with self.lock, contextlib.suppress(OSError):  # a closed stdout must not stall the app's output pipe
             target.write(f"{label} | {line}\n")
             target.flush()
 

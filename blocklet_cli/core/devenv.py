@@ -116,11 +116,18 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's choice)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def choose_port(paths: DevPaths, requested: int | None = None) -> int:
     """`requested` (ConflictError when taken), else the port of the last run when still free, else a
     free one; remembered in the dev folder so the URL stays the same between runs."""
-    import socket
-
     if requested is not None:
         if not 0 < requested < 65536:
             raise UsageError(f"--port must be between 1 and 65535, got {requested}")
@@ -133,9 +140,7 @@ def choose_port(paths: DevPaths, requested: int | None = None) -> int:
         except (OSError, ValueError):
             port = 0
         if not (0 < port < 65536 and port_is_free(port)):
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
+            port = free_port()
     paths.root.mkdir(parents=True, exist_ok=True)
     paths.port_file.write_text(f"{port}\n", encoding="utf-8")
     return port
@@ -215,6 +220,7 @@ def compute_environment(meta: dict, settings: DevSettings, *, environ: Mapping[s
     env = DevEnvironment(values={})
     _declared(meta, settings.project_dir, environ, ask, env)
     env.values.update(_runtime(meta, settings))
+    env.values.update(interface_ports(meta, {settings.port}))
     if settings.expose_sk:
         env.values["BLOCKLET_APP_SK"] = settings.app_wallet.secret_key_hex
         env.secret_names.add("BLOCKLET_APP_SK")
@@ -304,6 +310,23 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         Path(values[folder]).mkdir(parents=True, exist_ok=True)
     values.update(dict.fromkeys(BLANKED, ""))
     return values
+
+
+def interface_ports(meta: dict, taken: set[int]) -> dict[str, str]:
+    """A free port for each extra interface port variable (`port: NAME` or `port: {internal: NAME}`),
+    as the server allocates one per interface (cli.md §3.11.3)."""
+    ports: dict[str, str] = {}
+    for interface in meta.get("interfaces") or []:
+        port = interface.get("port") if isinstance(interface, dict) else None
+        name = port.get("internal") if isinstance(port, dict) else port
+        if not isinstance(name, str) or name in ("BLOCKLET_PORT", "PORT") or name in ports:
+            continue
+        number = free_port()
+        while number in taken:
+            number = free_port()
+        taken.add(number)
+        ports[name] = str(number)
+    return ports
 
 
 def _single_line(value: object) -> str:

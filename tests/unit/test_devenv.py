@@ -185,3 +185,14 @@ def test_dev_script_and_hooks() -> None:
     assert devenv.hook_script(meta, "preStart") == "a"
     assert devenv.hook_script(meta, "postStart") == "b"
     assert devenv.hook_script(meta, "preFlight") is None
+
+
+def test_each_extra_interface_port_variable_gets_its_own_free_port(project: Path, tmp_path: Path) -> None:
+    meta = {**META, "environments": [], "interfaces": [
+        {"type": "web", "name": "publicUrl", "port": "BLOCKLET_PORT"},
+        {"type": "service", "name": "grpc", "port": "GRPC_PORT"},
+        {"type": "service", "name": "metrics", "port": {"internal": "METRICS_PORT", "external": 9100}},
+    ]}
+    env = devenv.compute_environment(meta, settings(project, tmp_path), environ={}).values
+    ports = {env["BLOCKLET_PORT"], env["GRPC_PORT"], env["METRICS_PORT"]}
+    assert len(ports) == 3 and all(0 < int(port) < 65536 for port in ports)
