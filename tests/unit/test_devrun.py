@@ -210,3 +210,23 @@ def test_watcher_reports_changes_but_not_in_ignored_folders(tmp_path: Path) -> N
     flat = [path for batch in changes for path in batch]
     assert "index.js" in flat
     assert not any(path.startswith(("node_modules", ".blocklet")) for path in flat)
+
+
+def test_stopping_during_a_hook_stops_the_hook_and_never_starts_the_command(tmp_path: Path) -> None:
+    rec = Recorder()
+    marker = tmp_path / "hook.pid"
+    spec = RunSpec(command="echo never", cwd=tmp_path, env=dict(os.environ),
+                   hooks_before=[("preStart", f"echo $$ > {marker}; sleep 300")])
+    supervisor = Supervisor(spec, on_output=rec.output, on_event=rec.event)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(supervisor.run()))
+    thread.start()
+    for _ in range(600):
+        if marker.exists() and marker.read_text().strip():
+            break
+        threading.Event().wait(0.05)
+    supervisor.request_stop(signal.SIGINT)
+    thread.join(30)
+    assert (results[0].exit_code, results[0].reason) == (130, "signal")
+    assert not alive(int(marker.read_text()))
+    assert ("dev", "stdout", "never") not in rec.lines
