@@ -217,3 +217,12 @@ def test_a_hung_later_source_does_not_hold_the_command(run_blocklet, app, store,
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == [
         store.url, hanging_store]
+
+
+def test_add_uses_the_store_of_the_config_profile(run_blocklet, app, store, isolated_home):
+    (isolated_home / ".arcblock").mkdir()
+    ini = f"store = {closed_port_store()}\n[ci]\nstore = {store.url}\n"
+    (isolated_home / ".arcblock" / "blocklet.ini").write_text(ini)
+    result = run_blocklet("add", "static-demo", "--profile", "ci", cwd=app, env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == store.url
