@@ -167,16 +167,18 @@ class BlockletServer:
     @contextlib.contextmanager
     def inside(self) -> Iterator[None]:
         """Move this thread (and the processes it starts) into the namespace for the block."""
+        before = os.readlink("/proc/thread-self/ns/net")
         original = open("/proc/thread-self/ns/net")  # noqa: SIM115 - closed below
         try:
             _setns(f"/run/netns/{self.ns}")
             yield
         finally:
             try:
-                libc = ctypes.CDLL(None, use_errno=True)
-                libc.setns(original.fileno(), CLONE_NEWNET)
+                _setns(f"/proc/self/fd/{original.fileno()}")
             finally:
                 original.close()
+            if os.readlink("/proc/thread-self/ns/net") != before:
+                raise RuntimeError("could not leave the test network namespace")
 
     # -- GraphQL as the `ci` key (our own small client, independent of the code under test) ----
     def gql(self, query: str, variables: dict | None = None, *, app_did: str | None = None,
