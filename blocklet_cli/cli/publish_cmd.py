@@ -79,8 +79,15 @@ def publish(
 
 
 def core_timeout() -> float:
+    """BLOCKLET_HTTP_TIMEOUT when set (so a hung store fails fast in CI), else the reference's 30 minutes."""
+    import os
+
     from blocklet_cli.core.store_upload import UPLOAD_TIMEOUT
 
+    if os.environ.get("BLOCKLET_HTTP_TIMEOUT", "").strip():
+        from blocklet_cli.core.http import default_timeout
+
+        return default_timeout()
     return UPLOAD_TIMEOUT
 
 

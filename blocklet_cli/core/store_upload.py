@@ -141,5 +141,9 @@ def send(request: UploadRequest, client, progress: Callable[[int, int], None] | 
         if response.status in (401, 403) or "[NO-ACCESS]" in text:
             raise AuthError(message, status=response.status, hint=ACCESS_TOKEN_HINT)
         raise RemoteError(message, status=response.status, hint="to learn more: https://developer.blocklet.io/docs")
-    status = body.get("status") if isinstance(body, dict) else None
-    return UploadResult(str(status or "uploaded"), body)
+    if not isinstance(body, dict):  # a login page or a proxy's answer is not an upload
+        kind = response.content_type or "no content type"
+        raise RemoteError(f"upload failed: {request.url} answered HTTP {response.status} with {kind}, "
+                          "not the JSON of a Blocklet Store", status=response.status,
+                          hint="check the store URL (`blocklet config get store`)")
+    return UploadResult(str(body.get("status") or "uploaded"), body)
