@@ -128,3 +128,27 @@ def test_server_refusals_are_one_line_errors(fake, tmp_path, run_blocklet):
     assert refused.returncode == 9
     assert 'Invalid blocklet.yml: "description" is required' in one_error_line(refused.stderr)
     assert fake.uploads == []
+
+
+def test_unreachable_server_and_timeout_are_network_errors(fake, httpserver, tmp_path, run_blocklet):
+    import socket
+
+    release = make_release(tmp_path, interfaces=WEB).parent
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    unreachable = run_blocklet("deploy", str(release), "--endpoint", closed, env=fake.env)
+    assert unreachable.returncode == 8 and "cannot reach" in one_error_line(unreachable.stderr)
+
+    import time
+
+    from werkzeug import Response
+
+    def slow(request):
+        time.sleep(3)
+        return Response("{}", content_type="application/json")
+
+    httpserver.clear()
+    httpserver.expect_request("/.well-known/did.json").respond_with_handler(slow)
+    slow_server = run_blocklet("deploy", str(release), "--timeout", "1", env=fake.env)
+    assert slow_server.returncode == 8 and "timed out after 1s" in one_error_line(slow_server.stderr)
