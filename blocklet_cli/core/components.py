@@ -93,11 +93,12 @@ def _absolute_file_url(url: str, project_dir: Path | None) -> str:
 
 
 def entry_sources(entry: Any, *, default_store: str | None = None, project_dir: Path | None = None,
-                  label: str | None = None) -> tuple[list[str], str | None]:
+                  label: str | None = None, allow_files: bool = True) -> tuple[list[str], str | None]:
     """The meta URLs of one `components[]` entry, in fallback order, and the name its meta must have.
 
     `source.url` (one or a list; http(s) or file, relative `file:` paths taken from `project_dir`) or
     `source.store` (one or a list; `default_store` when absent) with `source.name` and `version`.
+    `allow_files=False` (components listed by a meta fetched over the network) refuses `file:` URLs.
     """
     label = label or _label(entry, 0)
     if not isinstance(entry, dict):
@@ -111,6 +112,9 @@ def entry_sources(entry: Any, *, default_store: str | None = None, project_dir: 
             if not isinstance(url, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url.strip()):
                 raise ComponentError(f"component {label}: source.url {url!r} is not a URL")
             url = url.strip()
+            if url.startswith("file:") and not allow_files:
+                raise ComponentError(f"component {label}: a blocklet fetched over the network cannot point to "
+                                     f"a local file ({url})")
             urls.append(_absolute_file_url(url, project_dir) if url.startswith("file:") else url)
         if not urls:
             raise ComponentError(f"component {label}: source.url is empty")
@@ -287,6 +291,8 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
     if on_meta is not None:
         on_meta(meta)
     tarball = urljoin(url, str(meta["dist"]["tarball"]))
+    if tarball.startswith("file:") and not url.startswith("file:"):
+        raise _Unhealthy(f"a blocklet fetched over the network cannot point to a local tarball ({tarball})")
     try:
         head = client.head(tarball)
     except BlockletError as exc:
@@ -412,7 +418,8 @@ class _Resolver:
         for index, entry in enumerate(entries):
             try:
                 urls, expected = entry_sources(entry, default_store=self.default_store,
-                                               project_dir=self.project_dir, label=_label(entry, index))
+                                               project_dir=self.project_dir, label=_label(entry, index),
+                                               allow_files=False)
             except ComponentError:
                 continue
             for url in urls:
@@ -430,14 +437,14 @@ class _Resolver:
         with contextlib.suppress(Exception):
             fetch_source(self.client, url, expected, on_meta=self._prefetch_children)
 
-    def _nodes_for(self, entries: list, chain: list[tuple[str, str]]) -> list[_Node]:
+    def _nodes_for(self, entries: list, chain: list[tuple[str, str]], allow_files: bool = True) -> list[_Node]:
         where = ARROW.join(name for name, _ in chain)
         check_siblings(entries, where=where if len(chain) > 1 else "")
         nodes = []
         for index, entry in enumerate(entries):
             label = _label(entry, index)
             urls, expected = entry_sources(entry, default_store=self.default_store, project_dir=self.project_dir,
-                                           label=label)
+                                           label=label, allow_files=allow_files)
             nodes.append(_Node(entry, label, chain, urls, expected, [None] * len(urls)))
         return nodes
 
@@ -525,7 +532,8 @@ class _Resolver:
         if self.progress:
             self.progress(self.done, self.total, node.result.name)
         chain = [*node.chain, (node.result.name, node.result.did)]
-        for child in self._nodes_for(children_of(node.result.meta), chain):
+        local = node.result.meta_url.startswith("file:")
+        for child in self._nodes_for(children_of(node.result.meta), chain, allow_files=local):
             self._submit(pool, child)
             # keep the listed order: reserve the slot now, `_fill` swaps in the result at the end
             node.result.children.append(_Placeholder(child))  # type: ignore[arg-type]

@@ -332,3 +332,17 @@ def test_cache_ignores_foreign_or_broken_files(tmp_path):
     assert cache.get("http://y/blocklet.json") is None
     next(Path(tmp_path / "c").glob("*.json")).write_text("{broken")
     assert cache.get("http://x/blocklet.json") is None
+
+
+def test_a_remote_blocklet_cannot_point_to_local_files(new_store, tmp_path):
+    secret = tmp_path / "secret" / "blocklet.json"
+    secret.parent.mkdir()
+    secret.write_text(json.dumps(store_meta("local-secret")))
+    store = new_store()
+    store.publish(store_meta("sneaky", components=[{"name": "local-secret", "source": {"url": secret.as_uri()}}]))
+    with pytest.raises(ComponentError, match="fetched over the network cannot point to a local file"):
+        verify_tree(project("hub", [store_entry("sneaky", store.url)]), project_dir=tmp_path)
+    store.publish({**store_meta("local-tarball"), "dist": {**store_meta("local-tarball")["dist"],
+                                                           "tarball": "file:///etc/hostname"}})
+    with pytest.raises(ComponentError, match="cannot point to a local tarball"):
+        verify_tree(project("hub", [store_entry("local-tarball", store.url)]), project_dir=tmp_path)
