@@ -233,6 +233,15 @@ def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
     return built[0], built[1], reason
 
 
+def node_modules_in_folder(folder: Path) -> str | None:
+    """The first `node_modules` folder inside a bundle folder (relative POSIX path), None if none."""
+    for root, dirs, _ in os.walk(folder):
+        dirs.sort()
+        if "node_modules" in dirs:
+            return (Path(root) / "node_modules").relative_to(folder).as_posix()
+    return None
+
+
 def forbidden_node_modules(tarball: Path) -> str | None:
     """The first path of the tarball inside a `node_modules` folder (the server refuses them)."""
     try:
@@ -296,11 +305,15 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     key = resolve_access_key(app, access_key, access_secret)
     files = locate_release(Path(folder))
     meta, tarball, reason = ensure_release(files, rebuild=rebuild, progress=progress)
+    hint = "bundle again so dependencies go into blocklet.zip (`blocklet bundle --create-release`)"
     bad = forbidden_node_modules(tarball)
     if bad:
         raise BundleError(f"the release contains node_modules ({bad}); Blocklet Server refuses it",
-                          location=str(tarball),
-                          hint="bundle again so dependencies go into blocklet.zip (`blocklet bundle --create-release`)")
+                          location=str(tarball), hint=hint)
+    bad = node_modules_in_folder(files.bundle_dir) if files.bundle_dir and files.bundle_dir.is_dir() else None
+    if bad:  # the reference refuses these too (its tarball may leave them out, and the deps with them)
+        raise BundleError(f"the bundle contains node_modules ({bad}); deploying it is refused",
+                          location=str(files.bundle_dir), hint=hint)
     mount, mount_source = resolve_mount_point(meta, mount_point)
     return DeployPlan(Path(folder), endpoint_url, app, key, meta, tarball, mount, mount_source,
                       built=reason is not None, build_reason=reason)

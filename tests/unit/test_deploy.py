@@ -136,6 +136,13 @@ def test_release_with_node_modules_is_refused(fake, tmp_path):
     assert fake.requests == []
 
 
+def test_bundle_folder_with_node_modules_is_refused(fake, tmp_path):
+    metafile = make_release(tmp_path, interfaces=WEB)
+    (tmp_path / ".blocklet" / "bundle" / "api" / "node_modules" / "x").mkdir(parents=True)
+    with pytest.raises(BundleError, match=r"the bundle contains node_modules \(api/node_modules\)"):
+        deploy.plan_deploy(metafile.parent)
+
+
 def test_endpoint_is_required(monkeypatch, tmp_path):
     monkeypatch.delenv("BLOCKLET_DEPLOY_ENDPOINT", raising=False)
     with pytest.raises(UsageError, match="pass --endpoint or set"):
