@@ -25,7 +25,8 @@ def validate(
     store_url: Annotated[str | None, typer.Option(
         "--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without one.")] = None,
     json_schema: Annotated[bool, typer.Option(
-        "--json-schema", help="Also check against the published JSON Schema (schemas/blocklet.schema.json).")] = False,
+        "--json-schema/--no-json-schema",
+        help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
     json_output: JsonOption = False,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.

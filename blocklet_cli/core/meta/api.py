@@ -107,13 +107,13 @@ def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url:
 
 def validate_path(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
                   ensure_component_store: bool | None = None, description_dir: str | None = None,
-                  raise_bad_input: bool = False, json_schema: bool = False) -> ValidationReport:
+                  raise_bad_input: bool = False, json_schema: bool = True) -> ValidationReport:
     """Validate one project folder or metadata file; never raises for invalid metadata (only for
     a missing file; for unreadable input too when `raise_bad_input`).
 
     `description_dir` is the folder named in the default description (`Blocklet from <dir>`);
-    the absolute folder of the file by default, like the reference CLI. `json_schema` also checks the
-    document against the published JSON Schema (`schemas/blocklet.schema.json`).
+    the absolute folder of the file by default, like the reference CLI. `json_schema` (on by default)
+    checks the document against the published JSON Schema (`schemas/blocklet.schema.json`) too.
     """
     if mode not in PARSE_MODES:
         raise ValueError(f"unknown parse mode {mode!r}")
@@ -139,8 +139,9 @@ def _location_numbers(location: str | None) -> tuple[int | None, int | None]:
 
 def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", default_store_url: str | None = None,
                       ensure_component_store: bool | None = None, description_dir: str | None = None,
-                      json_schema: bool = False) -> ValidationReport:
-    """The parse pipeline on an already loaded document."""
+                      json_schema: bool = True) -> ValidationReport:
+    """The parse pipeline on an already loaded document: the fix step, the published JSON Schema
+    (unless `json_schema=False`), then the rules JSON Schema cannot express."""
     from blocklet_cli.core.meta import blocklet_schema, normalise
 
     project_dir = document.path.parent.resolve()
@@ -162,14 +163,10 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     issues = [*fix_issues, *schema_issues]
     if mode == "bundle" and isinstance(value, dict):
         issues.extend(bundle_checks(value, project_dir))
-    if json_schema:
-        from blocklet_cli.core.meta.schema_file import json_schema_issues
-
-        reported = {pointer for pointer, _ in issues}
-        issues.extend(i for i in json_schema_issues(fixed) if not any(
-            i[0] == p or i[0].startswith(p + "/") or p.startswith(i[0] + "/") for p in reported))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
+    if json_schema:
+        report_issues.extend(_json_schema_only(document, key_map, fixed, report_issues, strip_unknown=not strict))
     report_issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # file order reads best
     if report_issues:
         return ValidationReport(document.path, False, report_issues)
@@ -231,6 +228,28 @@ def _with_position(document: MetaDocument, key_map: dict[str, str], pointer: str
     position = document.position(_raw_pointer(pointer, key_map, document.data))
     line, column = position if position else (None, None)
     return MetaIssue(pointer, message, line, column)
+
+
+def _json_schema_only(document: MetaDocument, key_map: Any, fixed: Any, reported: list[MetaIssue], *,
+                      strip_unknown: bool) -> list[MetaIssue]:
+    """The published JSON Schema's findings that the rules did not already report.
+
+    The schema describes the file as written (raw key names such as `pre-start` or `children`), so a
+    finding is a duplicate when it concerns the same node (same position) or a node inside or around
+    one already reported."""
+    from blocklet_cli.core.meta.schema_file import json_schema_issues
+
+    places = {(issue.line, issue.column) for issue in reported if issue.line is not None}
+    pointers = [issue.pointer for issue in reported]
+    extra = []
+    for pointer, message in json_schema_issues(fixed, strip_unknown=strip_unknown):
+        if any(pointer == p or pointer.startswith(p + "/") or p.startswith(pointer + "/") for p in pointers):
+            continue
+        issue = _with_position(document, key_map, pointer, message)
+        if (issue.line, issue.column) in places:
+            continue
+        extra.append(issue)
+    return extra
 
 
 def _dedupe(issues: list[MetaIssue]) -> list[MetaIssue]:
