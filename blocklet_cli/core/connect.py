@@ -128,7 +128,8 @@ def _call(client, url: str, headers: dict[str, str] | None = None) -> Any:
         data = None
     if response.status >= 400:
         said = data.get("error") if isinstance(data, dict) else None
-        raise RemoteError(f"failed to connect to store ([{response.status}] {said or response.text.strip()})",
+        raise RemoteError(f"failed to connect to store {urlsplit(url).netloc} "
+                          f"([{response.status}] {said or response.text.strip()})",
                           status=response.status)
     if data is None:
         raise RemoteError(f"failed to connect to store ({url.split('?')[0]} did not answer JSON)")

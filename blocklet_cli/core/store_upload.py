@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 
@@ -137,7 +138,7 @@ def send(request: UploadRequest, client, progress: Callable[[int, int], None] | 
     if response.status >= 400:
         said = body.get("error") or body.get("message") if isinstance(body, dict) else None
         text = str(said) if said else (response.text.strip() or f"HTTP {response.status}")
-        message = f"upload failed: [{response.status}] {text}"
+        message = f"upload failed: [{response.status}] {text} ({urlsplit(request.url).netloc})"
         if response.status in (401, 403) or "[NO-ACCESS]" in text:
             raise AuthError(message, status=response.status, hint=ACCESS_TOKEN_HINT)
         raise RemoteError(message, status=response.status, hint="to learn more: https://developer.blocklet.io/docs")

@@ -1,0 +1,89 @@
+"""A raw-socket HTTP server that misbehaves on purpose (one fault for every request), for the
+network-fault tests: what pytest-httpserver cannot do (truncated bodies, never answering)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+FAULTS = ("refused", "timeout", "5xx", "truncated", "wrong-type")
+
+_ANSWERS = {
+    "5xx": b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 17\r\n"
+           b"Connection: close\r\n\r\n{\"error\":\"down\"}\n",
+    # promises 4096 bytes, sends a few, then closes the connection
+    "truncated": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n"
+                 b"Connection: close\r\n\r\n{\"did\": \"z8ia",
+    "wrong-type": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 31\r\nConnection: close\r\n\r\n"
+                  b"<html><body>login</body></html>",
+}
+
+
+def closed_port_url() -> str:
+    """A URL on which nothing listens (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _read_request(conn: socket.socket) -> None:
+    """Read the head and (up to Content-Length) the body, so the client is never cut mid-upload."""
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip() or 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        body += chunk
+
+
+@contextmanager
+def fault_server(fault: str) -> Iterator[str]:
+    """The base URL of a server that answers every request with `fault`."""
+    if fault == "refused":
+        yield closed_port_url()
+        return
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(32)
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn = server.accept()[0]
+            except OSError:
+                return
+            held.append(conn)
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    def answer(conn: socket.socket) -> None:
+        try:
+            _read_request(conn)
+            if fault == "timeout":
+                return  # hold the connection open, never answer
+            conn.sendall(_ANSWERS[fault])
+            conn.close()
+        except OSError:
+            pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
