@@ -97,7 +97,13 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     import yaml
 
     from blocklet_cli.core.component_edit import add_component, components_in
-    from blocklet_cli.core.components import check_siblings, mount_point_problem, normalize_store, verify_tree
+    from blocklet_cli.core.components import (
+        check_siblings,
+        mount_point_problem,
+        normalize_store,
+        store_meta_url,
+        verify_tree,
+    )
     from blocklet_cli.core.fsutil import atomic_write_text
 
     path, text = _read(Path(project))
@@ -119,8 +125,14 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         normalized = [normalize_store(store) for store in stores]
         if not normalized:
             raise UsageError("no store to look the component up in: pass --store")
-        source = {"store": normalized[0] if len(normalized) == 1 else normalized, "name": wanted.name,
-                  "version": wanted.version}
+        if any(store.startswith("file:") for store in normalized):
+            # `source.store` must be an http(s) URL (meta-schema.md §6.12): a file store is written as
+            # the URL(s) of the component's blocklet.json in it, which any reader resolves the same way.
+            urls = [store_meta_url(store, wanted.name, wanted.version) for store in normalized]
+            source = {"url": urls[0] if len(urls) == 1 else urls}
+        else:
+            source = {"store": normalized[0] if len(normalized) == 1 else normalized, "name": wanted.name,
+                      "version": wanted.version}
     draft: dict = {"name": wanted.name, "source": source} if wanted.name else {"source": source}
     if mount_point:
         draft["mountPoint"] = mount_point

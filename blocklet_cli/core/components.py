@@ -34,7 +34,10 @@ DEFAULT_STORE = "https://store.blocklet.dev"
 MAX_DEPTH = 40
 DEFAULT_WORKERS = 32
 STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
-TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip"})
+# The reference accepts octet-stream and x-gzip; static web servers label `.tgz` files with the tar and
+# gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
+TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
+                           "application/x-gtar", "application/x-compressed-tar", "application/x-tgz"})
 MOUNT_POINT = re.compile(r"^[A-Za-z0-9/._-]+$")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ARROW = " → "
@@ -47,14 +50,30 @@ Progress = Callable[[int, int, str], None]
 
 # -- sources ---------------------------------------------------------------------------------
 def normalize_store(url: str) -> str:
-    """A store address as the reference uses it: `https://` prepended when no scheme, no trailing `/`."""
+    """A store address as the reference uses it: `https://` prepended when no scheme, no trailing `/`.
+
+    A static file store (`blocklet publish --store <folder>`) is a `file://` URL or a folder path
+    (absolute, `./…`, `../…`, `~/…`, or an existing folder); it becomes a `file://` URL."""
     text = str(url).strip()
+    if text.startswith("file:"):
+        from blocklet_cli.core.http import file_url_path
+
+        return _file_store(file_url_path(text), url)
+    if text.startswith(("/", "./", "../", "~")) or (text and Path(text).is_dir()):
+        return _file_store(Path(text).expanduser(), url)
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ComponentError(f"invalid store URL {url!r}: expected http(s)://host[:port]")
     return text.rstrip("/")
+
+
+def _file_store(path: Path, given: str) -> str:
+    if not path.is_dir():
+        raise ComponentError(f"file store {given!r} is not a folder", hint="publish into it first: "
+                             "blocklet publish --store <folder>")
+    return path.resolve().as_uri()
 
 
 def store_meta_url(store: str, name: str, version: str = "latest") -> str:
@@ -301,7 +320,7 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
     else:
         if head.content_type not in TARBALL_TYPES:
             raise _Unhealthy(f"tarball {tarball} has content type {head.content_type or 'none'}, "
-                             "expected application/octet-stream or application/x-gzip")
+                             "expected a tarball type (application/octet-stream, application/x-gzip, …)")
     meta["dist"] = {**meta["dist"], "tarball": tarball}
     return meta
 
