@@ -48,9 +48,8 @@ def main() -> None:
         step("validate", "lighthouse", "harbor", cwd=work)
         step("did", "lighthouse", "harbor", cwd=work)
         published = json.loads(step("publish", "--store", str(store), "--json", cwd=work / "lighthouse"))
-        meta_url = published["result"]["metaUrl"]
-        print(f"published: {published['name']} {published['version']} -> {meta_url}")
-        step("add", meta_url, "--mount-point", "/lighthouse", cwd=work / "harbor")
+        print(f"published: {published['name']} {published['version']} -> {published['result']['metaUrl']}")
+        step("add", "lighthouse", "--store", str(store), "--mount-point", "/lighthouse", cwd=work / "harbor")
         bundled = json.loads(step("bundle", "--create-release", "--json", cwd=work / "harbor"))
         print(f"release: {json.dumps(bundled.get('release', bundled), indent=2)[:600]}")
         step("validate", str(work / "harbor" / ".blocklet" / "bundle"), cwd=work)
