@@ -305,6 +305,9 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     key = resolve_access_key(app, access_key, access_secret)
     files = locate_release(Path(folder))
     meta, tarball, reason = ensure_release(files, rebuild=rebuild, progress=progress)
+    from blocklet_cli.core.publish import Release, check_integrity
+
+    check_integrity(Release(files.meta_path, meta, tarball))  # the tarball must be the one blocklet.json describes
     hint = "bundle again so dependencies go into blocklet.zip (`blocklet bundle --create-release`)"
     bad = forbidden_node_modules(tarball)
     if bad:

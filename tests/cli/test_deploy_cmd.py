@@ -7,7 +7,7 @@ import json
 import pytest
 
 from blocklet_cli.core.wallet import Wallet
-from tests.unit.test_deploy import WEB
+from tests.unit.test_deploy import WEB, replace_tarball
 from tests.unit.test_server import FakeBlockletServer
 from tests.unit.test_store_upload import make_release
 
@@ -94,15 +94,8 @@ def test_missing_folder(fake, tmp_path, run_blocklet):
 
 
 def test_node_modules_in_the_release_is_refused_with_a_non_zero_exit(fake, tmp_path, run_blocklet):
-    import io
-    import tarfile
-
     metafile = make_release(tmp_path, interfaces=WEB)
-    tgz = metafile.parent / json.loads(metafile.read_text())["dist"]["tarball"]
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.addfile(tarfile.TarInfo("package/node_modules/x/index.js"), io.BytesIO(b""))
-    tgz.write_bytes(buffer.getvalue())
+    replace_tarball(metafile, ["package/node_modules/x/index.js"])
     result = run_blocklet("deploy", str(metafile.parent), env=fake.env)
     assert result.returncode == 6
     assert "contains node_modules (node_modules/x/index.js)" in one_error_line(result.stderr)

@@ -121,17 +121,35 @@ def test_bare_release_without_project_cannot_be_built(fake, tmp_path):
         deploy.plan_deploy(release)
 
 
-def test_release_with_node_modules_is_refused(fake, tmp_path):
-    metafile = make_release(tmp_path, interfaces=WEB)
+def replace_tarball(metafile, names: list[str]) -> None:
+    """Rewrite a release's tarball with empty files `names`, and its dist to match."""
+    import base64
+    import hashlib
+
     meta = json.loads(metafile.read_text())
-    tgz = metafile.parent / meta["dist"]["tarball"]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name in ("package/index.html", "package/node_modules/left-pad/index.js"):
-            info = tarfile.TarInfo(name)
-            tar.addfile(info, io.BytesIO(b""))
-    tgz.write_bytes(buffer.getvalue())
+        for name in names:
+            tar.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    raw = buffer.getvalue()
+    (metafile.parent / meta["dist"]["tarball"]).write_bytes(raw)
+    meta["dist"].update(size=len(raw), integrity="sha512-" + base64.b64encode(hashlib.sha512(raw).digest()).decode())
+    metafile.write_text(json.dumps(meta))
+
+
+def test_release_with_node_modules_is_refused(fake, tmp_path):
+    metafile = make_release(tmp_path, interfaces=WEB)
+    replace_tarball(metafile, ["package/index.html", "package/node_modules/left-pad/index.js"])
     with pytest.raises(BundleError, match=r"contains node_modules \(node_modules/left-pad/index.js\)"):
+        deploy.plan_deploy(metafile.parent)
+    assert fake.requests == []
+
+
+def test_tarball_that_is_not_the_release_is_refused(fake, tmp_path):
+    metafile = make_release(tmp_path, interfaces=WEB)
+    tarball = metafile.parent / json.loads(metafile.read_text())["dist"]["tarball"]
+    tarball.write_bytes(tarball.read_bytes()[:-4] + b"oops")
+    with pytest.raises(BundleError, match=r"does not match its metadata \(dist.integrity differs\)"):
         deploy.plan_deploy(metafile.parent)
     assert fake.requests == []
 
