@@ -8,16 +8,15 @@ import json
 import os
 import socket
 import subprocess
-import tarfile
 import time
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from blocklet_cli.core.bundle import build_bundle
 from blocklet_cli.core.bundle.cid import cid_of_bytes
+from blocklet_cli.core.safe_extract import extract_tar, extract_zip
 from tests.conftest import node_eval
 
 pytestmark = pytest.mark.conformance
@@ -72,12 +71,10 @@ const { onlyHash } = require('@arcblock/ipfs-only-hash');
 
 def expand_like_the_server(result, into: Path) -> Path:
     """Unpack the release tarball, then blocklet.zip into the app folder (what Blocklet Server does)."""
-    with tarfile.open(result.tarball) as tar:
-        tar.extractall(into, filter="data")
+    extract_tar(result.tarball, into)  # safe on every Python 3.10+ (no `filter=` needed)
     app = into / "package"
     if (app / "blocklet.zip").exists():
-        with zipfile.ZipFile(app / "blocklet.zip") as archive:
-            archive.extractall(app)
+        extract_zip(app / "blocklet.zip", app)
     return app
 
 
