@@ -15,7 +15,7 @@ import os
 import re
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,9 +127,10 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
-def resolve_app_did(flag: str | None) -> str | None:
+def resolve_app_did(flag: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """`--app-id` > `$BLOCKLET_DEPLOY_APP_DID` > `$BLOCKLET_DEPLOY_APP_ID`; `did:abt:` stripped."""
-    value = _first(flag, *(os.environ.get(name) for name in ENV_APP_DIDS))
+    env = os.environ if environ is None else environ
+    value = _first(flag, *(env.get(name) for name in ENV_APP_DIDS))
     if value is None:
         return None
     value = did_core.strip_prefix(value)
@@ -138,16 +139,17 @@ def resolve_app_did(flag: str | None) -> str | None:
     return value
 
 
-def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: str | None) -> server.AccessKey:
-    """Flags, else the environment, else the app's section of access-key.ini."""
+def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: str | None,
+                       environ: Mapping[str, str] | None = None) -> server.AccessKey:
+    """Flags, else the environment (and dotenv files), else the app's section of access-key.ini."""
     from blocklet_cli.core import access_keys
 
+    env = os.environ if environ is None else environ
     if key_flag or secret_flag:
-        key_id, secret = _first(key_flag, os.environ.get(ENV_ACCESS_KEY)), _first(secret_flag,
-                                                                                   os.environ.get(ENV_ACCESS_SECRET))
+        key_id, secret = _first(key_flag, env.get(ENV_ACCESS_KEY)), _first(secret_flag, env.get(ENV_ACCESS_SECRET))
         source = "--access-key/--access-secret"
     else:
-        key_id, secret = _first(os.environ.get(ENV_ACCESS_KEY)), _first(os.environ.get(ENV_ACCESS_SECRET))
+        key_id, secret = _first(env.get(ENV_ACCESS_KEY)), _first(env.get(ENV_ACCESS_SECRET))
         source = f"{ENV_ACCESS_KEY}/{ENV_ACCESS_SECRET}"
     if key_id and secret:
         return server.AccessKey.parse(key_id, secret, source=source)
@@ -274,15 +276,16 @@ def has_mount_point(meta: dict) -> bool:
     return web or meta.get("group") == "dapp"
 
 
-def resolve_mount_point(meta: dict, flag: str | None) -> tuple[str, str]:
+def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(mount point, where it came from): flag > env > `/` + url-friendly title or name."""
+    env = os.environ if environ is None else environ
     if not has_mount_point(meta):
         return f"/{meta.get('did')}", "placeholder: the blocklet has no web interface"
     value = _first(flag)
     if value:
         source = "--mount-point"
-    elif _first(os.environ.get(ENV_MOUNT_POINT)):
-        value, source = str(os.environ[ENV_MOUNT_POINT]).strip(), ENV_MOUNT_POINT
+    elif _first(env.get(ENV_MOUNT_POINT)):
+        value, source = str(env[ENV_MOUNT_POINT]).strip(), ENV_MOUNT_POINT
     else:
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
         return f"/{name}".lower(), "default, from the title"
@@ -292,17 +295,31 @@ def resolve_mount_point(meta: dict, flag: str | None) -> tuple[str, str]:
 
 
 # -- the two steps ----------------------------------------------------------------------------
+def project_root(folder: Path) -> Path:
+    """The project folder of a project, bundle or release folder (`<project>/.blocklet/{bundle,release}`)."""
+    folder = folder.expanduser()
+    if folder.name in ("bundle", "release") and folder.parent.name == ".blocklet":
+        return folder.parent.parent
+    return folder
+
+
 def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str | None = None,
                 access_key: str | None = None, access_secret: str | None = None,
                 mount_point: str | None = None, rebuild: bool = False,
                 progress: Progress | None = None) -> DeployPlan:
-    """Resolve settings, build the release when needed and check it; no network."""
-    endpoint_url = _first(endpoint, os.environ.get(ENV_ENDPOINT))
+    """Resolve settings, build the release when needed and check it; no network.
+
+    Settings come from the flags, then the environment, then the project's dotenv files (`.env`,
+    `.env.local`, `.env.development`, `.env.development.local`, as the reference loads them)."""
+    from blocklet_cli.core.dotenv_files import project_environ
+
+    env = project_environ(project_root(Path(folder)))
+    endpoint_url = _first(endpoint, env.get(ENV_ENDPOINT))
     if not endpoint_url:
         raise UsageError(f"the server endpoint is required: pass --endpoint or set ${ENV_ENDPOINT}")
     server.check_endpoint_url(endpoint_url)
-    app = resolve_app_did(app_did)
-    key = resolve_access_key(app, access_key, access_secret)
+    app = resolve_app_did(app_did, env)
+    key = resolve_access_key(app, access_key, access_secret, env)
     files = locate_release(Path(folder))
     meta, tarball, reason = ensure_release(files, rebuild=rebuild, progress=progress)
     from blocklet_cli.core.publish import Release, check_integrity
@@ -317,7 +334,7 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     if bad:  # the reference refuses these too (its tarball may leave them out, and the deps with them)
         raise BundleError(f"the bundle contains node_modules ({bad}); deploying it is refused",
                           location=str(files.bundle_dir), hint=hint)
-    mount, mount_source = resolve_mount_point(meta, mount_point)
+    mount, mount_source = resolve_mount_point(meta, mount_point, env)
     return DeployPlan(Path(folder), endpoint_url, app, key, meta, tarball, mount, mount_source,
                       built=reason is not None, build_reason=reason)
 

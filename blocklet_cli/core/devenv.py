@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core import did as did_core
+from blocklet_cli.core.dotenv_files import read_dotenv_files
 from blocklet_cli.core.errors import (
     ConflictError,
     FileFormatError,
@@ -32,8 +33,6 @@ from blocklet_cli.core.errors import (
 from blocklet_cli.core.fsutil import write_secret_file
 from blocklet_cli.core.wallet import Wallet
 
-# dotenv-flow order with NODE_ENV=development: later files win, the real environment wins over all.
-DOTENV_FILES = (".env", ".env.local", ".env.development", ".env.development.local")
 REDACTED = "********"
 DEV_SUBDIRS = ("data", "logs", "cache")
 # The server blanks these in the blocklet process (cli.md §3.11.3): never leak the CLI's own values.
@@ -158,19 +157,6 @@ def load_wallet(path: Path, did_type: did_core.DidType = did_core.APPLICATION_TY
     path.parent.mkdir(parents=True, exist_ok=True)
     write_secret_file(path, json.dumps(wallet.to_json(), indent=2) + "\n")
     return wallet
-
-
-def read_dotenv_files(project_dir: Path) -> list[tuple[str, dict[str, str]]]:
-    """`(file name, values)` for each existing dotenv file, in precedence order (last wins)."""
-    from dotenv import dotenv_values
-
-    found = []
-    for name in DOTENV_FILES:
-        path = project_dir / name
-        if path.is_file():
-            values = dotenv_values(path, interpolate=False)
-            found.append((name, {key: value for key, value in values.items() if value is not None}))
-    return found
 
 
 @dataclass

@@ -200,3 +200,21 @@ def test_run_deploy_with_an_unknown_key(fake, tmp_path, monkeypatch):
     plan = deploy.plan_deploy(make_release(tmp_path, interfaces=WEB).parent)
     with pytest.raises(AuthError, match=f"access key {stranger.address} does not exist"):
         deploy.run_deploy(plan, timeout=30)
+
+
+def test_settings_from_the_project_dotenv_files_under_the_real_environment(fake, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    release = make_release(project, interfaces=WEB).parent
+    for name in fake.env:
+        monkeypatch.delenv(name, raising=False)
+    (project / ".env").write_text("".join(f"{k}={v}\n" for k, v in fake.env.items()) +
+                                  "BLOCKLET_DEPLOY_MOUNT_POINT=/from-env-file\n")
+    (project / ".env.development.local").write_text("BLOCKLET_DEPLOY_MOUNT_POINT=/from-local-file\n")
+    plan = deploy.plan_deploy(release)
+    assert (plan.endpoint_url, plan.app_did) == (fake.env["BLOCKLET_DEPLOY_ENDPOINT"],
+                                                 fake.env["BLOCKLET_DEPLOY_APP_DID"])
+    assert plan.key.key_id == fake.env["BLOCKLET_DEPLOY_ACCESS_KEY"]
+    assert (plan.mount_point, plan.mount_point_source) == ("/from-local-file", "BLOCKLET_DEPLOY_MOUNT_POINT")
+    monkeypatch.setenv("BLOCKLET_DEPLOY_MOUNT_POINT", "/from-the-shell")
+    assert deploy.plan_deploy(release).mount_point == "/from-the-shell"
+    assert deploy.project_root(project / ".blocklet" / "bundle") == project
