@@ -270,7 +270,7 @@ def _tar_header(name: str, entry: ArchiveEntry, mtime: int) -> bytes:
 
 
 def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = "package/",
-                  mtime: int | None = None, threads: int | None = None, level: int = 4,
+                  mtime: int | None = None, threads: int | None = None, level: int = 3,
                   progress: ProgressFn | None = None) -> TarballInfo:
     """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity.
 
