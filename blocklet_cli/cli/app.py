@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     from blocklet_cli.cli.errors import ExitStatus, error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
+    _tolerant_streams()
     command = typer.main.get_command(app)
     status: int = ExitStatus.OK
     try:
@@ -131,6 +132,30 @@ def main(argv: list[str] | None = None) -> None:
         _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
     sys.stdout.flush()
     sys.exit(int(status))
+
+
+def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+    r"""Characters the output encoding cannot hold become `\uXXXX` (valid inside JSON strings, too)."""
+    escaped = []
+    for char in error.object[error.start:error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+def _tolerant_streams() -> None:
+    """Text that the output encoding cannot hold (an ASCII locale, undecodable file-name bytes from argv)
+    is written as JSON-style escapes instead of failing with UnicodeEncodeError."""
+    import codecs
+
+    codecs.register_error("blocklet-escape", _json_escape)
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in ("strict", "backslashreplace") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="blocklet-escape")
 
 
 def _report(lines: list[str]) -> None:
