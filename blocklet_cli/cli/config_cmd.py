@@ -87,7 +87,8 @@ def list_(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOp
         ui.info(f"profile {profile} has no settings ({config.path})")
 
 
-app.command("ls", help="Alias of `list`.")(list_)
+app.command("ls", help="Alias of `list`.\n\nExamples:\n\n  blocklet config ls\n\n"
+            "  blocklet config --profile staging ls --json")(list_)
 
 
 @app.command("get")
