@@ -132,7 +132,8 @@ def test_store_error_body_is_kept_as_written(httpserver, tmp_path, token):
     store = FakeStore(httpserver, answer=(400, {"error": "Blocklet version 1.0.0 already exists"}))
     with pytest.raises(RemoteError) as caught:
         _publish(store, make_release(tmp_path), token)
-    assert caught.value.message == f"upload failed: [400] Blocklet version 1.0.0 already exists ({store.url.split('//')[1]})"
+    host = store.url.split("//")[1]
+    assert caught.value.message == f"upload failed: [400] Blocklet version 1.0.0 already exists ({host})"
     assert caught.value.status == 400
 
 
