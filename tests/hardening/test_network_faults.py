@@ -146,7 +146,6 @@ def test_publish_refuses_a_tarball_that_is_not_the_release(target, tmp_path, run
     assert snapshot(tmp_path, isolated_home) == before and not (tmp_path / "store").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="deploy does not check dist.integrity before sending (reported to the lead)")
 def test_deploy_refuses_a_tarball_that_is_not_the_release(tmp_path, run_blocklet):
     metafile = make_release(tmp_path / "rel", interfaces=WEB)
     tarball = metafile.parent / json.loads(metafile.read_text())["dist"]["tarball"]
