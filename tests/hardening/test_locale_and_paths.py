@@ -97,7 +97,7 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def test_read_only_project_for_commands_that_only_read(project_copy, run_blocklet):
-    """validate, meta, did, version --help-like reads: nothing is created or changed in the project
+    """validate, meta, did and dev of a static site: nothing is created or changed in the project
     (checked by snapshot, so it also holds when the tests run as root), and with the folder made
     read-only they still succeed."""
     project = project_copy("static-site")
@@ -108,6 +108,10 @@ def test_read_only_project_for_commands_that_only_read(project_copy, run_blockle
         for args in (["validate"], ["--json", "validate", "--mode", "bundle"], ["meta"], ["meta", "--format", "yaml"],
                      ["did", "harbor-lights"], ["version", "--help"], ["validate", str(project / "blocklet.yml")]):
             ok(run_blocklet(*args, cwd=project))
+        dev = DevProcess(project)  # a static site is served from a read-only folder too
+        assert fetch(dev.doc["url"] + "/") == (project / "www" / "index.html").read_bytes()
+        code, _, stderr = dev.signal(signal.SIGINT)
+        assert code == 130 and "Traceback" not in stderr
         assert snapshot(project) == before
     finally:
         for path in [project, *project.rglob("*")]:
