@@ -87,6 +87,13 @@ def _write(path: Path, source: IO[bytes], mode: int, guard: _Guard, name: str) -
             handle.write(chunk)
 
 
+def _symlink(path: Path, link: str, guard: _Guard, name: str) -> None:
+    guard.link_target(path, link, name)
+    _replace(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(link)
+
+
 def _mkdir(path: Path) -> None:
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         _replace(path)
@@ -110,10 +117,7 @@ def extract_tar(archive: str | Path, dest: str | Path, *, max_bytes: int = DEFAU
                     assert source is not None
                     _write(path, source, member.mode, guard, member.name)
                 elif member.issym():
-                    guard.link_target(path, member.linkname, member.name)
-                    _replace(path)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.symlink_to(member.linkname)
+                    _symlink(path, member.linkname, guard, member.name)
                 elif member.islnk():
                     source_path = guard.target(member.linkname)
                     if not source_path.is_file() or source_path.is_symlink():
@@ -143,11 +147,7 @@ def extract_zip(archive: str | Path, dest: str | Path, *, max_bytes: int = DEFAU
                 if info.is_dir():
                     _mkdir(path)
                 elif stat.S_ISLNK(mode):
-                    link = zipped.read(info).decode("utf-8", "surrogateescape")
-                    guard.link_target(path, link, info.filename)
-                    _replace(path)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.symlink_to(link)
+                    _symlink(path, zipped.read(info).decode("utf-8", "surrogateescape"), guard, info.filename)
                 elif mode and not stat.S_ISREG(mode):
                     raise guard.refuse(info.filename, "device files, FIFOs and special members are not extracted")
                 else:

@@ -56,6 +56,11 @@ def place(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "dest", outside
 
 
+def members_for(spec: list[tuple[str, str, bytes | str]], outside: Path) -> list[tuple[str, str, bytes | str]]:
+    return [(kind, name.format(outside=outside), data.format(outside=outside) if isinstance(data, str) else data)
+            for kind, name, data in spec]
+
+
 def untouched(outside: Path) -> bool:
     return sorted(p.name for p in outside.iterdir()) == ["keep.txt"] and \
         (outside / "keep.txt").read_text() == "original"
@@ -79,9 +84,7 @@ HOSTILE_TARS = {
 @pytest.mark.parametrize("case", sorted(HOSTILE_TARS))
 def test_hostile_tarball_is_refused_and_nothing_lands_outside(case, tmp_path, place):
     dest, outside = place
-    members = [(kind, name.format(outside=outside), data.format(outside=outside) if isinstance(data, str) else data)
-               for kind, name, data in HOSTILE_TARS[case]]
-    archive = tar_of(tmp_path / f"{case}.tgz", members)
+    archive = tar_of(tmp_path / f"{case}.tgz", members_for(HOSTILE_TARS[case], outside))
     with pytest.raises(FileFormatError, match="unsafe archive member") as caught:
         extract_tar(archive, dest)
     assert "\n" not in caught.value.message and caught.value.location == str(archive)
@@ -110,9 +113,7 @@ HOSTILE_ZIPS = {
 @pytest.mark.parametrize("case", sorted(HOSTILE_ZIPS))
 def test_hostile_zip_is_refused_and_nothing_lands_outside(case, tmp_path, place):
     dest, outside = place
-    members = [(kind, name.format(outside=outside), data.format(outside=outside) if isinstance(data, str) else data)
-               for kind, name, data in HOSTILE_ZIPS[case]]
-    archive = zip_of(tmp_path / f"{case}.zip", members)
+    archive = zip_of(tmp_path / f"{case}.zip", members_for(HOSTILE_ZIPS[case], outside))
     with pytest.raises(FileFormatError, match="unsafe archive member"):
         extract_zip(archive, dest)
     assert untouched(outside)
