@@ -38,6 +38,8 @@ STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
 # gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
 TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
                            "application/x-gtar", "application/x-compressed-tar", "application/x-tgz"})
+# `dist.integrity` as stores and our releases write it: an SRI string (cli.md §0, "Integrity")
+SRI = re.compile(r"^sha(?:256|384|512)-(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 MOUNT_POINT = re.compile(r"^[A-Za-z0-9/._-]+$")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ARROW = " → "
@@ -307,6 +309,9 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
     if expected_name and expected_name not in (meta.get("name"), meta.get("did")):
         raise _Unhealthy(f"invalid name: expected {expected_name}, got {meta.get('name')}")
     _check_name_and_did(meta)
+    integrity = str(meta["dist"].get("integrity", ""))
+    if not SRI.match(integrity):
+        raise _Unhealthy(f"dist.integrity {integrity[:40]!r} is not a subresource integrity string (sha512-<base64>)")
     if on_meta is not None:
         on_meta(meta)
     tarball = urljoin(url, str(meta["dist"]["tarball"]))

@@ -346,3 +346,12 @@ def test_a_remote_blocklet_cannot_point_to_local_files(new_store, tmp_path):
                                                            "tarball": "file:///etc/hostname"}})
     with pytest.raises(ComponentError, match="cannot point to a local tarball"):
         verify_tree(project("hub", [store_entry("local-tarball", store.url)]), project_dir=tmp_path)
+
+
+def test_a_store_whose_integrity_is_not_an_sri_string_is_skipped(new_store, tmp_path):
+    broken = new_store()
+    meta = store_meta("static-demo")
+    meta["dist"]["integrity"] = "sha512-not-base64!"
+    broken.publish(meta)
+    reason, _ = _second_store_wins(new_store, tmp_path, broken.url)
+    assert "is not a subresource integrity string" in reason
