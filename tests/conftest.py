@@ -3,12 +3,15 @@ an isolated HOME, and the npm oracles."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,29 @@ def node_eval(script: str, modules: Path, *args: str, input: str | None = None, 
     env = {**os.environ, "NODE_PATH": str(modules)}
     return subprocess.run(["node", "-e", script, *args], env=env, input=input, capture_output=True,
                           text=True, timeout=timeout, cwd=cwd)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def static_web_server(folder: Path) -> Iterator[str]:
+    """A real static web server (`python -m http.server`) serving `folder`; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -5,19 +5,11 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import static_web_server
 
 
 @pytest.fixture
@@ -65,17 +57,7 @@ def test_a_missing_file_store_is_a_clear_error(tmp_path, published, run_blocklet
 
 def test_any_static_web_server_serving_the_folder_is_a_store(published, run_blocklet):
     store, harbor = published
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(store)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
+    with static_web_server(store) as url:
         done = run_blocklet("add", "lighthouse", "--store", url, "--mount-point", "/light", cwd=harbor)
         assert done.returncode == 0, done.stderr
         [component] = components_of(harbor, run_blocklet)
@@ -85,6 +67,3 @@ def test_any_static_web_server_serving_the_folder_is_a_store(published, run_bloc
         dev = run_blocklet("dev", "--json", cwd=harbor)  # a gateway: verifies its components, nothing to run
         assert dev.returncode == 0, dev.stderr
         assert "lighthouse" in dev.stdout + dev.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -4,10 +4,6 @@ component store for the resolver of core/components.py (over HTTP and as file://
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin
@@ -17,6 +13,7 @@ import pytest
 from blocklet_cli.core import components, filestore, http, publish, signing
 from blocklet_cli.core.errors import ConflictError
 from blocklet_cli.core.wallet import Wallet
+from tests.conftest import static_web_server
 from tests.unit.test_store_upload import FakeStore, make_release
 
 
@@ -109,31 +106,13 @@ def test_root_of_urls_and_paths(target, expected):
     assert not filestore.is_file_store("https://store.blocklet.dev")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def static_server(tmp_path):
     """`python -m http.server` serving a file store folder."""
     root = tmp_path / "served"
     root.mkdir()
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield root, f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with static_web_server(root) as url:
+        yield root, url
 
 
 def test_python_http_server_serving_the_folder_serves_metas_and_resolvable_tarballs(tmp_path, static_server):
