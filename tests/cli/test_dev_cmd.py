@@ -321,6 +321,19 @@ def test_unreachable_component_stops_dev_before_anything_runs(project_copy, run_
     assert "Traceback" not in result.stderr and dead in result.stderr
 
 
+def _read_pty(fd: int, deadline: float) -> bytes:
+    """What the terminal shows next; b"" at end of output; fails instead of hanging past `deadline`."""
+    import select
+
+    ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    if not ready:
+        raise AssertionError("no output from blocklet dev before the deadline")
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return b""
+
+
 def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path) -> None:
     import pty
     import termios
@@ -335,8 +348,9 @@ def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path
                                env={**env, "NO_COLOR": "1", "COLUMNS": "200"}, cwd=env_dapp, close_fds=True)
     os.close(secondary)
     text = b""
+    deadline = time.monotonic() + 60
     while b"FERRY_API_TOKEN" not in text:
-        chunk = os.read(primary, 4096)
+        chunk = _read_pty(primary, deadline)
         assert chunk, text
         text += chunk
     for _ in range(600):  # wait until the prompt has turned echo off (input typed before would be flushed)
@@ -346,13 +360,8 @@ def test_required_variable_is_prompted_on_a_terminal_without_echo(env_dapp: Path
     else:
         raise AssertionError("the prompt never turned echo off")
     os.write(primary, b"typed-secret-99\r")
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
+    deadline = time.monotonic() + 60
+    while chunk := _read_pty(primary, deadline):
         text += chunk
     os.close(primary)
     assert process.wait(timeout=30) == 0
