@@ -24,13 +24,12 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
-from blocklet_cli.core.fsutil import atomic_write_text
+from blocklet_cli.core.fsutil import atomic_path, atomic_write_text
 
 LOCK_NAME = ".blocklet-store.lock"
 STORE_DESCRIPTION = {
@@ -135,18 +134,11 @@ def _write_json(path: Path, data: dict) -> None:
 def _place_file(source: Path, target: Path) -> None:
     """Copy `source` to `target` atomically (temp file in the target folder, then rename)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1024 * 1024)
-            os.fchmod(out.fileno(), 0o644)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(target) as tmp, open(tmp, "wb") as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+        os.fchmod(out.fileno(), 0o644)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _link_file(source: Path, target: Path) -> None:

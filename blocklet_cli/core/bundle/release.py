@@ -7,7 +7,6 @@ end, so a failure or Ctrl-C leaves the previous release as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_tarball, write_zip
 from blocklet_cli.core.bundle.metafile import release_meta, tarball_name, to_json
+from blocklet_cli.core.fsutil import atomic_path
 
 RELEASE_META = "blocklet.json"
 
@@ -97,15 +97,8 @@ def write_release_archive(release: ReleaseResult, staging: Path, target: Path) -
     """`--create-archive`: a zip holding blocklet.json and the tarball at its root, written atomically."""
     entries = [ArchiveEntry.of(RELEASE_META, staging / RELEASE_META),
                ArchiveEntry.of(release.tarball.name, staging / release.tarball.name)]
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write_zip(Path(tmp), entries)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(target) as tmp:
+        write_zip(tmp, entries)
     return target
 
 
