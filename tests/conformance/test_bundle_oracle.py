@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,7 +16,7 @@ import pytest
 from blocklet_cli.core.bundle import build_bundle
 from blocklet_cli.core.bundle.cid import cid_of_bytes
 from blocklet_cli.core.safe_extract import extract_tar, extract_zip
-from tests.conftest import node_eval
+from tests.conftest import free_port, node_eval
 
 pytestmark = pytest.mark.conformance
 
@@ -76,12 +75,6 @@ def expand_like_the_server(result, into: Path) -> Path:
     if (app / "blocklet.zip").exists():
         extract_zip(app / "blocklet.zip", app)
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_and_get(app: Path, port: int, path: str = "/") -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from blocklet_cli.core.devrun import RunSpec, Supervisor, exit_code_of, port_answers, run_hook, watch_changes
 from blocklet_cli.core.errors import ExternalToolError
+from tests.conftest import free_port
 
 PY = shlex.quote(sys.executable)
 
@@ -37,14 +38,6 @@ def alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Recorder:
