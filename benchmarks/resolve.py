@@ -21,8 +21,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from blocklet_cli.core.components import verify_tree
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.components.resolve import verify_tree
+from blocklet_cli.core.identity.did import to_blocklet_did
 
 
 def release_meta(name: str, children: list[dict]) -> dict:

@@ -12,21 +12,19 @@ from typing import Annotated
 import typer
 
 from blocklet_cli import __version__
-from blocklet_cli.cli import (
-    add_cmd,
-    bundle_cmd,
-    config_cmd,
-    connect_cmd,
-    deploy_cmd,
-    dev_cmd,
-    did_cmd,
-    init_cmd,
-    meta_cmd,
-    publish_cmd,
-    remove_cmd,
-    validate_cmd,
-    version_cmd,
-)
+from blocklet_cli.cli.commands import add as add_cmd
+from blocklet_cli.cli.commands import bundle as bundle_cmd
+from blocklet_cli.cli.commands import config as config_cmd
+from blocklet_cli.cli.commands import connect as connect_cmd
+from blocklet_cli.cli.commands import deploy as deploy_cmd
+from blocklet_cli.cli.commands import dev as dev_cmd
+from blocklet_cli.cli.commands import did as did_cmd
+from blocklet_cli.cli.commands import init as init_cmd
+from blocklet_cli.cli.commands import meta as meta_cmd
+from blocklet_cli.cli.commands import publish as publish_cmd
+from blocklet_cli.cli.commands import remove as remove_cmd
+from blocklet_cli.cli.commands import validate as validate_cmd
+from blocklet_cli.cli.commands import version as version_cmd
 from blocklet_cli.cli.output import SETTINGS
 
 HELP = """Build, check, bundle, publish and deploy Blocklets.

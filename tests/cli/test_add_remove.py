@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.identity.did import to_blocklet_did
 from tests.unit.test_components import FakeStore, closed_port_store, new_store, store_meta  # noqa: F401
 
 ENV = {"BLOCKLET_HTTP_RETRIES": "0"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.unit.test_connect import FakeConnectStore
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.unit.test_deploy import WEB, replace_tarball
 from tests.unit.test_server import FakeBlockletServer
 from tests.unit.test_store_upload import make_release

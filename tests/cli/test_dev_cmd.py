@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import did as did_core
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.conftest import BLOCKLET
 from tests.unit.test_components import FakeStore, store_meta
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blocklet_cli.core import did as did_core
-from blocklet_cli.core.init import name_from_folder
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.project.init import name_from_folder
 from tests.conftest import BLOCKLET
 
 

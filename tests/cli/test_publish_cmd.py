@@ -11,8 +11,8 @@ import stat
 import base58
 import pytest
 
-from blocklet_cli.core import signing
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import signing
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.unit.test_store_upload import FakeStore, make_release
 
 TOKEN_WALLET = Wallet.from_seed(bytes(range(32)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.identity.did import to_blocklet_did
 
 GOOD = "name: good-one\ndid: {did}\nversion: 1.0.0\ndescription: A good blocklet\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 from tests.conftest import node_eval
 
 # The two validation paths of meta-oracle.js (../shared/tools), run on a real project folder.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from blocklet_cli.core import signing
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import signing
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.conftest import node_eval
 
 SCRIPT = r"""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import versioning
+from blocklet_cli.core.project import version as versioning
 from tests.conftest import node_eval
 
 SCRIPT = r"""

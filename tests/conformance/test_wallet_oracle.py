@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from blocklet_cli.core import did
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import did
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.conftest import node_eval
 
 SCRIPT = r"""

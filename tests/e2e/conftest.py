@@ -50,8 +50,8 @@ def _skip_loudly(reason: str) -> None:
 
 def _create_app(server: BlockletServer) -> str:
     """An app made through GraphQL with the `ci` key (blocklet-server.md, "Deploy protocol")."""
-    from blocklet_cli.core import did
-    from blocklet_cli.core.wallet import Wallet
+    from blocklet_cli.core.identity import did
+    from blocklet_cli.core.identity.wallet import Wallet
 
     wallet = Wallet.generate(did.APPLICATION_TYPE)
     answer = server.gql(

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 from tests.e2e.server_harness import ROUTER_PORT, BlockletServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -108,8 +108,8 @@ def test_3_dapp_fixture_runs_after_start(e2e, e2e_projects, run_blocklet):
 
 
 def test_4_refusals(e2e, e2e_projects, run_blocklet, tmp_path):
-    from blocklet_cli.core import did
-    from blocklet_cli.core.wallet import Wallet, encode_z
+    from blocklet_cli.core.identity import did
+    from blocklet_cli.core.identity.wallet import Wallet, encode_z
 
     project = e2e_projects["static-site"]
     before = {did: child["meta"]["version"] for did, child in children(e2e.server, e2e.app_did).items()}

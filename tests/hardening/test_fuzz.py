@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from blocklet_cli.cli import app as cli_app
 from blocklet_cli.cli.errors import ExitStatus
 from blocklet_cli.cli.output import SETTINGS
-from blocklet_cli.core.did import to_blocklet_did
 from blocklet_cli.core.errors import BlockletError
+from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.meta.api import PARSE_MODES, MetaDocument, validate_document
 from blocklet_cli.core.meta.blocklet_schema import top_level_keys
 from blocklet_cli.core.meta.yaml12 import load_yaml

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.did import to_blocklet_did
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.did import to_blocklet_did
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.conftest import SHARED
 from tests.hardening.faults import FAULTS, fault_server
 from tests.unit.test_components import new_store, store_meta  # noqa: F401

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import base58
 
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.wallet import Wallet
 from tests.unit.test_connect import FakeConnectStore
 from tests.unit.test_server import FakeBlockletServer
 from tests.unit.test_store_upload import FakeStore, make_release

@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from blocklet_cli.core import access_keys, ini
+from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import AuthError, FileFormatError
-from blocklet_cli.core.wallet import Wallet, encode_z
+from blocklet_cli.core.identity.wallet import Wallet, encode_z
+from blocklet_cli.core.server import access_keys
 
 KEY = Wallet.from_seed(b"k" * 32)
 SECRET = encode_z(KEY.secret_key)

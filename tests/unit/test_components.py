@@ -17,10 +17,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from blocklet_cli.core.component_cache import ComponentCache
-from blocklet_cli.core.components import store_meta_url, verify_tree
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.components.cache import ComponentCache
+from blocklet_cli.core.components.resolve import store_meta_url, verify_tree
 from blocklet_cli.core.errors import ComponentError
+from blocklet_cli.core.identity.did import to_blocklet_did
 
 
 def store_meta(name: str, version: str = "1.0.0", *, group: str = "static", components: list | None = None,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from blocklet_cli.core.component_add import ComponentSpec, parse_spec, url_path_friendly
-from blocklet_cli.core.component_edit import add_component
+from blocklet_cli.core.components.add import ComponentSpec, parse_spec, url_path_friendly
+from blocklet_cli.core.components.edit import add_component
 from blocklet_cli.core.errors import UsageError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from blocklet_cli.core.component_edit import add_component, components_in, remove_component
+from blocklet_cli.core.components.edit import add_component, components_in, remove_component
 from blocklet_cli.core.errors import FileFormatError
 
 ENTRY = {"name": "static-demo", "title": "Static Demo", "mountPoint": "/static-demo",

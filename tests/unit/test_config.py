@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from blocklet_cli.core import config
+from blocklet_cli.core.config import profiles as config
 from blocklet_cli.core.errors import NotFoundError, UsageError
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.wallet import Wallet
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,10 @@ import pytest
 from nacl.public import PublicKey, SealedBox
 from werkzeug import Request, Response
 
-from blocklet_cli.core import connect, http
+from blocklet_cli.core import http
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.store import connect
 
 ACTION = "connect-cli"
 

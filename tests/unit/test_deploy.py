@@ -9,9 +9,10 @@ import tarfile
 
 import pytest
 
-from blocklet_cli.core import deploy, ini
+from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import AuthError, BundleError, NotFoundError, UsageError
-from blocklet_cli.core.wallet import Wallet, encode_z
+from blocklet_cli.core.identity.wallet import Wallet, encode_z
+from blocklet_cli.core.server import deploy
 from tests.unit.test_server import FakeBlockletServer
 from tests.unit.test_store_upload import make_release
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import devenv
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.dev import env as devenv
 from blocklet_cli.core.errors import ConflictError, FileFormatError, InputRequiredError, MetaError, UsageError
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.identity.wallet import Wallet
 
 META = {
     "name": "ferry-ledger", "did": "z8iZpiQ1rTM58cyPWgVymbDBqtu3wFtqYBJPE", "version": "1.4.0",

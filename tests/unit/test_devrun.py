@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.devrun import RunSpec, Supervisor, exit_code_of, port_answers, run_hook, watch_changes
+from blocklet_cli.core.dev.supervisor import RunSpec, Supervisor, exit_code_of, port_answers, run_hook, watch_changes
 from blocklet_cli.core.errors import ExternalToolError
 from tests.conftest import free_port
 

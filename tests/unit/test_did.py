@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from blocklet_cli.core import did
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import did
+from blocklet_cli.core.identity.wallet import Wallet
 
 
 def load_vectors(fixtures_dir):

@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from blocklet_cli.core import edit
 from blocklet_cli.core.errors import BlockletError, FileFormatError
+from blocklet_cli.core.project import edit
 
 COMMENTED = """\
 # Top comment: keep me

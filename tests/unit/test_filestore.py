@@ -10,9 +10,12 @@ from urllib.parse import urljoin
 
 import pytest
 
-from blocklet_cli.core import components, filestore, http, publish, signing
+from blocklet_cli.core import http
+from blocklet_cli.core.components import resolve as components
 from blocklet_cli.core.errors import ConflictError
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import signing
+from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.store import filestore, publish
 from tests.conftest import static_web_server
 from tests.unit.test_store_upload import FakeStore, make_release
 

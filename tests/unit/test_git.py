@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import git, versioning
 from blocklet_cli.core.errors import ConflictError, UsageError
+from blocklet_cli.core.project import git
+from blocklet_cli.core.project import version as versioning
 
 META = "# keep\nname: a\nversion: 1.0.0\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from blocklet_cli.core import ini
+from blocklet_cli.core.config import ini
 from tests.conftest import node_eval
 
 REFERENCE_FILE = """store=https://store.blocklet.dev

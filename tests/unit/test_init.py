@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blocklet_cli.core import did as did_core
-from blocklet_cli.core import init as init_core
 from blocklet_cli.core.errors import ConflictError, UsageError
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.identity.wallet import Wallet
 from blocklet_cli.core.meta import validate_path
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.project import init as init_core
 
 
 def options(root: Path, **overrides) -> init_core.InitOptions:

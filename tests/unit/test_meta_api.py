@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.did import to_blocklet_did
 from blocklet_cli.core.errors import FileFormatError, MetaError, NotFoundError
+from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.meta import (
     check_meta_dict,
     find_meta_file,
@@ -16,7 +16,7 @@ from blocklet_cli.core.meta import (
     validate_meta_dict,
     validate_path,
 )
-from blocklet_cli.core.project import Project, load_project
+from blocklet_cli.core.project.model import Project, load_project
 
 GOOD = f"name: demo\ndid: {to_blocklet_did('demo')}\nversion: 1.0.0\ndescription: A demo app\n"
 

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.meta import normalise
 from blocklet_cli.core.meta.api import MetaDocument, validate_document
 from blocklet_cli.core.meta.blocklet_schema import top_level_keys

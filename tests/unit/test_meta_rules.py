@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from blocklet_cli.core.did import to_blocklet_did
+from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.meta.blocklet_schema import validate
 
 BLK = "z2qaLJbHXzqr3G19Wvnqew2Z1Q5MnPsxx57t8"

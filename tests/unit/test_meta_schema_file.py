@@ -84,7 +84,7 @@ def test_it_catches_what_editors_should_flag(document: dict, pointer: str) -> No
     {"author": "Jo <jo@x.io>", "keywords": "a, b", "repository": "github:o/r"},
 ])
 def test_converted_and_trimmed_values_pass_the_schema(extra: dict) -> None:
-    from blocklet_cli.core.did import to_blocklet_did
+    from blocklet_cli.core.identity.did import to_blocklet_did
 
     document = {"name": "demo", "did": to_blocklet_did("demo"), "version": "1.0.0", "description": "A demo", **extra}
     fixed, fix_issues = normalise.fix_meta(document, ".")

@@ -16,10 +16,11 @@ import time
 import pytest
 from werkzeug import Request, Response
 
-from blocklet_cli.core import did as did_core
-from blocklet_cli.core import http, server
+from blocklet_cli.core import http
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
-from blocklet_cli.core.wallet import Wallet, encode_z
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.identity.wallet import Wallet, encode_z
+from blocklet_cli.core.server import client as server
 
 SERVER_DID = "zNKe5QpWQzsHxhsFrG7oWHSEXNeP6zvD3nka"
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from blocklet_cli.core import signing
-from blocklet_cli.core.wallet import Wallet, decode_key, encode_z
+from blocklet_cli.core.identity import signing
+from blocklet_cli.core.identity.wallet import Wallet, decode_key, encode_z
 
 META = {"name": "z2qa…", "did": "z2qaDtd6LsJveK2f9iyc8e5AXNuErb8YVhaRZ", "version": "1.0.0", "title": "Démo ✓",
         "dist": {"tarball": "demo-1.0.0.tgz", "integrity": "sha512-x", "size": 137},

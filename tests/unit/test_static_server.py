@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from blocklet_cli.core.dev.static_server import StaticServer, content_type, serve_static
 from blocklet_cli.core.errors import NotFoundError
-from blocklet_cli.core.static_server import StaticServer, content_type, serve_static
 
 
 @pytest.fixture

@@ -17,10 +17,13 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from blocklet_cli.core import did as did_core
-from blocklet_cli.core import filestore, http, publish, signing, store_upload
+from blocklet_cli.core import http
 from blocklet_cli.core.errors import AuthError, BundleError, ComponentError, NotFoundError, RemoteError, UsageError
-from blocklet_cli.core.wallet import Wallet
+from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.identity import signing
+from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.store import filestore, publish
+from blocklet_cli.core.store import upload as store_upload
 
 
 def make_release(project: Path, version: str = "1.0.0", *, title: str = "Demo", seed: bytes = b"d" * 32,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core import versioning
 from blocklet_cli.core.errors import ConflictError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.project import version as versioning
 
 
 @pytest.mark.parametrize(("current", "release", "preid", "expected"), [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from blocklet_cli.core import did
 from blocklet_cli.core.errors import UsageError
-from blocklet_cli.core.wallet import Wallet, decode_key, encode_z, verify
+from blocklet_cli.core.identity import did
+from blocklet_cli.core.identity.wallet import Wallet, decode_key, encode_z, verify
 
 
 def test_round_trip_of_secret_key_formats():

@@ -118,7 +118,7 @@ def git_head(folder: Path) -> str | None:
 
 def _verify_components(meta: dict, root: Path, store_url: str | None) -> None:
     """Resolve and check the component tree (issue 5's resolver); raises ComponentError."""
-    from blocklet_cli.core.components import verify_tree
+    from blocklet_cli.core.components.resolve import verify_tree
 
     verify_tree(meta, project_dir=root, default_store=store_url)
 

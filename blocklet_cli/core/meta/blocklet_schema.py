@@ -10,7 +10,7 @@ import functools
 import os
 from typing import Any
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.meta import checks
 from blocklet_cli.core.meta.dsl import Alt, Any_, Arr, Bool, Ctx, Invalid, Num, Obj, Str, T
 from blocklet_cli.core.meta.names import name_problem

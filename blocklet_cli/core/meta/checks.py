@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 
 
 class LazyRegex:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.meta.checks import LazyRegex
 
 MAX_NAME_LENGTH = 32

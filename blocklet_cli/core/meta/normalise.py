@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from blocklet_cli.core import did as did_core
+from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.meta.blocklet_schema import AUTH_CONFIG
 from blocklet_cli.core.meta.dsl import Ctx, esc
 from blocklet_cli.core.meta.names import camel_case

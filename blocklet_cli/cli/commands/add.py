@@ -1,0 +1,71 @@
+"""`blocklet add`: resolve a component and add it to blocklet.yml (reference: cli.md §3.7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption, ProfileOption
+
+
+def add(
+    component: Annotated[str, typer.Argument(
+        help="NAME, NAME@latest, NAME@x.y.z, or the URL of a blocklet.json (http(s)://, file:).")],
+    store: Annotated[list[str] | None, typer.Option(
+        "--store", help="Store to look NAME up in; repeat for fallbacks, tried in order "
+        "(default: BLOCKLET_STORE, the profile's store, https://store.blocklet.dev).")] = None,
+    mount_point: Annotated[str | None, typer.Option(
+        "--mount-point", help="Where the component is mounted (default: /NAME).")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: the component's own).")] = None,
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="Resolve from the cache of earlier answers only (no network).")] = False,
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
+    profile: ProfileOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a component to blocklet.yml after resolving it and verifying the whole component tree.
+
+    The file is edited in place: comments, key order and formatting are kept.
+
+    Examples:
+
+      blocklet add static-demo
+
+      blocklet add static-demo@1.3.0 --mount-point /docs --title Docs
+
+      blocklet add my-comp --store https://store.example.com --store https://mirror.example.com
+
+      blocklet add https://example.com/releases/blocklet.json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.components.add import add_to_project, parse_spec
+
+    ui = UI(json_output)
+    parse_spec(component)  # a bad argument fails before anything else
+    stores = list(store or []) or [_default_store(profile)]
+    with ui.progress(f"Resolving {component}") as advance:
+        result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
+                                offline=offline,
+                                progress=lambda done, total, name: advance(1, total=total, description=name))
+    if result.status == "exists":
+        ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
+    else:
+        tree = result.tree
+        for node in tree.walk():
+            for skipped in node.skipped:
+                ui.warn(f"{node.name}: skipped {skipped.url}: {skipped.reason}")
+        where = " (offline, from cache)" if tree.offline else ""
+        ui.success(f"Blocklet components verify success! {tree.count} component(s) in {tree.elapsed:.2f}s{where}")
+        ui.success(f"Component {result.component['name']} was successfully added at "
+                   f"{result.component['mountPoint']} to {result.file}")
+    if ui.json_mode:
+        ui.result(result)
+
+
+def _default_store(profile: str | None) -> str:
+    from blocklet_cli.core.components.resolve import DEFAULT_STORE
+    from blocklet_cli.core.config.profiles import resolve_setting
+
+    return resolve_setting("store", profile) or DEFAULT_STORE

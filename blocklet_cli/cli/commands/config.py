@@ -1,0 +1,180 @@
+"""`blocklet config list|get|set|delete`: the reference's profiles file (cli.md §1.3, §3.5)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption, ProfileOption
+
+ShowSecrets = Annotated[bool, typer.Option("--show-secrets", help="Show secret values (accessToken) unmasked.")]
+
+app = typer.Typer(
+    help="""Read and write configuration profiles (~/.arcblock/blocklet.ini, shared with the reference CLI).
+
+Keys: store, accessToken, registry, developerDid, name, email. Environment variables
+BLOCKLET_STORE, BLOCKLET_ACCESS_TOKEN, BLOCKLET_REGISTRY, BLOCKLET_DEVELOPER_DID, BLOCKLET_NAME and
+BLOCKLET_EMAIL override the file; flags override both.
+
+Examples:
+
+  blocklet config set store https://store.blocklet.dev
+
+  blocklet config --profile staging set store http://localhost:3000
+
+  blocklet config list --json
+""",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _group(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOption = False,
+           show_secrets: ShowSecrets = False) -> None:
+    ctx.obj = {"profile": profile, "json": json_output, "show_secrets": show_secrets}
+    if ctx.invoked_subcommand is None:
+        list_(ctx, profile, json_output, show_secrets)
+
+
+def _opts(ctx: typer.Context, profile: str | None, json_output: bool, show_secrets: bool = False):
+    parent = ctx.obj or {}
+    return (profile or parent.get("profile") or "default", json_output or bool(parent.get("json")),
+            show_secrets or bool(parent.get("show_secrets")))
+
+
+def _masked(data: dict, show_secrets: bool) -> dict:
+    from blocklet_cli.core.config.profiles import mask
+
+    if show_secrets:
+        return data
+    return {key: _masked(value, False) if isinstance(value, dict) else mask(key, value)
+            for key, value in data.items()}
+
+
+@app.command("list")
+def list_(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOption = False,
+          show_secrets: ShowSecrets = False) -> None:
+    """Print a profile as INI (the default profile: the whole file). Secrets are masked.
+
+    Examples:
+
+      blocklet config list
+
+      blocklet config list --profile staging --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.config import ini
+    from blocklet_cli.core.config.profiles import ConfigFile
+    from blocklet_cli.core.errors import NotFoundError
+
+    profile, json_output, show_secrets = _opts(ctx, profile, json_output, show_secrets)
+    ui = UI(json_output)
+    config = ConfigFile.load()
+    if not config.has_profile(profile):
+        raise NotFoundError(f"no config found for profile {profile}", location=str(config.path))
+    data = config.data if profile == "default" else config.data[profile]
+    shown = _masked(data, show_secrets)
+    if ui.json_mode:
+        ui.result({"path": str(config.path), "profile": profile, "settings": shown})
+        return
+    ui.verbose(f"config file: {config.path}")
+    text = ini.encode(shown)
+    if text:
+        ui.out(text.rstrip("\n"))
+    else:
+        ui.info(f"profile {profile} has no settings ({config.path})")
+
+
+app.command("ls", help="Alias of `list`.\n\nExamples:\n\n  blocklet config ls\n\n"
+            "  blocklet config --profile staging ls --json")(list_)
+
+
+@app.command("get")
+def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to print.")],
+        profile: ProfileOption = None, json_output: JsonOption = False, show_secrets: ShowSecrets = False) -> None:
+    """Print the value stored for KEY in the profile (exit 4 when it is not set).
+
+    Examples:
+
+      blocklet config get store
+
+      blocklet config get accessToken --show-secrets
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.config.profiles import ConfigFile, env_var, mask
+    from blocklet_cli.core.errors import NotFoundError
+
+    profile, json_output, show_secrets = _opts(ctx, profile, json_output, show_secrets)
+    ui = UI(json_output)
+    config = ConfigFile.load()
+    value = config.get(key, profile)
+    if value is None:
+        raise NotFoundError(f"{key} is not set in profile {profile}", location=str(config.path))
+    var = env_var(key)
+    import os
+
+    if var and os.environ.get(var):
+        ui.warn(f"{var} is set and overrides this value in commands")
+    shown = value if show_secrets else mask(key, value)
+    if ui.json_mode:
+        ui.result({"profile": profile, "key": key, "value": shown})
+        return
+    ui.out(str(shown) if not isinstance(shown, bool) else str(shown).lower())
+
+
+@app.command("set")
+def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="One of the supported keys.")],
+         value: Annotated[str, typer.Argument(help="The value (validated).")],
+         profile: ProfileOption = None, json_output: JsonOption = False) -> None:
+    """Store VALUE for KEY in the profile (file mode 0600).
+
+    Examples:
+
+      blocklet config set store http://localhost:3000
+
+      blocklet config --profile ci set accessToken 0x…
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.config.profiles import ConfigFile, mask, validate_value
+
+    profile, json_output, _ = _opts(ctx, profile, json_output)
+    ui = UI(json_output)
+    validate_value(key, value)
+    config = ConfigFile.load()
+    config.set(key, value, profile)
+    config.save()
+    if ui.json_mode:
+        ui.result({"profile": profile, "key": key, "value": mask(key, value), "path": str(config.path)})
+        return
+    ui.success(f"config {key} set in profile {profile} ({config.path})")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to remove.")],
+           profile: ProfileOption = None, json_output: JsonOption = False) -> None:
+    """Remove KEY from the profile.
+
+    Examples:
+
+      blocklet config delete accessToken
+
+      blocklet config delete store --profile staging
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.config.profiles import ConfigFile
+
+    profile, json_output, _ = _opts(ctx, profile, json_output)
+    ui = UI(json_output)
+    config = ConfigFile.load()
+    removed = config.delete(key, profile)
+    if removed:
+        config.save()
+    if ui.json_mode:
+        ui.result({"profile": profile, "key": key, "deleted": removed})
+        return
+    if removed:
+        ui.success(f"config {key} deleted from profile {profile}")
+    else:
+        ui.info(f"{key} was not set in profile {profile}; nothing to delete")

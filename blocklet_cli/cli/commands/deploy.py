@@ -1,0 +1,103 @@
+"""`blocklet deploy`: install or upgrade a blocklet as a component of an app on a Blocklet Server
+(reference: cli.md §3.10, blocklet-server.md "Deploy protocol")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption
+
+STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
+          "verify": "Checking the result"}
+
+
+def deploy(
+    folder: Annotated[Path, typer.Argument(help="Project folder, its .blocklet/bundle, or a release folder.")] = Path(
+        "."),
+    endpoint: Annotated[str | None, typer.Option(
+        "--endpoint", help="Server URL: admin URL, daemon URL (http://127.0.0.1:8089), app URL or …/api/gql. "
+                           "Env: BLOCKLET_DEPLOY_ENDPOINT.")] = None,
+    access_key: Annotated[str | None, typer.Option(
+        "--access-key", help="Access key id. Env: BLOCKLET_DEPLOY_ACCESS_KEY; else access-key.ini [<app id>].")] = None,
+    access_secret: Annotated[str | None, typer.Option(
+        "--access-secret", help="Access key secret (prefer the env var: BLOCKLET_DEPLOY_ACCESS_SECRET).")] = None,
+    app_id: Annotated[str | None, typer.Option(
+        "--app-id", "--app-did", help="DID of the app to deploy into. Env: BLOCKLET_DEPLOY_APP_DID, "
+                                      "BLOCKLET_DEPLOY_APP_ID.")] = None,
+    mount_point: Annotated[str | None, typer.Option(
+        "--mount-point", help="Where the component is mounted (default: / + its title). "
+                              "Env: BLOCKLET_DEPLOY_MOUNT_POINT.")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=1, envvar="BLOCKLET_DEPLOY_TIMEOUT",
+        help="Seconds to wait for the server (the upload can take long). Env: BLOCKLET_DEPLOY_TIMEOUT.")] = 1800,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Install or upgrade the blocklet in FOLDER as a component of an existing app on a Blocklet Server.
+
+    The release is built first when it is missing or older than the project's version.
+
+    Examples:
+
+      blocklet deploy --endpoint https://my-server.example --app-id z8ia… \\
+          --access-key z1… --access-secret "$SECRET"
+
+      BLOCKLET_DEPLOY_ENDPOINT=http://127.0.0.1:8089 BLOCKLET_DEPLOY_APP_DID=z8ia… blocklet deploy .
+
+      blocklet deploy . --dry-run --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.server import deploy as core
+
+    ui = UI(json_output)
+
+    def on_build(stage: str, **info: object) -> None:
+        if stage == "build":
+            ui.info(f"Building the release first: {info.get('reason')}")
+
+    plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
+                            access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, progress=on_build)
+    component = plan.component()
+    label = f"{component['title'] or component['name']}@{component['version']}"
+    if dry_run:
+        document = plan.to_dict()
+        if ui.json_mode:
+            ui.result(document)
+            return
+        ui.info(f"Dry run: would deploy {label} ({component['did']}) to app {plan.app_did or '(from the endpoint)'}")
+        ui.info(f"Endpoint: {plan.endpoint_url}; mount point {plan.mount_point} ({plan.mount_point_source})")
+        ui.info(f"Access key: {plan.key.key_id} (from {plan.key.source}); the signature is made at send time")
+        ui.info(f"Release: {plan.tarball} ({plan.size} bytes, {plan.integrity[:27]}…)")
+        import json
+
+        ui.text(json.dumps(document["request"], indent=2, ensure_ascii=False))
+        return
+    if plan.endpoint_url.startswith("http://") and "://127.0.0.1" not in plan.endpoint_url \
+            and "://localhost" not in plan.endpoint_url:
+        ui.warn("the endpoint uses plain http: the release and the signed headers travel unencrypted")
+    with ui.progress(f"Deploying {label}", total=plan.size, unit="bytes") as advance:
+        last = {"sent": 0}
+
+        def on_progress(stage: str, sent: int = 0, total: int = 0, **_: object) -> None:
+            if stage == "upload":
+                advance(sent - last["sent"], total=total or None, description=f"Uploading {label}")
+                last["sent"] = sent
+            elif stage in STAGES:
+                advance(0, description=STAGES[stage])
+
+        result = core.run_deploy(plan, timeout=timeout, progress=on_progress)
+    if ui.json_mode:
+        ui.result(result.to_dict())
+        return
+    app = result.app
+    server = result.endpoint.server_name or result.endpoint.base
+    ui.success(f"{label} was deployed to {app['title'] or app['did']} on {server} in {result.seconds:.1f}s")
+    ui.info(f"Component: {component['name']} ({component['did']}) version {result.component['version']}")
+    ui.info(f"App: {app['title']} ({app['did']}), mount point {result.mount_point}")
+    if result.url:
+        ui.info(f"URL: {result.url}")

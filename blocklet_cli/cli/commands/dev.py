@@ -1,0 +1,294 @@
+"""`blocklet dev`: run a blocklet locally with the Blocklet Server environment, no server needed
+(reference: cli.md §3.11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption
+
+NOTHING_TO_RUN = ("gateway", "pack")
+
+
+def dev(
+    directory: Annotated[Path | None, typer.Argument(help="Project folder (default: the current folder).")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", "-p", help="Port to run on (default: the last one, or a free one).")
+    ] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Empty the dev data, log and cache folders first.")] = False,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the app in the browser once it answers.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Restart when project files change.")] = False,
+    unsafe_expose_sk: Annotated[
+        bool, typer.Option("--unsafe-expose-sk", help="Also give the app's secret key (BLOCKLET_APP_SK).")
+    ] = False,
+    app_url: Annotated[
+        str | None, typer.Option("--app-url", help="BLOCKLET_APP_URL (default: http://127.0.0.1:<port>).")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Check components against the local cache only (no network).")
+    ] = False,
+    json_output: JsonOption = False,
+) -> int:
+    """Run the blocklet in DIRECTORY as Blocklet Server would, with no server.
+
+    Validates blocklet.yml, gives the process the server's environment (BLOCKLET_*, ABT_NODE_*, the
+    declared `environments` from defaults, .env files and the real environment), then runs
+    `scripts.dev` (dapp) or serves `main` over HTTP (static). Ctrl-C stops everything.
+
+    Examples:
+
+      blocklet dev
+
+      blocklet dev ./my-app --port 8090 --open
+
+      blocklet dev --watch --reset
+
+      blocklet dev --json          # one JSON document (url, port, pid, env names) when it starts
+    """
+    from blocklet_cli import __version__
+    from blocklet_cli.cli.output import UI, interactive
+    from blocklet_cli.core.dev import env as devenv
+    from blocklet_cli.core.errors import NotFoundError
+    from blocklet_cli.core.meta import find_meta_file, parse_meta
+
+    ui = UI(json_output)
+    project_dir = (directory or Path.cwd()).resolve()
+    if not project_dir.is_dir():
+        raise NotFoundError(f"the project folder {project_dir} does not exist")
+    meta_path = find_meta_file(project_dir)
+    meta = parse_meta(project_dir, mode="dev")
+    name = str(meta.get("name") or meta.get("did"))
+    group = meta.get("group") or "dapp"
+    script = devenv.dev_script(meta, str(meta_path)) if group not in (*NOTHING_TO_RUN, "static") else ""
+    static_root = project_dir / str(meta.get("main") or ".")
+    if group == "static" and not static_root.is_dir():
+        raise NotFoundError(f"the static folder {static_root} does not exist (`main` in blocklet.yml)")
+    tree = _verify_components(ui, meta, project_dir, offline)
+    if group in NOTHING_TO_RUN:
+        return _nothing_to_run(ui, meta, group, tree)
+
+    paths = devenv.DevPaths.for_project(project_dir, name)
+    for folder in paths.prepare(reset=reset):
+        ui.info(f"Emptied {folder}")
+    chosen_port = devenv.choose_port(paths, port)
+    settings = devenv.DevSettings(
+        project_dir=project_dir, paths=paths, port=chosen_port,
+        app_wallet=devenv.load_wallet(paths.wallet_file),
+        node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE),
+        host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk)
+
+    def ask(entry: dict) -> str:
+        question = f"{entry['name']}" + (f" ({entry['description']})" if entry.get("description") else "")
+        return ui.prompt(question, flag=f"{entry['name']} in .env.development.local", env=entry["name"],
+                         secret=bool(entry.get("secure")))
+
+    env = devenv.compute_environment(meta, settings, ask=ask if interactive() else None)
+    if env.ignored:
+        ui.verbose(f"Not passed (not declared in `environments`): {', '.join(env.ignored)}")
+    for key, value in sorted(env.redacted().items()):
+        ui.verbose(f"{key}={value}")
+    url = settings.app_url or f"http://127.0.0.1:{chosen_port}"
+    run = _Run(ui, meta, project_dir, paths, env, url, open_browser)
+    if unsafe_expose_sk:
+        ui.warn("BLOCKLET_APP_SK is given to the process (--unsafe-expose-sk)")
+    ui.info(f"Dev folder: {paths.root}")
+    if group == "static":
+        return run.static(static_root, chosen_port, watch)
+    return run.dapp(script, chosen_port, watch)
+
+
+def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
+    """The component tree (cli.md §3.8.6), or None when the blocklet has no components."""
+    import os
+
+    from blocklet_cli.core.components.resolve import verify_tree
+
+    if not meta.get("components"):
+        return None
+    with ui.spinner("Checking components"):
+        tree = verify_tree(meta, project_dir=project_dir, offline=offline,
+                           default_store=os.environ.get("COMPONENT_STORE_URL") or None)
+    ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
+    return tree
+
+
+def _nothing_to_run(ui, meta: dict, group: str, tree) -> int:
+    components = tree.to_dict()["components"] if tree is not None else []
+    if ui.json_mode:
+        ui.result({"name": meta.get("name"), "did": meta.get("did"), "group": group, "running": False,
+                   "components": components})
+        return 0
+    ui.info(f"{meta.get('name')} is a {group} blocklet: there is nothing to run locally "
+            "(its components run on Blocklet Server).")
+    if components:
+        ui.table([(c["name"], c["version"], c["mountPoint"] or "", c["metaUrl"]) for c in components],
+                 headers=("component", "version", "mount point", "source"))
+    else:
+        ui.info("It declares no components.")
+    return 0
+
+
+class _Run:
+    """The rendering side of one dev run: output lines, events, signals, the start document."""
+
+    def __init__(self, ui, meta: dict, project_dir: Path, paths, env, url: str, open_browser: bool) -> None:
+        import threading
+
+        self.ui = ui
+        self.meta = meta
+        self.project_dir = project_dir
+        self.paths = paths
+        self.env = env
+        self.url = url
+        self.open_browser = open_browser
+        self.lock = threading.Lock()
+        self.announced = False
+
+    # -- output ---------------------------------------------------------------------------------
+    def output(self, label: str, stream: str, line: str) -> None:
+        import contextlib
+        import sys
+
+        target = sys.stdout if stream == "stdout" and not self.ui.json_mode else sys.stderr
+        with self.lock, contextlib.suppress(OSError):  # a closed stdout must not stall the app's output pipe
+            target.write(f"{label} | {line}\n")
+            target.flush()
+
+    def announce(self, port: int, pid: int, watch: bool) -> None:
+        """The start document (--json) or the human start lines; once per run."""
+        if self.announced:
+            return
+        self.announced = True
+        document = {
+            "name": self.meta.get("name"), "did": self.meta.get("did"), "group": self.meta.get("group") or "dapp",
+            "projectDir": str(self.project_dir), "devDir": str(self.paths.root), "url": self.url, "port": port,
+            "pid": pid, "watch": watch, "env": self.env.to_dict(),
+        }
+        with self.lock:
+            if self.ui.json_mode:
+                self.ui.result(document)
+            else:
+                self.ui.success(f"{self.meta.get('name')} is starting on {self.url} (pid {pid})")
+
+    def ready(self) -> None:
+        with self.lock:
+            self.ui.success(f"Ready: {self.url}")
+        if self.open_browser:
+            self._open()
+
+    def _open(self) -> None:
+        import webbrowser
+
+        try:
+            browser = webbrowser.get()
+        except webbrowser.Error:
+            self.ui.warn(f"No browser found: open {self.url} yourself")
+            return
+        browser.open(self.url)
+
+    # -- signals --------------------------------------------------------------------------------
+    def trap(self, on_signal) -> dict:
+        import signal
+
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda number, frame: on_signal(number))
+        return previous
+
+    @staticmethod
+    def untrap(previous: dict) -> None:
+        import signal
+
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def stopped_message(self, signum: int) -> None:
+        import signal
+
+        self.ui.info(f"Stopped ({signal.Signals(signum).name})")
+
+    # -- runs -----------------------------------------------------------------------------------
+    def static(self, root: Path, port: int, watch: bool) -> int:
+        import os
+        import threading
+
+        from blocklet_cli.core.dev.static_server import serve_static
+
+        stop = threading.Event()
+        received: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            stop.set()
+
+        def on_request(method: str, path: str, status: int) -> None:
+            self.ui.verbose(f"{method} {path} {status}")
+
+        server = serve_static(root, port, on_request=on_request)
+        previous = self.trap(on_signal)
+        try:
+            self.announce(server.port, os.getpid(), watch)
+            if watch:
+                self.ui.info("Static files are served as they are on disk: --watch has nothing to restart")
+            self.ready()
+            while not stop.wait(0.2):
+                pass
+        finally:
+            server.close()
+            self.untrap(previous)
+        self.stopped_message(received[0])
+        return 128 + received[0]
+
+    def dapp(self, script: str, port: int, watch: bool) -> int:
+        import os
+
+        from blocklet_cli.core.dev import env as devenv
+        from blocklet_cli.core.dev.supervisor import RunSpec, Supervisor, watch_changes
+
+        hooks_before = [(hook, cmd) for hook in ("preFlight", "preStart")
+                        if (cmd := devenv.hook_script(self.meta, hook))]
+        post = devenv.hook_script(self.meta, "postStart")
+        spec = RunSpec(command=script, cwd=self.project_dir, env=self.env.process_env(os.environ), port=port,
+                       label=str(self.meta.get("name")), hooks_before=hooks_before,
+                       hooks_after=[("postStart", post)] if post else [])
+        supervisor = Supervisor(spec, on_output=self.output, on_event=lambda name, details: self.event(
+            name, details, port, watch))
+        previous = self.trap(supervisor.request_stop)
+        try:
+            if watch:
+                def changed(paths: list[str]) -> None:
+                    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+                    with self.lock:
+                        self.ui.info(f"Changed: {shown}: restarting")
+                    supervisor.restart.set()
+
+                watch_changes(self.project_dir, changed, supervisor.stop)
+            result = supervisor.run()
+        finally:
+            supervisor.stop.set()
+            self.untrap(previous)
+        if result.reason == "signal":
+            self.stopped_message(supervisor.stop_signal)
+        elif result.exit_code != 0:
+            self.ui.warn(f"{self.meta.get('name')} exited with code {result.exit_code}")
+        else:
+            self.ui.info(f"{self.meta.get('name')} exited")
+        return result.exit_code
+
+    def event(self, name: str, details: dict, port: int, watch: bool) -> None:
+        if name == "hook":
+            with self.lock:
+                self.ui.info(f"Running hook {details['hook']}")
+        elif name == "started":
+            self.announce(port, details["pid"], watch)
+            if details["restarts"]:
+                with self.lock:
+                    self.ui.info(f"Restarted (pid {details['pid']})")
+        elif name == "ready" and details["first"]:
+            self.ready()
+        elif name == "hook-failed":
+            with self.lock:
+                self.ui.warn(details["message"])

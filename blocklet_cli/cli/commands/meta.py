@@ -1,0 +1,42 @@
+"""`blocklet meta`: print the normalised metadata of a project (reference: cli.md §3.3, §2.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption
+
+
+def meta(
+    path: Annotated[Path, typer.Argument(help="Project folder or metadata file.")] = Path("."),
+    output_format: Annotated[str, typer.Option("--format", help="Output format: json or yaml.",
+                                               case_sensitive=False)] = "json",
+    json_output: JsonOption = False,
+) -> None:
+    """Print the normalised blocklet metadata (defaults filled, unknown keys dropped).
+
+    Examples:
+
+      blocklet meta
+
+      blocklet meta path/to/project --format yaml
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.errors import UsageError
+    from blocklet_cli.core.project.model import load_project
+
+    ui = UI(json_output)
+    output_format = "json" if json_output else output_format.lower()
+    if output_format not in ("json", "yaml"):
+        raise UsageError(f"unknown format {output_format!r}", hint="use --format json or --format yaml")
+    project = load_project(path, mode="meta")
+    ui.verbose(f"read {project.meta_path}")
+    if output_format == "yaml":
+        from blocklet_cli.core.bundle.metafile import dump_yaml
+
+        typer.echo(dump_yaml(project.meta), nl=False)
+    else:
+        ui.result(project.meta)

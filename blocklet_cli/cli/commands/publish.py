@@ -1,0 +1,149 @@
+"""`blocklet publish` (alias `upload`): sign a release and send it to a store (cli.md §3.9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import ForceOption, JsonOption, ProfileOption
+
+
+def publish(
+    metafile: Annotated[Path | None, typer.Argument(
+        help="The release metadata (default .blocklet/release/blocklet.json; built first when missing).",
+        show_default=False)] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Store: http(s) URL, or a folder / file:// URL for a static file store "
+                        "(default: profile store, BLOCKLET_STORE, https://store.blocklet.dev).")] = None,
+    access_token: Annotated[str | None, typer.Option(
+        "--access-token", help="Secret key to sign with (default: BLOCKLET_ACCESS_TOKEN, profile accessToken).",
+        show_default=False)] = None,
+    profile: ProfileOption = None,
+    force: ForceOption = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Sign a release and publish it to a Blocklet Store or a static file store.
+
+    Examples:
+
+      blocklet publish --store ./my-store          # a folder: no account needed
+
+      blocklet publish --store https://store.blocklet.dev
+
+      blocklet publish .blocklet/release/blocklet.json --dry-run --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.config import profiles as config
+    from blocklet_cli.core.store import publish as core
+
+    ui = UI(json_output)
+    profile = profile or config.DEFAULT_PROFILE
+    target = config.resolve("store", profile, store)
+    if target.value is None:
+        from blocklet_cli.core.errors import UsageError
+
+        raise UsageError(f"no store configured for profile {profile}",
+                         hint="pass --store, set BLOCKLET_STORE or `blocklet config set store <url>`")
+    store_value = core.store_target(target.value)
+    token = config.resolve("accessToken", profile, access_token)
+    release = core.load_release(_release_path(metafile, ui))
+    ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
+
+    from blocklet_cli.core import http
+
+    with http.client(timeout=core_timeout()) as client:
+        plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
+                         force=force)
+        signature = plan.signed_meta["signatures"][0]["sig"]
+        ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
+        if dry_run:
+            _show_dry_run(ui, plan)
+            return
+        size = release.tarball.stat().st_size
+        verb = "Copying" if plan.file_store else "Uploading"
+        with ui.progress(f"{verb} {release.tarball.name}", total=size, unit="bytes") as advance:
+            last = [0]
+
+            def on_progress(sent: int, total: int) -> None:
+                advance(sent - last[0], total=total)
+                last[0] = sent
+
+            result = core.execute(plan, client=client, force=force, progress=on_progress)
+    if ui.json_mode:
+        ui.result(result)
+        return
+    _show_result(ui, plan, result.outcome)
+
+
+def core_timeout() -> float:
+    """BLOCKLET_HTTP_TIMEOUT when set (so a hung store fails fast in CI), else the reference's 30 minutes."""
+    import os
+
+    from blocklet_cli.core.store.upload import UPLOAD_TIMEOUT
+
+    if os.environ.get("BLOCKLET_HTTP_TIMEOUT", "").strip():
+        from blocklet_cli.core.http import default_timeout
+
+        return default_timeout()
+    return UPLOAD_TIMEOUT
+
+
+def _release_path(metafile: Path | None, ui) -> Path:
+    """The release metadata; the default one is built first when it is missing."""
+    from blocklet_cli.core.store.publish import DEFAULT_METAFILE
+
+    if metafile is not None:
+        return metafile
+    path = Path.cwd() / DEFAULT_METAFILE
+    if path.exists():
+        return path
+    try:
+        from blocklet_cli.core.bundle import build_bundle
+    except ImportError:
+        return path  # load_release explains how to build it
+    ui.info("no release yet: building it (blocklet bundle --create-release)")
+    with ui.spinner("Bundling"):
+        build_bundle(Path.cwd(), create_release=True)
+    return path
+
+
+def _show_dry_run(ui, plan) -> None:
+    data = plan.to_dict()
+    if ui.json_mode:
+        ui.result({**data, "dryRun": True, "meta": plan.signed_meta})
+        return
+    if plan.file_store:
+        ui.info(f"would write {plan.signed_meta['did']}/{plan.signed_meta['version']} into the file store "
+                f"{plan.store}")
+    else:
+        request = data["request"]
+        ui.info(f"would POST {request['url']}")
+        for name, value in request["headers"].items():
+            ui.text(f"  header {name}: {value}")
+        for name, part in request["parts"].items():
+            described = (f"{part['filename']} ({part['contentType']}, {part['size']} bytes)"
+                         if isinstance(part, dict) else part)
+            ui.text(f"  part {name}: {described}")
+    ui.info("dry run: nothing was sent; the signed blocklet-meta follows on stdout")
+    import json
+
+    ui.out(json.dumps(plan.signed_meta, indent=2, ensure_ascii=False))
+
+
+def _show_result(ui, plan, outcome: dict) -> None:
+    meta = plan.signed_meta
+    label = f"{plan.release.title} {meta['version']}"
+    if plan.file_store:
+        latest = "now the latest" if outcome["latest"] else f"latest stays {outcome['previousLatest']}"
+        ui.success(f"{label} published to the file store {outcome['root']} ({latest})")
+        ui.info(f"add it to another blocklet: blocklet add {outcome['metaUrl']}")
+        ui.info(f"or serve {outcome['root']} with any static web server and use it as a store (--store http://…)")
+        return
+    if outcome.get("status") == "published":
+        ui.success(f"{label} published: {plan.store}/blocklets/{meta['did']}")
+    else:
+        ui.success(f"{label} uploaded to {plan.store}")
+        ui.info(f"publish it at {plan.store}/developer/blocklets to make it public")

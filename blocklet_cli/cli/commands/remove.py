@@ -1,0 +1,33 @@
+"""`blocklet remove`: remove a component from blocklet.yml (reference: cli.md §3.7). No network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import JsonOption
+
+
+def remove(
+    name: Annotated[str, typer.Argument(help="Name of the component, as listed in blocklet.yml.")],
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Remove the component NAME from blocklet.yml, keeping every comment and the formatting.
+
+    Examples:
+
+      blocklet remove static-demo
+
+      blocklet remove static-demo --project ../my-app --json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.components.add import remove_from_project
+
+    ui = UI(json_output)
+    result = remove_from_project(project, name)
+    ui.success(f"Component {result.name} was successfully removed from {result.file}")
+    if ui.json_mode:
+        ui.result(result)

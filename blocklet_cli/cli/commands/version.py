@@ -1,0 +1,58 @@
+"""`blocklet version`: bump the version in blocklet.yml (and package.json) in place (reference: cli.md §3.4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from blocklet_cli.cli.options import ForceOption, JsonOption
+
+
+def version(
+    new_version: Annotated[str, typer.Argument(
+        metavar="[NEW]", help="A version (1.2.3, v1.2.3) or major, minor, patch, premajor, preminor, prepatch, "
+                              "prerelease.")] = "patch",
+    preid: Annotated[str | None, typer.Option("--preid", help="Prerelease identifier for pre* (e.g. beta).")] = None,
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
+    package_json: Annotated[bool, typer.Option("--package-json/--no-package-json",
+                                               help="Also update package.json's version when it exists.")] = True,
+    git_commit: Annotated[bool, typer.Option("--git-commit", help="Commit the changed files as v<version>.")] = False,
+    git_tag: Annotated[bool, typer.Option("--git-tag", help="Also tag the commit v<version> (implies "
+                                          "--git-commit).")] = False,
+    force: ForceOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Set the version of the Blocklet in this folder; only that value changes in blocklet.yml.
+
+    Comments, quoting and key order are kept byte for byte. Downgrades and the same version are
+    refused without --force.
+
+    Examples:
+
+      blocklet version                 # patch: 1.2.3 -> 1.2.4
+
+      blocklet version minor --git-tag
+
+      blocklet version prerelease --preid beta --json
+
+      blocklet version 2.0.0 --no-package-json
+    """
+    from blocklet_cli.cli.output import UI
+    from blocklet_cli.core.project.version import bump
+
+    ui = UI(json_output)
+    result = bump(project, new_version, preid=preid, force=force, package_json=package_json,
+                  git_commit=git_commit or git_tag, git_tag=git_tag, progress=lambda message: ui.verbose(message))
+    if ui.json_mode:
+        ui.result(result)
+        return
+    ui.success(f"Blocklet version bumped from {result.previous or '(none)'} to {result.version}")
+    if result.files:
+        ui.info("Updated: " + ", ".join(path.name for path in result.files))
+    if result.commit:
+        tagged = f", tagged {result.tag}" if result.tag else ""
+        ui.info(f"Committed {result.commit[:12]} (v{result.version}){tagged}")
+    elif result.tag:
+        ui.info(f"Tagged {result.tag}")

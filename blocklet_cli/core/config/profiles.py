@@ -1,0 +1,200 @@
+"""Configuration profiles in the reference's INI file, with environment overrides.
+
+Reference: cli.md §1.3 (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2, default profile = top-level
+keys, other profiles = sections) and §3.5 (keys and their validation). The file is shared with the
+reference CLI, so it is read and written with the same semantics (`core/ini.py`); keys and sections
+we do not know are kept. Every setting can also come from the environment (table `ENV_VARS`);
+precedence: flag > environment > profile > default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blocklet_cli.core.config import ini
+from blocklet_cli.core.errors import FileFormatError, NotFoundError, UsageError
+
+DEFAULT_PROFILE = "default"
+DEFAULT_STORE = "https://store.blocklet.dev"
+KEYS = ("store", "accessToken", "registry", "developerDid", "name", "email")
+SECRET_KEYS = frozenset({"accessToken"})
+ENV_VARS = {
+    "store": "BLOCKLET_STORE",
+    "accessToken": "BLOCKLET_ACCESS_TOKEN",
+    "registry": "BLOCKLET_REGISTRY",
+    "developerDid": "BLOCKLET_DEVELOPER_DID",
+    "name": "BLOCKLET_NAME",
+    "email": "BLOCKLET_EMAIL",
+}
+MASK = "********"
+_URL = re.compile(r"^https?://[^\s/?#:]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def home_dir() -> Path:
+    """`$ABT_NODE_CUSTOM_DATA_DIR` (resolved) if set, else `~/.arcblock` (the reference's ABT_NODE_HOME)."""
+    custom = os.environ.get("ABT_NODE_CUSTOM_DATA_DIR")
+    if custom:
+        return Path(custom).expanduser().resolve()
+    return Path.home() / ".arcblock"
+
+
+def config_path() -> Path:
+    return home_dir() / "blocklet.ini"
+
+
+def is_secret(key: str) -> bool:
+    return key in SECRET_KEYS
+
+
+def mask(key: str, value: Any) -> Any:
+    """The value to show for `key`: secrets become `MASK`."""
+    return MASK if is_secret(key) and value not in (None, "") else value
+
+
+@dataclass
+class ConfigFile:
+    """The whole INI file as npm `ini` decodes it (top-level keys = the default profile)."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ConfigFile:
+        path = Path(path) if path else config_path()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(path, {})
+        except UnicodeDecodeError:
+            raise FileFormatError("the config file is not UTF-8 text", location=str(path)) from None
+        except OSError as exc:
+            raise FileFormatError(f"cannot read the config file: {exc.strerror}", location=str(path)) from None
+        return cls(path, ini.decode(text))
+
+    def text(self) -> str:
+        return ini.encode(self.data)
+
+    def save(self) -> None:
+        """Write the file (mode 0600: it holds access tokens), atomically."""
+        from blocklet_cli.core.fsutil import write_secret_file
+
+        write_secret_file(self.path, self.text())
+
+    def has_profile(self, profile: str) -> bool:
+        return profile == DEFAULT_PROFILE or isinstance(self.data.get(profile), dict)
+
+    def profile(self, profile: str | None = None) -> dict[str, Any]:
+        """The scalar settings of a profile (empty when it does not exist)."""
+        profile = profile or DEFAULT_PROFILE
+        section = self.data if profile == DEFAULT_PROFILE else self.data.get(profile)
+        if not isinstance(section, dict):
+            return {}
+        return {key: value for key, value in section.items() if not isinstance(value, dict)}
+
+    def get(self, key: str, profile: str | None = None) -> Any:
+        return self.profile(profile).get(key)
+
+    def set(self, key: str, value: str, profile: str | None = None) -> None:
+        profile = profile or DEFAULT_PROFILE
+        _check_profile_name(profile)
+        if profile == DEFAULT_PROFILE:
+            section = self.data
+        else:
+            section = self.data.get(profile)
+            if not isinstance(section, dict):
+                section = self.data[profile] = {}
+        section[key] = value
+
+    def delete(self, key: str, profile: str | None = None) -> bool:
+        """Remove `key`; True when it was there. A missing profile is a NotFoundError."""
+        profile = profile or DEFAULT_PROFILE
+        if not self.has_profile(profile):
+            raise NotFoundError(f"no config found for profile {profile}", location=str(self.path))
+        section = self.data if profile == DEFAULT_PROFILE else self.data[profile]
+        if key in section and not isinstance(section[key], dict):
+            del section[key]
+            return True
+        return False
+
+
+def _check_profile_name(profile: str) -> None:
+    if not profile or "." in profile or "[" in profile or "]" in profile or profile != profile.strip():
+        raise UsageError(f"invalid profile name {profile!r}: no dots, brackets or surrounding spaces")
+
+
+def validate_value(key: str, value: str) -> None:
+    """Check a value for `config set` (the reference's rules, but localhost URLs are fine)."""
+    if key not in KEYS:
+        raise UsageError(f"unknown config key {key!r}; supported keys are: {', '.join(KEYS)}")
+    if key in ("store", "registry"):
+        if not (is_http_url(value) or value.startswith("file://")):
+            raise UsageError(f"invalid {key} url: {value!r} (expected http(s)://host[:port][/path] or file://…)")
+    elif key == "accessToken":
+        from blocklet_cli.core.identity.wallet import Wallet
+
+        try:
+            Wallet.from_secret_key(value)
+        except UsageError as exc:
+            raise UsageError(f"invalid access token: {exc.message}") from None
+    elif key == "developerDid":
+        from blocklet_cli.core.identity import did
+
+        if not did.is_valid(value):
+            raise UsageError(f"invalid developerDid: {value!r} is not a valid DID")
+    elif key == "email" and not _EMAIL.match(value):
+        raise UsageError(f"invalid email: {value!r}")
+
+
+def is_http_url(value: str) -> bool:
+    return bool(_URL.match(value))
+
+
+def env_var(key: str) -> str | None:
+    return ENV_VARS.get(key)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A resolved setting and where it came from (`flag`, `env:<VAR>`, `profile:<p>`, `default`)."""
+
+    key: str
+    value: str | None
+    source: str | None
+
+    def to_dict(self, show_secrets: bool = False) -> dict:
+        value = self.value if show_secrets else mask(self.key, self.value)
+        return {"key": self.key, "value": value, "source": self.source}
+
+
+def resolve(key: str, profile: str | None = None, flag_value: str | None = None,
+            config: ConfigFile | None = None) -> Setting:
+    """Resolve `key`: flag > environment > profile > default.
+
+    `store` falls back to the profile's `registry`, then (default profile only) to the public store,
+    as the reference's `upload` does."""
+    profile = profile or DEFAULT_PROFILE
+    if flag_value not in (None, ""):
+        return Setting(key, flag_value, "flag")
+    names = [key, "registry"] if key == "store" else [key]
+    for name in names:
+        var = ENV_VARS.get(name)
+        if var and os.environ.get(var):
+            return Setting(key, os.environ[var], f"env:{var}")
+    config = config or ConfigFile.load()
+    for name in names:
+        value = config.get(name, profile)
+        if value not in (None, "", True, False):
+            return Setting(key, str(value), f"profile:{profile}")
+    if key == "store" and profile == DEFAULT_PROFILE:
+        return Setting(key, DEFAULT_STORE, "default")
+    return Setting(key, None, None)
+
+
+def resolve_setting(key: str, profile: str | None = None, flag_value: str | None = None) -> str | None:
+    """The value of `key` for a command: flag > environment > profile > default (None if unset)."""
+    return resolve(key, profile, flag_value).value

@@ -1,0 +1,296 @@
+"""Publishing a release: load it, check it, sign it, and send it to an HTTP store or a file store.
+
+Reference: cli.md §3.9 (`blocklet upload`): the release `blocklet.json` (legacy `charging` →
+`payment`), the tarball next to it, the paid/free rules (a free blocklet may not contain paid
+components), the signature (Appendix C, `core/signing.py`), the upload (`core/store_upload.py`).
+A file store (`core/filestore.py`) needs no account: it is signed with the configured access token
+when there is one, else with the per-user local publisher key (`publisher_key_path()`, mode 0600).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blocklet_cli.core.errors import (
+    AuthError,
+    BundleError,
+    ComponentError,
+    FileFormatError,
+    NotFoundError,
+    UsageError,
+)
+from blocklet_cli.core.identity.wallet import Wallet
+
+DEFAULT_METAFILE = Path(".blocklet") / "release" / "blocklet.json"
+
+
+@dataclass
+class Release:
+    """A release on disk: its metadata (after the legacy payment conversion) and its tarball."""
+
+    meta_path: Path
+    meta: dict
+    tarball: Path
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.meta.get("name") or "")
+
+
+def load_release(metafile: Path) -> Release:
+    """Read `blocklet.json` of a release; its `dist.tarball` must be next to it."""
+    metafile = Path(metafile)
+    try:
+        text = metafile.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"no release metadata at {metafile}",
+                            hint="build the release: blocklet bundle --create-release") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"cannot read the release metadata: {exc}", location=str(metafile)) from None
+    try:
+        meta = json.loads(text)
+    except ValueError as exc:
+        raise FileFormatError(f"the release metadata is not JSON: {exc.msg}",
+                              location=f"{metafile}:{exc.lineno}:{exc.colno}") from None
+    if not isinstance(meta, dict):
+        raise FileFormatError("the release metadata is not a JSON object", location=str(metafile))
+    for key in ("did", "name", "version"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise FileFormatError(f'the release metadata has no "{key}"', location=str(metafile))
+    dist = meta.get("dist")
+    if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str) or not dist["tarball"]:
+        raise FileFormatError('the release metadata has no "dist.tarball"', location=str(metafile),
+                              hint="build the release: blocklet bundle --create-release")
+    tarball = metafile.parent / Path(dist["tarball"]).name
+    if not tarball.is_file():
+        raise NotFoundError(f"the release tarball {tarball} does not exist",
+                            hint="build the release again: blocklet bundle --create-release")
+    return Release(metafile, legacy_payment(meta), tarball)
+
+
+def legacy_payment(meta: dict) -> dict:
+    """The reference's conversion: no `payment` → built from `charging.tokens` / `charging.shares`."""
+    meta = copy.deepcopy(meta)
+    if "payment" not in meta and isinstance(meta.get("charging"), dict):
+        charging = meta.pop("charging")
+        meta["payment"] = {
+            "price": [{"address": t.get("address"), "value": t.get("price")}
+                      for t in charging.get("tokens") or [] if isinstance(t, dict)],
+            "share": [{"name": s.get("name"), "address": s.get("address"), "value": s.get("share")}
+                      for s in charging.get("shares") or [] if isinstance(s, dict)],
+        }
+    elif "payment" not in meta and "charging" in meta:
+        meta.pop("charging")
+    return meta
+
+
+def is_paid(meta: dict) -> bool:
+    """Paid ⇔ any `payment.price[].value` is not 0."""
+    payment = meta.get("payment") if isinstance(meta.get("payment"), dict) else {}
+    prices = payment.get("price") if isinstance(payment.get("price"), list) else []
+    for price in prices:
+        value = price.get("value") if isinstance(price, dict) else None
+        try:
+            if value is not None and float(value) != 0:
+                return True
+        except (TypeError, ValueError):
+            return True
+    return False
+
+
+def check_integrity(release: Release) -> None:
+    """The tarball must be the one the metadata describes (`dist.integrity`, `dist.size`)."""
+    dist = release.meta["dist"]
+    size = release.tarball.stat().st_size
+    stale = "the release tarball does not match its metadata"
+    if isinstance(dist.get("size"), int) and dist["size"] != size:
+        raise BundleError(f"{stale} (dist.size {dist['size']}, file {size} bytes)", location=str(release.tarball),
+                          hint="build the release again: blocklet bundle --create-release")
+    integrity = dist.get("integrity")
+    if isinstance(integrity, str) and integrity.startswith("sha512-"):
+        digest = hashlib.sha512()
+        with open(release.tarball, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+        if "sha512-" + base64.b64encode(digest.digest()).decode() != integrity:
+            raise BundleError(f"{stale} (dist.integrity differs)", location=str(release.tarball),
+                              hint="build the release again: blocklet bundle --create-release")
+
+
+def check_free_components(meta: dict, client, *, project_dir: Path | None = None) -> None:
+    """A free blocklet may not contain a paid component, at any depth (the reference's rule).
+
+    The tree is resolved by `core/components.py` (the same resolution `bundle` and `dev` use)."""
+    from blocklet_cli.core.components.resolve import children_of, verify_tree
+
+    if not children_of(meta):
+        return
+    tree = verify_tree(meta, project_dir=project_dir, client=client)
+    parents = [(meta, component) for component in tree.components]
+    while parents:
+        parent, node = parents.pop(0)
+        if is_paid(node.meta):
+            raise ComponentError(f'Paid component "{node.title or node.name}" found in free blocklet '
+                                 f'"{parent.get("title") or parent.get("name")}", which is forbidden')
+        parents.extend((node.meta, child) for child in node.children)
+
+
+def store_target(value: str) -> str:
+    """Check a `--store` value: an http(s) URL, a `file://` URL or a folder path."""
+    import re
+
+    from blocklet_cli.core.config.profiles import is_http_url
+
+    lowered = value.lower()
+    if lowered.startswith(("http://", "https://")):
+        if not is_http_url(value):
+            raise UsageError(f"invalid store url: {value!r}")
+        return value.rstrip("/")
+    if "://" in value and not lowered.startswith("file:"):
+        raise UsageError(f"unsupported store url {value!r}: use http(s)://, file:// or a folder path")
+    if (not lowered.startswith("file:") and not Path(value).expanduser().exists()
+            and re.fullmatch(r"[\w-]+(\.[\w-]+)+(:\d+)?", value)):
+        raise UsageError(f"{value!r} looks like a host name, not a folder",
+                         hint=f"for an HTTP store write https://{value}; for a folder write ./{value}")
+    return value
+
+
+# -- who signs ----------------------------------------------------------------------------------
+
+def publisher_key_path() -> Path:
+    """The per-user local publisher key for file stores (`<user config dir>/blocklet/publisher-key.json`)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("blocklet")) / "publisher-key.json"
+
+
+def local_publisher_wallet(create: bool = True) -> Wallet:
+    """The local publisher key (created 0600 on first use)."""
+    from blocklet_cli.core.fsutil import write_secret_file
+
+    path = publisher_key_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Wallet.from_secret_key(str(data["sk"]))
+    except FileNotFoundError:
+        if not create:
+            raise NotFoundError(f"no local publisher key at {path}") from None
+    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        raise FileFormatError("the local publisher key file is not a wallet JSON with an \"sk\"",
+                              location=str(path), hint="delete it to create a new key") from None
+    wallet = Wallet.generate()
+    write_secret_file(path, json.dumps(wallet.to_json(), indent=2) + "\n")
+    return wallet
+
+
+def wallet_from_token(token: str, source: str | None) -> Wallet:
+    try:
+        return Wallet.from_secret_key(token)
+    except UsageError as exc:
+        where = f" (from {source})" if source else ""
+        raise AuthError(f"the access token{where} is not a valid secret key: {exc.message}",
+                        hint="fix it: `blocklet config set accessToken <0x…>`, --access-token or "
+                             "BLOCKLET_ACCESS_TOKEN") from None
+
+
+# -- the whole flow -----------------------------------------------------------------------------
+
+@dataclass
+class PublishPlan:
+    """What a publish does; `dry_run` stops after signing."""
+
+    release: Release
+    store: str  # URL or file-store folder as given/resolved
+    file_store: bool
+    signed_meta: dict
+    signer: str
+    signer_source: str  # "accessToken (<source>)" or "local publisher key"
+    request: Any = None  # store_upload.UploadRequest for HTTP stores
+
+    def to_dict(self) -> dict:
+        signature = self.signed_meta["signatures"][0]
+        from blocklet_cli.core.store import filestore
+
+        store = filestore.url_of(filestore.root_of(self.store)) if self.file_store else self.store
+        data = {"store": store, "kind": "file" if self.file_store else "http",
+                "name": self.signed_meta.get("name"), "title": self.release.title,
+                "did": self.signed_meta.get("did"), "version": self.signed_meta.get("version"),
+                "tarball": str(self.release.tarball), "size": self.release.tarball.stat().st_size,
+                "signer": self.signer, "signedWith": self.signer_source, "signature": signature["sig"],
+                "created": signature["created"]}
+        if self.request is not None:
+            data["request"] = self.request.to_dict()
+        return data
+
+
+@dataclass
+class PublishResult:
+    plan: PublishPlan
+    outcome: dict = field(default_factory=dict)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        return {**self.plan.to_dict(), "dryRun": self.dry_run, "result": self.outcome or None}
+
+
+def plan(release: Release, store: str, *, token: str | None, token_source: str | None,
+         client=None, force: bool = False, progress: Callable[..., None] | None = None) -> PublishPlan:
+    """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder).
+
+    For a file store, a version already there is refused here (unless `force`), before signing;
+    `filestore.publish` checks again under the store's lock."""
+    from blocklet_cli.core.identity import signing
+    from blocklet_cli.core.store import filestore
+    from blocklet_cli.core.store import upload as store_upload
+
+    file_store = filestore.is_file_store(store)
+    meta = copy.deepcopy(release.meta)
+    check_integrity(release)
+    if file_store:
+        if not force:
+            filestore.check_new_version(filestore.root_of(store), meta["did"], meta["version"])
+        meta["dist"]["tarball"] = release.tarball.name
+        wallet = wallet_from_token(token, token_source) if token else local_publisher_wallet()
+        source = f"accessToken ({token_source})" if token else f"local publisher key ({publisher_key_path()})"
+    else:
+        if not token:
+            raise AuthError("an access token is required to publish to a store",
+                            hint=store_upload.ACCESS_TOKEN_HINT)
+        wallet = wallet_from_token(token, token_source)
+        source = f"accessToken ({token_source})"
+        if client is None:
+            raise UsageError("an HTTP client is required for an HTTP store")
+        store_upload.check_size(release.tarball, store_upload.store_info(store, client))
+        if is_paid(meta):
+            raise UsageError("paid blocklets cannot be published with this tool: the store must create an NFT "
+                             "factory on chain for them", hint="publish it from the store's web interface")
+        if progress:
+            progress("components")
+        check_free_components(meta, client, project_dir=release.meta_path.parent)
+    signed = signing.sign_meta(meta, wallet)
+    request = None if file_store else store_upload.build_request(store, signed, release.tarball)
+    return PublishPlan(release, store, file_store, signed, wallet.address, source, request)
+
+
+def execute(plan_: PublishPlan, *, client=None, force: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> PublishResult:
+    """Send a signed plan to its store."""
+    from blocklet_cli.core.store import filestore
+    from blocklet_cli.core.store import upload as store_upload
+
+    if plan_.file_store:
+        root = filestore.root_of(plan_.store)
+        result = filestore.publish(root, plan_.signed_meta, plan_.release.tarball, force=force)
+        if progress:
+            size = plan_.release.tarball.stat().st_size
+            progress(size, size)
+        return PublishResult(plan_, result.to_dict())
+    uploaded = store_upload.send(plan_.request, client, progress)
+    return PublishResult(plan_, uploaded.to_dict())
