@@ -23,7 +23,7 @@ ALIASES = {"upload": "publish"}
 # the folder beside the repository) means nothing to a reader of the repository.
 FOREIGN_CITATION = re.compile(
     r"(?<![\w-])(?:cli|meta-schema|blocklet-server|real-projects|DESIGN|STYLE)\.md\b"
-    r"|\.\./shared\b|(?<![\w.-])shared/(?:reference|fixtures|tools|seeds)\b"
+    r"|\.\./shared(?![\w'\"])|(?<![\w.-])shared/(?:reference|fixtures|tools|seeds)\b"
     r"|\bseeds? \d{3}\b|\u00a7")
 SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "build", "dist"}
 TEXT_SUFFIXES = {".py", ".md", ".sh", ".js", ".yml", ".yaml", ".toml", ".json", ".txt", ".cfg", ".ini", ".html", ""}
@@ -98,8 +98,9 @@ def test_relative_links_between_documents_resolve():
 def test_module_paths_named_in_documents_exist():
     """Documents and docstrings name modules by path (`core/identity/did.py`): those paths must exist."""
     missing = []
-    sources = [REPO / "README.md", REPO / "CONTRIBUTING.md", *DOCS.rglob("*.md"), *(REPO / "blocklet_cli").rglob("*.py"),
-               *(REPO / "tests").rglob("*.py"), *(REPO / "benchmarks").rglob("*.py")]
+    sources = [REPO / "README.md", REPO / "CONTRIBUTING.md", *DOCS.rglob("*.md"),
+               *(REPO / "blocklet_cli").rglob("*.py"), *(REPO / "tests").rglob("*.py"),
+               *(REPO / "benchmarks").rglob("*.py")]
     for source in sources:
         text = source.read_text(encoding="utf-8")
         for path in re.findall(r"(?<![\w/.-])(?:blocklet_cli/)?((?:core|cli)/[\w/]+\.py)\b", text):
