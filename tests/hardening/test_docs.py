@@ -84,14 +84,28 @@ def test_every_command_has_a_page_linked_from_the_readme():
     assert "alias `upload`" in (DOCS / "commands" / "publish.md").read_text(encoding="utf-8")
 
 
+def anchors(doc: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings (outside code blocks)."""
+    found, fenced = set(), False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        fenced ^= line.startswith("```")
+        if not fenced and (heading := re.match(r"^#{1,6} (.+)$", line)):
+            found.add(re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-"))
+    return found
+
+
 def test_relative_links_between_documents_resolve():
     broken = []
     for doc in [REPO / "README.md", REPO / "CONTRIBUTING.md", *DOCS.rglob("*.md")]:
-        for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", doc.read_text(encoding="utf-8")):
-            if "://" in target or target == "docs/setup.md":  # setup.md is written by the set-up work
+        for target, anchor in re.findall(r"\]\(([^)\s#]*)(?:#([^)\s]*))?\)", doc.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
                 continue
-            if not (doc.parent / target).exists():
-                broken.append(f"{doc.relative_to(REPO)} -> {target}")
+            path = (doc.parent / target) if target else doc
+            if not path.exists():
+                if target != "docs/setup.md":  # written by the set-up work, linked ahead of time
+                    broken.append(f"{doc.relative_to(REPO)} -> {target}")
+            elif anchor and path.suffix == ".md" and anchor not in anchors(path):
+                broken.append(f"{doc.relative_to(REPO)} -> {target}#{anchor}")
     assert broken == []
 
 
