@@ -94,6 +94,30 @@ def anchors(doc: Path) -> set[str]:
     return found
 
 
+
+def leaf_commands(command):
+    """The commands under `command` that take options themselves (a group's subcommands, recursively)."""
+    subcommands = getattr(command, "commands", None)
+    if not subcommands:
+        return [command]
+    return [leaf for sub in subcommands.values() for leaf in leaf_commands(sub)]
+
+
+def test_every_option_is_documented_on_its_command_page():
+    root = typer.main.get_command(app)
+    undocumented = []
+    for name, command in root.commands.items():
+        page = (DOCS / "commands" / f"{ALIASES.get(name, name)}.md").read_text(encoding="utf-8")
+        for leaf in leaf_commands(command):
+            options = [opt for param in leaf.params if param.param_type_name == "option"
+                       for opt in [*param.opts, *param.secondary_opts] if opt.startswith("--")]
+            undocumented += [f"{name} {opt}" for opt in options
+                             if opt != "--help" and not re.search(rf"(?<![\w-]){opt}(?![\w-])", page)]
+    assert undocumented == []
+    globals_ = [opt for param in root.params for opt in param.opts if opt.startswith("--") and "completion" not in opt]
+    assert len(globals_) >= 5
+    assert [opt for opt in globals_ if opt != "--help" and f"`{opt}`" not in README] == []
+
 def test_relative_links_between_documents_resolve():
     broken = []
     for doc in [REPO / "README.md", REPO / "CONTRIBUTING.md", *DOCS.rglob("*.md")]:
