@@ -182,9 +182,9 @@ def _report(lines: list[str]) -> None:
 
 def _json_error(error: dict, status: int) -> None:
     if SETTINGS.json:
-        import json
+        from blocklet_cli.cli.output import json_text
 
-        sys.stdout.write(json.dumps({"error": error, "exitCode": int(status)}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ release tarball is streamed and hashed while written. Progress goes through the 
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
@@ -127,7 +127,7 @@ def _check_prefs(root: Path) -> None:
     path = root / PREFS_FILE
     if path.is_file():
         try:
-            json.loads(path.read_text(encoding="utf-8"))
+            safejson.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise FileFormatError(f"{PREFS_FILE} is not valid JSON: {exc}", location=str(path)) from exc
 
