@@ -212,11 +212,10 @@ def test_head_of_a_large_tarball_is_not_a_body(httpserver):
 def test_a_trickling_remote_hits_the_overall_deadline():
     from tests.hardening.faults import hostile_server
 
-    with hostile_server("trickle", interval=0.2) as url, http.client(timeout=5, deadline=1.5, retries=0) as c:
-        started = time.monotonic()
-        with pytest.raises(NetworkError, match=r"no complete answer from 127\.0\.0\.1:\d+ within 1\.5s"):
-            c.get(url + "/x.json")
-    assert time.monotonic() - started < 5  # the 5 s read timeout never fired: the deadline did
+    # each byte comes well within the 5 s read timeout: only the overall deadline can end this
+    with (hostile_server("trickle", interval=0.2) as url, http.client(timeout=5, deadline=1.5, retries=0) as c,
+          pytest.raises(NetworkError, match=r"no complete answer from 127\.0\.0\.1:\d+ within 1\.5s")):
+        c.get(url + "/x.json")
 
 
 def test_the_deadline_defaults_to_three_read_timeouts_and_has_an_env(monkeypatch):
