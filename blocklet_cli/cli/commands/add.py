@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption, ProfileOption
+from blocklet_cli.cli.options import ProfileOption
 
 
 def add(
@@ -23,7 +23,6 @@ def add(
         "--offline", help="Resolve from the cache of earlier answers only (no network).")] = False,
     project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
     profile: ProfileOption = None,
-    json_output: JsonOption = False,
 ) -> None:
     """Add a component to blocklet.yml after resolving it and verifying the whole component tree.
 
@@ -42,7 +41,7 @@ def add(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.components.add import add_to_project, parse_spec
 
-    ui = UI(json_output)
+    ui = UI()
     parse_spec(component)  # a bad argument fails before anything else
     stores = list(store or []) or [_default_store(profile)]
     with ui.progress(f"Resolving {component}") as advance:

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 TABLE_LIMIT = 40
 
 
@@ -34,7 +32,6 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
-    json_output: JsonOption = False,
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -51,7 +48,7 @@ def bundle(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.bundle import build_bundle
 
-    ui = UI(json_output)
+    ui = UI()
     mode = "simple" if simple or not zip_mode else None
     with ExitStack() as stack:
         state: dict = {"stage": None, "done": 0, "advance": None}

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
           "verify": "Checking the result"}
 
@@ -36,7 +34,6 @@ def deploy(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Install or upgrade the blocklet in FOLDER as a component of an existing app on a Blocklet Server.
 
@@ -54,7 +51,7 @@ def deploy(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.server import deploy as core
 
-    ui = UI(json_output)
+    ui = UI()
 
     def on_build(stage: str, **info: object) -> None:
         if stage == "build":

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, JsonOption, ProfileOption
+from blocklet_cli.cli.options import ForceOption, ProfileOption
 
 
 def publish(
@@ -23,7 +23,6 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
@@ -39,7 +38,7 @@ def publish(
     from blocklet_cli.core.config import profiles as config
     from blocklet_cli.core.store import publish as core
 
-    ui = UI(json_output)
+    ui = UI()
     profile = profile or config.DEFAULT_PROFILE
     target = config.resolve("store", profile, store)
     if target.value is None:
