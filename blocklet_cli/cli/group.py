@@ -23,7 +23,7 @@ def _set_flag(attribute: str):
     return callback
 
 
-def add_global_flags(command: Any) -> None:
+def add_global_flags(command: Any, *, recurse: bool = True) -> None:
     """Give `command` (and its subcommands) the global flags it does not spell itself."""
     used = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
     for attribute, names, text in GLOBAL_FLAGS:
@@ -31,8 +31,9 @@ def add_global_flags(command: Any) -> None:
         if free:
             command.params.append(TyperOption(param_decls=free, is_flag=True, default=False, expose_value=False,
                                               callback=_set_flag(attribute), help=text))
-    for sub in getattr(command, "commands", {}).values():
-        add_global_flags(sub)
+    if recurse:
+        for sub in getattr(command, "commands", {}).values():
+            add_global_flags(sub)
 
 
 def load_command(name: str) -> Any:
@@ -118,6 +119,6 @@ def root_command() -> Any:
     command = typer.main.get_command(root_app())
     before = list(command.params)
     command.params.clear()
-    add_global_flags(command)
+    add_global_flags(command, recurse=False)  # each command gets them when it is loaded
     command.params.extend(before)
     return command
