@@ -87,6 +87,60 @@ def run_blocklet() -> Callable[..., subprocess.CompletedProcess]:
     return run
 
 
+class RecordedTask:
+    """A task of `RecordingReporter`: its advances (amount, total, description), completed count and state."""
+
+    def __init__(self, reporter: RecordingReporter, description: str, total: float | None, unit: str) -> None:
+        self.reporter, self.description, self.total, self.unit = reporter, description, total, unit
+        self.completed = 0.0
+        self.advances: list[tuple[float, float | None, str | None]] = []
+        self.descriptions = [description]
+        self.state = "running"
+
+    def advance(self, amount: float = 1, *, total: float | None = None, description: str | None = None) -> None:
+        self.completed += amount
+        self.total = total if total is not None else self.total
+        if description is not None:
+            self.descriptions.append(description)
+        self.advances.append((amount, total, description))
+        self.reporter.on_advance(self, amount)
+
+    def finish(self) -> None:
+        self.state = "finished"
+
+    def __enter__(self) -> RecordedTask:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.state = "finished" if exc_type is None else "aborted"
+
+
+class RecordingReporter:
+    """A real `blocklet_cli.core.report.Reporter` that keeps everything it is told, for assertions."""
+
+    def __init__(self, on_advance: Callable[[RecordedTask, float], None] | None = None) -> None:
+        self.lines: list[tuple[str, str]] = []
+        self.tasks: list[RecordedTask] = []
+        self._on_advance = on_advance
+
+    def info(self, message: str) -> None:
+        self.lines.append(("info", message))
+
+    def warn(self, message: str) -> None:
+        self.lines.append(("warn", message))
+
+    def detail(self, message: str) -> None:
+        self.lines.append(("detail", message))
+
+    def task(self, description: str, total: float | None = None, unit: str = "items") -> RecordedTask:
+        self.tasks.append(RecordedTask(self, description, total, unit))
+        return self.tasks[-1]
+
+    def on_advance(self, task: RecordedTask, amount: float) -> None:
+        if self._on_advance is not None:
+            self._on_advance(task, amount)
+
+
 @dataclass
 class CliResult:
     """What one in-process run printed (the attributes of subprocess.CompletedProcess that tests read)."""

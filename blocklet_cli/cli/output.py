@@ -107,14 +107,6 @@ class UI:
         return _LineTask(self, description)
 
     @contextmanager
-    def progress(self, description: str, total: float | None = None,
-                 unit: str = "items") -> Iterator[Callable[..., None]]:
-        """Yield `advance(amount=1, total=None, description=None)` of a task that finishes on exit."""
-        with self.task(description, total, unit) as task:
-            yield lambda amount=1, total=None, description=None: task.advance(
-                amount, total=total, description=description)
-
-    @contextmanager
     def spinner(self, description: str) -> Iterator[None]:
         """A spinner on a TTY; a start line otherwise."""
         if not self.env.stderr_isatty:
@@ -154,13 +146,20 @@ class _Task:
     def __enter__(self) -> _Task:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.finish()
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()
 
     def advance(self, amount: float = 1, *, total: float | None = None, description: str | None = None) -> None:
         return None
 
     def finish(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        """The work failed: stop showing it (the error says why)."""
         return None
 
 
@@ -179,6 +178,9 @@ class _LineTask(_Task):
         if not self.done:
             self.done = True
             self.ui.text(f"✔ {self.description} done in {time.monotonic() - self.started:.2f}s")
+
+    def abort(self) -> None:
+        self.done = True
 
 
 class _BarTask(_Task):
@@ -207,6 +209,8 @@ class _BarTask(_Task):
         if not self.done:
             self.done = True
             self.bar.stop()
+
+    abort = finish
 
 
 def _escape(text: str) -> str:

@@ -26,7 +26,7 @@ API (small on purpose):
         res = c.request("POST", url, json={...}, headers={...})   # anything else
         res = c.post_multipart(url, fields={"source": "CLI"},
                                files={"blocklet-tarball": ("a.tgz", path, "application/x-gzip")},
-                               progress=lambda sent, total: ...)  # streams files from disk
+                               task=reporter.task("Uploading", unit="bytes"))  # streams from disk
 
 `client()` arguments: `timeout`, `connect_timeout`, `retries`, `headers` (added to every request),
 `cache` (default True). Module-level `get_json(url)` / `head(url)` open a client for one call.
@@ -39,7 +39,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,7 @@ from urllib.parse import unquote, urlsplit
 
 from blocklet_cli import __version__
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
+from blocklet_cli.core.report import Task
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
 DEFAULT_TIMEOUT = 20.0
@@ -58,7 +59,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 CA_ENV_VARS = ("BLOCKLET_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
-ProgressCallback = Callable[[int, int], None]  # (bytes sent so far, total bytes)
 
 
 @dataclass
@@ -193,15 +193,15 @@ class HttpClient:
 
     def post_multipart(self, url: str, *, fields: Mapping[str, str] | None = None,
                        files: Mapping[str, tuple[str, Path | bytes, str]] | None = None,
-                       headers: Mapping[str, str] | None = None, progress: ProgressCallback | None = None,
+                       headers: Mapping[str, str] | None = None, task: Task | None = None,
                        raise_for_status: bool = True) -> Response:
         """POST multipart/form-data; file parts given as (filename, path or bytes, content type) are
-        streamed from disk, and `progress(sent, total)` is called as file bytes go out."""
+        streamed from disk, and `task` (blocklet_cli.core.report) advances as file bytes go out."""
         with contextlib.ExitStack() as stack:
             parts: dict[str, tuple[str, Any, str]] = {}
             sizes = {name: (len(body) if isinstance(body, bytes) else Path(body).stat().st_size)
                      for name, (_, body, _) in (files or {}).items()}
-            counter = _Counter(sum(sizes.values()), progress)
+            counter = _Counter(sum(sizes.values()), task)
             for name, (filename, body, content_type) in (files or {}).items():
                 if isinstance(body, bytes):
                     import io
@@ -298,15 +298,15 @@ class HttpClient:
 
 
 class _Counter:
-    def __init__(self, total: int, callback: ProgressCallback | None) -> None:
+    def __init__(self, total: int, task: Task | None) -> None:
         self.total = total
         self.sent = 0
-        self.callback = callback
+        self.task = task
 
     def add(self, amount: int) -> None:
         self.sent += amount
-        if self.callback and amount:
-            self.callback(self.sent, self.total)
+        if self.task is not None and amount:
+            self.task.advance(amount, total=self.total)
 
 
 class _ProgressReader:

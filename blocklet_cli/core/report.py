@@ -72,5 +72,6 @@ class NullReporter:
 
 
 NULL_REPORTER: Reporter = NullReporter()
+NULL_TASK: Task = NullTask()
 
-__all__ = ["NULL_REPORTER", "NullReporter", "NullTask", "Reporter", "Task", "Unit"]
+__all__ = ["NULL_REPORTER", "NULL_TASK", "NullReporter", "NullTask", "Reporter", "Task", "Unit"]

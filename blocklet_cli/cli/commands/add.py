@@ -44,10 +44,8 @@ def add(
     ui = UI()
     parse_spec(component)  # a bad argument fails before anything else
     stores = list(store or []) or [_default_store(profile)]
-    with ui.progress(f"Resolving {component}") as advance:
-        result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
-                                offline=offline,
-                                progress=lambda done, total, name: advance(1, total=total, description=name))
+    result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
+                            offline=offline, reporter=ui)
     if result.status == "exists":
         ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
     else:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -50,22 +49,9 @@ def bundle(
 
     ui = UI()
     mode = "simple" if simple or not zip_mode else None
-    with ExitStack() as stack:
-        state: dict = {"stage": None, "done": 0, "advance": None}
-
-        def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
-            if state["advance"] is None:  # the bar starts once the checks passed and writing begins
-                state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
-            advance = state["advance"]
-            if stage != state["stage"]:
-                advance(-state["done"], total=total_bytes or 1)
-                state.update(stage=stage, done=0)
-            advance(done_bytes - state["done"], description=f"{stage} {done_files}/{total_files} files")
-            state["done"] = done_bytes
-
-        result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
-                              mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                              verify_components=not skip_components, link=not copy, progress=progress)
+    result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
+                          mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                          verify_components=not skip_components, link=not copy, reporter=ui)
     for warning in result.warnings:
         ui.warn(warning)
     for item in result.excluded[:TABLE_LIMIT]:

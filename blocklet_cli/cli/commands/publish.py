@@ -55,22 +55,13 @@ def publish(
 
     with http.client(timeout=core_timeout()) as client:
         plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
-                         force=force)
+                         force=force, reporter=ui)
         signature = plan.signed_meta["signatures"][0]["sig"]
         ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
         if dry_run:
             _show_dry_run(ui, plan)
             return
-        size = release.tarball.stat().st_size
-        verb = "Copying" if plan.file_store else "Uploading"
-        with ui.progress(f"{verb} {release.tarball.name}", total=size, unit="bytes") as advance:
-            last = [0]
-
-            def on_progress(sent: int, total: int) -> None:
-                advance(sent - last[0], total=total)
-                last[0] = sent
-
-            result = core.execute(plan, client=client, force=force, progress=on_progress)
+        result = core.execute(plan, client=client, force=force, reporter=ui)
     if ui.json_mode:
         ui.result(result)
         return

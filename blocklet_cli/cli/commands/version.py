@@ -43,7 +43,7 @@ def version(
 
     ui = UI()
     result = bump(project, new_version, preid=preid, force=force, package_json=package_json,
-                  git_commit=git_commit or git_tag, git_tag=git_tag, progress=lambda message: ui.verbose(message))
+                  git_commit=git_commit or git_tag, git_tag=git_tag, reporter=ui)
     if ui.json_mode:
         ui.result(result)
         return
