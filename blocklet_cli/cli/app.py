@@ -9,12 +9,14 @@ unless `--debug` is given.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from typing import NamedTuple, TextIO
 
 from blocklet_cli import __version__
 from blocklet_cli.cli.context import GLOBAL_FLAGS, Env
+
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: typing costs start-up time
+
+if TYPE_CHECKING:  # typing, contextlib and collections.abc stay out of `blocklet --help`
+    from typing import TextIO
 
 HELP = """Build, check, bundle, publish and deploy Blocklets.
 
@@ -30,14 +32,14 @@ Examples:
 """
 
 
-class CommandEntry(NamedTuple):
+class CommandEntry:
     """Where a command lives (`blocklet_cli.cli.commands.<module>.<attr>`) and its one-line summary (the
     first line of its help; a test keeps the two equal). `help` replaces the function's docstring."""
 
-    module: str
-    attr: str
-    summary: str
-    help: str | None = None
+    __slots__ = ("attr", "help", "module", "summary")
+
+    def __init__(self, module: str, attr: str, summary: str, help: str | None = None) -> None:
+        self.module, self.attr, self.summary, self.help = module, attr, summary, help
 
 
 COMMANDS: dict[str, CommandEntry] = {
@@ -79,14 +81,23 @@ COMPLETION_OPTIONS = (
 WIDTH = 80
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Words into lines of at most `width` characters (textwrap would import re: start-up time)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _definitions(rows: list[tuple[str, str]]) -> list[str]:
     """Click's two-column layout: names, then the text wrapped beside them."""
-    import textwrap
-
     column = min(max(len(name) for name, _ in rows), 30) + 4
     lines = []
     for name, text in rows:
-        wrapped = textwrap.wrap(text, WIDTH - column) or [""]
+        wrapped = _wrap(text, WIDTH - column)
         if len(name) + 4 > column:
             lines.append(f"  {name}")
             lines.extend(" " * column + part for part in wrapped)
@@ -137,29 +148,22 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-@contextmanager
-def _streams(stdin: TextIO | None, stdout: TextIO | None, stderr: TextIO | None) -> Iterator[None]:
-    """Use the given streams as sys.std* for this run (Click writes its help and errors to them)."""
-    saved = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin = stdin if stdin is not None else sys.stdin
-    sys.stdout = stdout if stdout is not None else sys.stdout
-    sys.stderr = stderr if stderr is not None else sys.stderr
-    try:
-        yield
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = saved
-
-
 def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> None:
     """Console-script entry point: run one command and exit with its status (never returns)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    with _streams(stdin, stdout, stderr):
+    saved = sys.stdin, sys.stdout, sys.stderr  # given streams become sys.std* (Click writes help and errors there)
+    sys.stdin, sys.stdout, sys.stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    try:
         _tolerant_streams()
         env = Env()
         status = run(args, env)
-        with suppress(BrokenPipeError):
+        try:  # noqa: SIM105 (contextlib stays out of the start-up path)
             env.stdout.flush()
+        except BrokenPipeError:
+            pass
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
     sys.exit(status)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TextIO
+
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: typing costs start-up time
+
+if TYPE_CHECKING:  # typing and dataclasses stay out of `blocklet --help`
+    from collections.abc import Mapping
+    from typing import TextIO
 
 # (attribute, option names, help): the flags every command accepts, before or after its name.
 GLOBAL_FLAGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -31,19 +34,21 @@ def _isatty(stream: TextIO | None) -> bool:
         return False
 
 
-@dataclass
 class Env:
-    """Streams, environment variables and global options of one run."""
+    """Streams, environment variables and global options of one run (the process's by default)."""
 
-    stdin: TextIO | None = field(default_factory=lambda: sys.stdin)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    json: bool = False
-    verbose: bool = False
-    debug: bool = False
-    no_input: bool = False
-    no_color: bool = False
+    def __init__(self, *, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 environ: Mapping[str, str] | None = None, json: bool = False, verbose: bool = False,
+                 debug: bool = False, no_input: bool = False, no_color: bool = False) -> None:
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.stdout: TextIO = stdout if stdout is not None else sys.stdout
+        self.stderr: TextIO = stderr if stderr is not None else sys.stderr
+        self.environ: Mapping[str, str] = environ if environ is not None else os.environ
+        self.json, self.verbose, self.debug, self.no_input, self.no_color = json, verbose, debug, no_input, no_color
+
+    def __repr__(self) -> str:
+        flags = [name for name in ("json", "verbose", "debug", "no_input", "no_color") if getattr(self, name)]
+        return f"Env({', '.join(flags)})"
 
     @property
     def stdin_isatty(self) -> bool:
