@@ -28,6 +28,28 @@ def dev(
     offline: Annotated[
         bool, typer.Option("--offline", help="Check components against the local cache only (no network).")
     ] = False,
+    store_url: Annotated[
+        str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL",
+                                 help="Store of components whose source names none (env COMPONENT_STORE_URL).")
+    ] = None,
+    link: Annotated[
+        list[str] | None, typer.Option("--link", metavar="NAME=DIR",
+                                       help="Run component NAME from the project folder DIR (repeatable).")
+    ] = None,
+    component: Annotated[
+        bool, typer.Option("--component", help="Run this project as a component of an app (--app-did or --app).")
+    ] = False,
+    app_did: Annotated[
+        str | None, typer.Option("--app-did", "--app-id", envvar="BLOCKLET_DEV_APP_DID",
+                                 help="The app (by DID, from the store) to run this project in as a component.")
+    ] = None,
+    app_dir: Annotated[
+        Path | None, typer.Option("--app", help="The app (a project folder) to run this project in as a component.")
+    ] = None,
+    mount_point: Annotated[
+        str | None, typer.Option("--mount-point", envvar="BLOCKLET_DEV_MOUNT_POINT",
+                                 help="Mount point of this project in the app (default: its entry, or /<name>).")
+    ] = None,
 ) -> int:
     """Run the blocklet in DIRECTORY as Blocklet Server would, with no server.
 
@@ -44,6 +66,10 @@ def dev(
       blocklet dev --watch --reset
 
       blocklet dev --json          # one JSON document (url, port, pid, env names) when it starts
+
+      blocklet dev --link api=../api-project      # a composed app with one component run from source
+
+      blocklet dev --component --app-did z8ia...  # this project as a component of an app, behind the gateway
     """
     from blocklet_cli import __version__
     from blocklet_cli.cli.output import UI
@@ -56,14 +82,23 @@ def dev(
     if not project_dir.is_dir():
         raise NotFoundError(f"the project folder {project_dir} does not exist")
     meta_path = find_meta_file(project_dir)
-    meta = parse_meta(project_dir, mode="dev")
+    meta = parse_meta(project_dir, mode="dev", default_store_url=store_url or None)
     name = str(meta.get("name") or meta.get("did"))
     group = meta.get("group") or "dapp"
+    if component or app_did or app_dir or link or (meta.get("components") and group not in NOTHING_TO_RUN):
+        from blocklet_cli.cli.commands import dev_compose
+
+        options = dev_compose.Options(
+            port=port, reset=reset, watch=watch, open_browser=open_browser, expose_sk=unsafe_expose_sk,
+            app_url=app_url, offline=offline, store_url=store_url or None,
+            links=dev_compose.parse_links(link, Path.cwd()))
+        return dev_compose.main(ui, meta, project_dir, options, component=component or bool(app_did or app_dir),
+                                app_did=app_did, app_dir=app_dir, mount_point=mount_point)
     script = devenv.dev_script(meta, str(meta_path)) if group not in (*NOTHING_TO_RUN, "static") else ""
     static_root = project_dir / str(meta.get("main") or ".")
     if group == "static" and not static_root.is_dir():
         raise NotFoundError(f"the static folder {static_root} does not exist (`main` in blocklet.yml)")
-    tree = _verify_components(ui, meta, project_dir, offline)
+    tree = _verify_components(ui, meta, project_dir, offline, store_url)
     if group in NOTHING_TO_RUN:
         return _nothing_to_run(ui, meta, group, tree)
 
@@ -97,7 +132,7 @@ def dev(
     return run.dapp(script, chosen_port, watch)
 
 
-def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
+def _verify_components(ui, meta: dict, project_dir: Path, offline: bool, store_url: str | None = None):
     """The verified component tree (as `bundle` and `add` check it), or None when the blocklet has no components."""
     import os
 
@@ -107,7 +142,7 @@ def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
         return None
     with ui.spinner("Checking components"):
         tree = verify_tree(meta, project_dir=project_dir, offline=offline,
-                           default_store=os.environ.get("COMPONENT_STORE_URL") or None)
+                           default_store=store_url or os.environ.get("COMPONENT_STORE_URL") or None)
     ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
     return tree
 

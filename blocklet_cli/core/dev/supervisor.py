@@ -258,3 +258,77 @@ def watch_changes(root: Path, on_change: Callable[[list[str]], None], stop: thre
     thread = threading.Thread(target=loop, daemon=True, name="blocklet-dev-watch")
     thread.start()
     return thread
+
+
+@dataclass
+class Member:
+    """One supervised process of a fleet: its spec, and the folder whose changes restart it (None: never)."""
+
+    spec: RunSpec
+    watch_root: Path | None = None
+
+
+class Fleet:
+    """Several `Supervisor`s at once (one per component), each in its own thread.
+
+    Output lines carry the member's label; events are `(name, details)` with `details["name"]` the label. One member
+    exiting is reported (`exited` with its code) and the others keep running; `request_stop` stops every member,
+    and `run()` returns once all have ended: 128 + signal number when stopped, else the first non-zero exit code.
+    """
+
+    def __init__(self, members: list[Member], *, on_output: OnOutput, on_event: OnEvent | None = None,
+                 grace: float = GRACE_SECONDS) -> None:
+        self.members = members
+        self.on_event = on_event or (lambda name, details: None)
+        self.stop = threading.Event()
+        self.stop_signal: int = signal.SIGINT
+        self.supervisors = [
+            Supervisor(m.spec, on_output=on_output, grace=grace, on_event=self._relay(m.spec.label)) for m in members]
+        self.results: dict[str, RunResult] = {}
+        self.errors: dict[str, str] = {}
+
+    def _relay(self, label: str) -> OnEvent:
+        return lambda name, details: self.on_event(name, {**details, "name": label})
+
+    def request_stop(self, signum: int = signal.SIGINT) -> None:
+        self.stop_signal = signum
+        self.stop.set()
+        for supervisor in self.supervisors:
+            supervisor.request_stop(signum)
+
+    def pids(self) -> dict[str, int]:
+        """The running main process of each member (by label)."""
+        return {s.spec.label: s.group.pid for s in self.supervisors if s.group is not None and s.group.poll() is None}
+
+    def restart(self, label: str) -> None:
+        for supervisor in self.supervisors:
+            if supervisor.spec.label == label:
+                supervisor.restart.set()
+
+    def _one(self, supervisor: Supervisor) -> None:
+        label = supervisor.spec.label
+        try:
+            self.results[label] = supervisor.run()
+        except ExternalToolError as exc:  # a failed preStart hook: this member does not start
+            self.errors[label] = str(exc)
+            self.on_event("failed", {"name": label, "message": str(exc)})
+            return
+        result = self.results[label]
+        if result.reason != "signal":
+            self.on_event("crashed" if result.exit_code else "ended", {"name": label, "exitCode": result.exit_code})
+
+    def run(self, until: threading.Event | None = None) -> int:
+        """Run every member until `stop` (or `until`) is set; then stop them all."""
+        threads = [threading.Thread(target=self._one, args=(s,), daemon=True, name=f"dev-{s.spec.label}")
+                   for s in self.supervisors]
+        for thread in threads:
+            thread.start()
+        while not self.stop.wait(POLL_SECONDS):
+            if until is not None and until.is_set():
+                self.request_stop(self.stop_signal)
+        for thread in threads:
+            thread.join()
+        if self.stop.is_set():
+            return 128 + int(self.stop_signal)
+        codes = [r.exit_code for r in self.results.values() if r.exit_code]
+        return codes[0] if codes else 0
