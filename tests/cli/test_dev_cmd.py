@@ -298,13 +298,13 @@ def gateway_with_store(project_copy, httpserver) -> Path:
 
 def test_gateway_checks_its_components_and_lists_them(project_copy, httpserver, cli) -> None:
     project = gateway_with_store(project_copy, httpserver)
-    result = cli("dev", "--json", cwd=project)
+    result = cli("dev", "--plan", "--json", cwd=project)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["running"] is False and doc["group"] == "gateway"
     assert [(c["name"], c["version"], c["mountPoint"]) for c in doc["components"]] == [
         ("harbor-lights", "0.3.1", "/timetable"), ("ferry-ledger", "1.4.0", "/ledger")]
-    human = cli("dev", cwd=project)
+    human = cli("dev", "--plan", cwd=project)
     assert "nothing to run" in human.stderr and "2 component(s) verified" in human.stderr
     assert "harbor-lights" in human.stderr and "/ledger" in human.stderr
 

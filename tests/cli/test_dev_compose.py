@@ -183,3 +183,19 @@ def test_dev_child_runs_the_project_as_a_component_of_an_app(composed: Path, cli
     finally:
         code, _, _ = dev.signal(signal.SIGINT)
     assert code == 130
+
+
+def test_a_gateway_app_runs_its_components(composed: Path, cli, tmp_path) -> None:
+    harbor = _init(cli, "harbor", "gateway", tmp_path)
+    done = cli("add", "lighthouse", "--store", str(tmp_path / "store"), "--mount-point", "/light", cwd=harbor)
+    assert done.returncode == 0, done.stderr
+    dev = DevProcess(harbor)
+    try:
+        assert [c["name"] for c in dev.doc["components"]] == ["lighthouse"]
+        assert b"<title>lighthouse</title>" in fetch(f"{dev.doc['gateway']['url']}/light/")
+        with pytest.raises(urllib.error.HTTPError) as nothing:
+            urllib.request.urlopen(f"{dev.doc['gateway']['url']}/elsewhere", timeout=5)
+        assert nothing.value.code == 404
+    finally:
+        code, _, _ = dev.signal(signal.SIGINT)
+    assert code == 130

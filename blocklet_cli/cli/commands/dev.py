@@ -46,6 +46,9 @@ def dev(
     app_dir: Annotated[
         Path | None, typer.Option("--app", help="The app (a project folder) to run this project in as a component.")
     ] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan", help="Check and list the components (merged services too), start nothing.")
+    ] = False,
     mount_point: Annotated[
         str | None, typer.Option("--mount-point", envvar="BLOCKLET_DEV_MOUNT_POINT",
                                  help="Mount point of this project in the app (default: its entry, or /<name>).")
@@ -85,7 +88,9 @@ def dev(
     meta = parse_meta(project_dir, mode="dev", default_store_url=store_url or None)
     name = str(meta.get("name") or meta.get("did"))
     group = meta.get("group") or "dapp"
-    if component or app_did or app_dir or link or (meta.get("components") and group not in NOTHING_TO_RUN):
+    if plan_only or group == "pack":
+        return _nothing_to_run(ui, meta, group, _verify_components(ui, meta, project_dir, offline, store_url))
+    if component or app_did or app_dir or link or meta.get("components"):
         from blocklet_cli.cli.commands import dev_compose
 
         options = dev_compose.Options(
@@ -148,13 +153,21 @@ def _verify_components(ui, meta: dict, project_dir: Path, offline: bool, store_u
 
 
 def _nothing_to_run(ui, meta: dict, group: str, tree) -> int:
+    from blocklet_cli.core.dev.composition import merge_services
+
     components = tree.to_dict()["components"] if tree is not None else []
+    entries = {e.get("name"): e for e in meta.get("components") or [] if isinstance(e, dict)}
+    for document, resolved in zip(components, tree.components if tree is not None else [], strict=True):
+        document["services"] = merge_services(entries.get(resolved.name), resolved.meta)
     if ui.json_mode:
         ui.result({"name": meta.get("name"), "did": meta.get("did"), "group": group, "running": False,
                    "components": components})
         return 0
-    ui.info(f"{meta.get('name')} is a {group} blocklet: there is nothing to run locally "
-            "(its components run on Blocklet Server).")
+    if group in NOTHING_TO_RUN:
+        ui.info(f"{meta.get('name')} is a {group} blocklet: there is nothing to run locally of its own "
+                "(without --plan, `blocklet dev` runs its components behind one port).")
+    else:
+        ui.info(f"{meta.get('name')} ({group}): components checked, nothing started (--plan)")
     if components:
         ui.table([(c["name"], c["version"], c["mountPoint"] or "", c["metaUrl"]) for c in components],
                  headers=("component", "version", "mount point", "source"))

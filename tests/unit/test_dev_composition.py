@@ -1,0 +1,58 @@
+"""The composition plan's pure parts: merged services (the "Config Services" rule of the Blocklet spec) and the
+variables an app and its siblings share with a component (`getSharedConfigObj` of ArcBlock/blocklet-server
+blocklet/meta/src/util.ts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blocklet_cli.core.dev.composition import Unit, local_folder, merge_services, shared_values, split_entries
+from blocklet_cli.core.dev.env import DevEnvironment
+from blocklet_cli.core.errors import ComponentError
+
+
+def test_parent_services_come_first_then_the_components_own_not_given_by_the_parent():
+    parent_entry = {"name": "component-blocklet", "services": [{"name": "s1"}, {"name": "s2", "config": {"a": 1}}]}
+    meta = {"name": "component-blocklet", "interfaces": [
+        {"type": "web", "name": "publicUrl", "services": [{"name": "s2", "config": {"a": 2}}, {"name": "s3"}]}]}
+    assert merge_services(parent_entry, meta) == [{"name": "s1"}, {"name": "s2", "config": {"a": 1}}, {"name": "s3"}]
+    assert merge_services(None, meta) == [{"name": "s2", "config": {"a": 2}}, {"name": "s3"}]
+    assert merge_services({}, {"interfaces": []}) == []
+
+
+def _unit(name: str, environments: list[dict], values: dict[str, str]) -> Unit:
+    unit = Unit(name=name, did=f"z{name}", version="1.0.0", title=name, mount_point=f"/{name}", source="store",
+                meta={"name": name, "environments": environments}, directory=Path("/nowhere"))
+    unit.env = DevEnvironment(values=dict(values))
+    return unit
+
+
+def test_shared_values_follow_get_shared_config_obj():
+    app_meta = {"environments": [{"name": "REGION"}, {"name": "TOKEN", "secure": True}, {"name": "MODE"}]}
+    app_env = DevEnvironment(values={"REGION": "eu", "TOKEN": "t0ken", "MODE": "app-mode"})
+    me = _unit("me", [{"name": "MODE", "default": "mine"}, {"name": "REGION", "shared": True},
+                      {"name": "COLOR"}], {"MODE": "mine", "REGION": "us", "COLOR": ""})
+    sibling = _unit("sib", [{"name": "COLOR", "shared": True}, {"name": "PRIVATE"}],
+                    {"COLOR": "red", "PRIVATE": "p"})
+    shared = shared_values(app_meta, app_env, me, [me, sibling])
+    # the app's variables (secure ones too) unless the component has its own non-empty value it did not share
+    assert shared["REGION"] == "eu" and shared["TOKEN"] == "t0ken" and "MODE" not in shared
+    # a sibling's `shared: true` variable fills the component's empty one; its unshared ones stay its own
+    assert shared["COLOR"] == "red" and "PRIVATE" not in shared
+
+
+def test_local_components_from_links_and_file_folders(tmp_path: Path):
+    folder = tmp_path / "api"
+    folder.mkdir()
+    meta = {"name": "app", "components": [
+        {"name": "api", "source": {"url": folder.as_uri()}},
+        {"name": "web", "source": {"store": "https://store.example", "name": "web"}},
+        {"name": "docs", "source": {"url": "file:///nowhere/blocklet.json"}}]}
+    remote, local = split_entries(meta, tmp_path, {"web": tmp_path})
+    assert [e["name"] for e in remote] == ["docs"]
+    assert [(e["name"], path) for e, path in local] == [("api", folder.resolve()), ("web", tmp_path)]
+    assert local_folder({"name": "x", "source": {"url": "file:api"}}, tmp_path, {}) == folder.resolve()
+    with pytest.raises(ComponentError, match="--link names no component of app: nope"):
+        split_entries(meta, tmp_path, {"nope": tmp_path})
