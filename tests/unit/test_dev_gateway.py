@@ -52,6 +52,18 @@ class _Echo(BaseHTTPRequestHandler):
             for _ in range(BIG // len(block)):
                 self.wfile.write(block)
             return
+        if self.path.startswith("/hangup"):  # answers, then drops the kept-alive connection without saying so
+            self._reply({"server": self.server.label, "path": self.path, "headers": {}})
+            self.close_connection = True
+            return
+        if self.path.startswith("/chunked"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"one,", b"two,", b"three"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if self.headers.get("Upgrade", "").lower() == "websocket":
             key = self.headers["Sec-WebSocket-Key"]
             accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
@@ -199,6 +211,20 @@ def test_keeps_the_client_connection_alive_across_requests(gateway):
         conn.request("GET", path)
         response = conn.getresponse()
         assert json.loads(response.read())["server"] == name
+    conn.close()
+
+
+def test_component_connections_are_reused_and_a_dropped_one_is_retried(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    for path in ("/api/hangup", "/api/after", "/api/chunked", "/api/again"):
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, (path, body)
+        if path == "/api/chunked":
+            assert body == b"one,two,three"
+        else:
+            assert json.loads(body)["path"] == path.removeprefix("/api")
     conn.close()
 
 

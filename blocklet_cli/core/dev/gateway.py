@@ -7,8 +7,9 @@ first) and core/router-provider/lib/nginx/includes/proxy.raw (`Host` kept, `X-Re
 `X-Forwarded-Host`, `X-Forwarded-Port`, `Upgrade`/`Connection` passed for WebSockets).
 
 An asyncio HTTP/1.1 reverse proxy run in a thread: bodies stream both ways in 64 KiB pieces (memory stays flat
-whatever the size), each request opens its own upstream connection (`Connection: close`), the client connection is
-kept alive when the response is framed, and an `Upgrade` request becomes a raw two-way tunnel. A component that does
+whatever the size), connections to components are kept alive and reused (requests without a body only, retried once
+on a fresh connection when the component had closed the idle one), the client connection is kept alive when the
+response is framed, and an `Upgrade` request becomes a raw two-way tunnel. A component that does
 not accept connections answers 502 naming it; the others keep serving.
 
 Never prints: requests are reported through the `on_request` callback.
@@ -28,6 +29,7 @@ from blocklet_cli.core.errors import UsageError
 
 CHUNK = 64 * 1024
 MAX_HEAD = 64 * 1024
+MAX_IDLE = 16  # idle kept-alive connections per component
 WELLKNOWN_SERVICE_PREFIX = "/.well-known/service"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect"}
 OnRequest = Callable[[str, str, int, str], None]  # (method, path, status, component name or "")
@@ -118,6 +120,17 @@ class _Request:
         return "close" not in connection
 
 
+class _Upstream:
+    """A connection to a component; `reusable` once a framed response has been read to its end."""
+
+    def __init__(self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.port = port
+        self.reader = reader
+        self.writer = writer
+        self.reused = False
+        self.reusable = False
+
+
 class BadRequest(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -163,6 +176,7 @@ class Gateway:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._idle: dict[int, list[_Upstream]] = {}
 
     # -- life cycle -----------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -270,8 +284,9 @@ class Gateway:
                                keep_alive=keep_alive)
             self.on_request(request.method, request.target, 307, route.name)
             return keep_alive
+        pooled = not has_body and not request.wants_upgrade
         try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", route.port, limit=MAX_HEAD)
+            conn = await self._connect(route.port, pooled)
         except OSError:
             await self._discard_body(request, reader)
             message = (f"<!doctype html><title>502 - Bad gateway</title><h1>502 - Bad gateway</h1>"
@@ -282,10 +297,31 @@ class Gateway:
             self.on_request(request.method, request.target, 502, route.name)
             return keep_alive
         try:
-            return await self._proxy(request, route, reader, writer, up_reader, up_writer, client_ip, bool(has_body))
+            return await self._proxy(request, route, reader, writer, conn, client_ip, bool(has_body))
         finally:
-            with contextlib.suppress(Exception):
-                up_writer.close()
+            if not conn.reusable:
+                with contextlib.suppress(Exception):
+                    conn.writer.close()
+
+    async def _connect(self, port: int, pooled: bool) -> _Upstream:
+        """An idle kept-alive connection to the component (for requests without a body), else a new one."""
+        idle = self._idle.setdefault(port, [])
+        while pooled and idle:
+            conn = idle.pop()
+            if not conn.reader.at_eof() and not conn.writer.is_closing():
+                conn.reused = True
+                return conn
+            conn.writer.close()
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_HEAD)
+        return _Upstream(port, up_reader, up_writer)
+
+    def _release(self, conn: _Upstream) -> None:
+        idle = self._idle.setdefault(conn.port, [])
+        if conn.reusable and len(idle) < MAX_IDLE:
+            idle.append(conn)
+        else:
+            conn.reusable = False
+            conn.writer.close()
 
     def _upstream_head(self, request: _Request, route: Route, client_ip: str, upgrade: bool) -> bytes:
         host = request.get("host") or f"{self.host}:{self.port}"
@@ -312,21 +348,31 @@ class Gateway:
         if upgrade:
             headers += [("Upgrade", request.get("upgrade") or ""), ("Connection", "Upgrade")]
         else:
-            headers.append(("Connection", "close"))
+            headers.append(("Connection", "keep-alive"))
         lines = [f"{request.method} {route.upstream_path(request.target)} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    async def _proxy(self, request: _Request, route: Route, reader, writer, up_reader, up_writer, client_ip: str,
+    async def _proxy(self, request: _Request, route: Route, reader, writer, conn: _Upstream, client_ip: str,
                      has_body: bool) -> bool:
         upgrade = request.wants_upgrade
-        up_writer.write(self._upstream_head(request, route, client_ip, upgrade))
+        head = self._upstream_head(request, route, client_ip, upgrade)
+        up_reader, up_writer = conn.reader, conn.writer
+        up_writer.write(head)
         if (request.get("expect") or "").lower() == "100-continue" and has_body:
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             await writer.drain()
         body = asyncio.ensure_future(self._copy_request_body(request, reader, up_writer))
         try:
+            raw = None
             while True:
                 raw = await _read_head(up_reader)
+                if raw is None and conn.reused:  # the component closed the idle connection: once more, anew
+                    conn.reused = False
+                    up_writer.close()
+                    up_reader, up_writer = await asyncio.open_connection("127.0.0.1", route.port, limit=MAX_HEAD)
+                    conn.reader, conn.writer = up_reader, up_writer
+                    up_writer.write(head)
+                    continue
                 if raw is None:
                     raise ConnectionError("the component closed the connection without answering")
                 status_line, headers = _parse_head(raw)
@@ -334,7 +380,7 @@ class Gateway:
                 if 100 <= status < 200 and status != 101:
                     continue  # interim answers are the gateway's own business (100 Continue sent above)
                 break
-        except (ConnectionError, BadRequest, ValueError, IndexError):
+        except (ConnectionError, BadRequest, ValueError, IndexError, OSError):
             body.cancel()
             await self._answer(writer, Answer(502, f"Component {route.name} gave no valid answer\n".encode()),
                                keep_alive=False)
@@ -350,21 +396,32 @@ class Gateway:
         lowered = {k.lower(): v for k, v in headers}
         chunked = "chunked" in lowered.get("transfer-encoding", "").lower()
         no_body = request.method == "HEAD" or status in (204, 304)
-        framed = no_body or chunked or "content-length" in lowered
+        length = lowered.get("content-length")
+        framed = no_body or chunked or length is not None
         keep = request.keep_alive and framed
         kept = [(k, v) for k, v in headers if k.lower() not in ("connection", "keep-alive")]
         kept.append(("Connection", "keep-alive" if keep else "close"))
         writer.write((status_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1"))
-        if not no_body:
-            while chunk := await up_reader.read(CHUNK):
-                writer.write(chunk)
-                await writer.drain()
-        else:
+
+        async def send(data: bytes) -> None:
+            writer.write(data)
             await writer.drain()
+
+        if no_body:
+            await writer.drain()
+        elif chunked:
+            await _copy_chunked(up_reader, send)
+        elif length is not None:
+            await _copy_exact(up_reader, send, int(length))
+        else:
+            while chunk := await up_reader.read(CHUNK):
+                await send(chunk)
         try:
             await body
         except (ConnectionError, asyncio.IncompleteReadError):
             return False
+        conn.reusable = framed and "close" not in lowered.get("connection", "").lower()
+        self._release(conn)
         return keep
 
     async def _copy_request_body(self, request: _Request, reader: asyncio.StreamReader,
@@ -376,17 +433,7 @@ class Gateway:
                     await up_writer.drain()
 
         if "chunked" in (request.get("transfer-encoding") or "").lower():
-            while True:
-                size_line = await reader.readuntil(b"\r\n")
-                await send(size_line)
-                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while True:  # trailers, then the empty line
-                        line = await reader.readuntil(b"\r\n")
-                        await send(line)
-                        if line == b"\r\n":
-                            return
-                await _copy_exact(reader, send, size + 2)
+            await _copy_chunked(reader, send)
             return
         length = int(request.get("content-length") or 0)
         await _copy_exact(reader, send, length)
@@ -404,6 +451,21 @@ async def _copy_exact(reader: asyncio.StreamReader, send, count: int) -> None:
             raise asyncio.IncompleteReadError(b"", count)
         count -= len(chunk)
         await send(chunk)
+
+
+async def _copy_chunked(reader: asyncio.StreamReader, send) -> None:
+    """Forward a chunked body as it is (framing included) up to and including its last chunk and trailers."""
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        await send(size_line)
+        size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while True:
+                line = await reader.readuntil(b"\r\n")
+                await send(line)
+                if line == b"\r\n":
+                    return
+        await _copy_exact(reader, send, size + 2)
 
 
 async def _tunnel(reader, writer, up_reader, up_writer) -> None:
