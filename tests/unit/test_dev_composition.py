@@ -56,3 +56,65 @@ def test_local_components_from_links_and_file_folders(tmp_path: Path):
     assert local_folder({"name": "x", "source": {"url": "file:api"}}, tmp_path, {}) == folder.resolve()
     with pytest.raises(ComponentError, match="--link names no component of app: nope"):
         split_entries(meta, tmp_path, {"nope": tmp_path})
+
+
+def _release(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, str]:
+    """A release tarball (`package/…`) and its SRI integrity."""
+    import base64
+    import hashlib
+    import io
+    import tarfile
+
+    archive = tmp_path / "site" / "lamp-1.0.0.tgz"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    digest = base64.b64encode(hashlib.sha512(archive.read_bytes()).digest()).decode()
+    return archive, f"sha512-{digest}"
+
+
+def _component(archive: Path, integrity: str):
+    from blocklet_cli.core.components.resolve import ResolvedComponent
+
+    meta = {"name": "lamp", "did": "zlamp", "version": "1.0.0", "group": "static", "main": "www",
+            "dist": {"tarball": archive.name, "integrity": integrity,
+                     "size": archive.stat().st_size if archive.exists() else None}}
+    return ResolvedComponent(name="lamp", did="zlamp", version="1.0.0", title=None, mount_point="/lamp",
+                             meta_url=(archive.parent / "blocklet.json").as_uri(), tarball=archive.name,
+                             source_index=0, meta=meta)
+
+
+def test_fetch_bundle_checks_integrity_caches_and_expands_outside_the_project(tmp_path: Path):
+    from blocklet_cli.core.dev.composition import fetch_bundle
+    from blocklet_cli.core.errors import BundleError
+
+    archive, integrity = _release(tmp_path, {"blocklet.yml": b"name: lamp\n", "www/index.html": b"<h1>lamp</h1>"})
+    cache, dev_root = tmp_path / "cache", tmp_path / "dev"
+    root = fetch_bundle(_component(archive, integrity), dev_root, cache_dir=cache)
+    assert root == dev_root / "components" / "lamp-1.0.0" / "package"
+    assert (root / "www" / "index.html").read_bytes() == b"<h1>lamp</h1>"
+    assert len(list(cache.iterdir())) == 1
+    # a second run uses the cache: the store may be gone
+    archive.unlink()
+    assert fetch_bundle(_component(archive.with_name("gone.tgz"), integrity), dev_root, cache_dir=cache,
+                        offline=True) == root
+    # a tarball that does not match its integrity is refused and not cached
+    other, _ = _release(tmp_path / "other", {"blocklet.yml": b"tampered\n"})
+    with pytest.raises(BundleError, match="does not match its integrity"):
+        fetch_bundle(_component(other, "sha512-" + "A" * 86 + "=="), dev_root, cache_dir=tmp_path / "cache2")
+    assert not any((tmp_path / "cache2").iterdir())
+
+
+def test_fetch_bundle_offline_without_cache_is_a_clear_error(tmp_path: Path):
+    from blocklet_cli.core.components.resolve import ResolvedComponent
+    from blocklet_cli.core.dev.composition import fetch_bundle
+
+    component = ResolvedComponent(name="lamp", did="zlamp", version="1.0.0", title=None, mount_point="/lamp",
+                                  meta_url="https://store.example/api/blocklets/zlamp/blocklet.json",
+                                  tarball="lamp-1.0.0.tgz", source_index=0,
+                                  meta={"dist": {"integrity": "sha512-" + "A" * 86 + "=="}})
+    with pytest.raises(ComponentError, match="not in the cache"):
+        fetch_bundle(component, tmp_path / "dev", cache_dir=tmp_path / "cache", offline=True)

@@ -304,5 +304,5 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
         node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
         app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk)
     plan, app_env = composition.build_plan(app_meta, app_folder, paths, settings, tree, local, ask=ask, reporter=ui,
-                                           app_source=app_source)
+                                           app_source=app_source, offline=options.offline)
     return paths, plan, app_env

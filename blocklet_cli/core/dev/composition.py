@@ -165,9 +165,11 @@ def tarball_cache_dir() -> Path:
     return user_cache_path("blocklet") / "tarballs"
 
 
-def fetch_bundle(component, dev_root: Path, *, client=None, cache_dir: Path | None = None) -> Path:
+def fetch_bundle(component, dev_root: Path, *, client=None, cache_dir: Path | None = None,
+                 offline: bool = False) -> Path:
     """The folder of `component`'s expanded release (a `ResolvedComponent`): the tarball is downloaded once into
-    the cache (integrity and size checked), then expanded into `dev_root/components/<name>-<version>`."""
+    the cache (integrity and size checked), then expanded into `dev_root/components/<name>-<version>`.
+    `offline` uses the cache only (ComponentError when the tarball is not there)."""
     from blocklet_cli.core import http
     from blocklet_cli.core.safe_extract import extract_tar, extract_zip
 
@@ -179,6 +181,9 @@ def fetch_bundle(component, dev_root: Path, *, client=None, cache_dir: Path | No
     key = hashlib.sha256((integrity or url).encode()).hexdigest()[:32]
     archive = cache / f"{key}.tgz"
     if not (archive.is_file() and (not integrity or _sri_matches(archive, integrity))):
+        if offline and not url.startswith("file:"):
+            raise ComponentError(f"the release of {component.name} {component.version} is not in the cache "
+                                 f"({cache}) and --offline forbids downloading it", hint="run once without --offline")
         cache.mkdir(parents=True, exist_ok=True)
         if client is None:
             with http.client() as own:
@@ -305,7 +310,8 @@ def component_environment(unit: Unit, plan: Plan, app_values: Mapping[str, str])
 
 def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settings: devenv.DevSettings, tree,
                local: list[tuple[dict, Path]], *, ask=None, reporter: Reporter = NULL_REPORTER,
-               fetch=fetch_bundle, app_source: str = "app") -> tuple[Plan, devenv.DevEnvironment]:
+               fetch=fetch_bundle, app_source: str = "app",
+               offline: bool = False) -> tuple[Plan, devenv.DevEnvironment]:
     """Resolve every unit (fetching bundles), give each a port and its environment. `project_dir` is the app's
     folder (its project, or its expanded release when `app_source` is "store")."""
     from blocklet_cli.core.meta import parse_meta
@@ -333,7 +339,7 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
         task = reporter.task("Fetching components", total=len(components), unit="items") if components else NullTask()
         with task:
             for component in components:
-                directory = fetch(component, paths.root)
+                directory = fetch(component, paths.root, offline=offline)
                 meta = component.meta
                 entry = entries.get(component.name) or {}
                 source = _source_kind(entry, component.meta_url)
