@@ -199,3 +199,31 @@ def test_a_gateway_app_runs_its_components(composed: Path, cli, tmp_path) -> Non
     finally:
         code, _, _ = dev.signal(signal.SIGINT)
     assert code == 130
+
+
+def test_watch_restarts_only_the_local_component_that_changed(composed: Path, cli, tmp_path) -> None:
+    (tmp_path / "work").mkdir()
+    local = _reporter(cli, tmp_path / "work")
+    dev = DevProcess(composed, "--watch", "--link", f"reporter={local}")
+    gateway = dev.doc["gateway"]["url"]
+    try:
+        first = json.loads(fetch(f"{gateway}/reporter/"))
+        (local / "extra.js").write_text("// a change\n")
+        for _ in range(300):
+            try:
+                second = json.loads(fetch(f"{gateway}/reporter/", attempts=1))
+            except (AssertionError, ValueError):
+                second = first
+            if second["pid"] != first["pid"]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("reporter was not restarted")
+        (composed / "www" / "index.html").write_text("<title>parent</title> changed")  # static: served as is
+        assert b"changed" in fetch(f"{gateway}/")
+    finally:
+        code, _, stderr = dev.signal(signal.SIGINT)
+    assert code == 130
+    assert "reporter: changed extra.js: restarting" in stderr
+    assert stderr.count("restarting") == 1
+    assert not alive(first["pid"]) and not alive(first["grandchild"]) and not alive(second["pid"])
