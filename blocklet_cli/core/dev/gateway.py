@@ -120,6 +120,19 @@ class _Request:
         return "close" not in connection
 
 
+class _Done:
+    """Stands for the request-body task of a request without a body."""
+
+    def cancel(self) -> None:
+        return None
+
+    def __await__(self):
+        return iter(())
+
+
+_DONE = _Done()
+
+
 class _Upstream:
     """A connection to a component; `reusable` once a framed response has been read to its end."""
 
@@ -177,6 +190,8 @@ class Gateway:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._idle: dict[int, list[_Upstream]] = {}
+        self._id_prefix = uuid.uuid4().hex[:20]
+        self._requests = 0
 
     # -- life cycle -----------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -323,6 +338,10 @@ class Gateway:
             conn.reusable = False
             conn.writer.close()
 
+    def _request_id(self) -> str:
+        self._requests += 1
+        return f"{self._id_prefix}{self._requests:012x}"
+
     def _upstream_head(self, request: _Request, route: Route, client_ip: str, upgrade: bool) -> bytes:
         host = request.get("host") or f"{self.host}:{self.port}"
         headers = [(k, v) for k, v in request.headers if k.lower() not in HOP_BY_HOP and not k.lower().startswith(
@@ -333,7 +352,7 @@ class Gateway:
         headers += [
             ("X-Real-IP", client_ip),
             ("X-Real-Uri", request.path),
-            ("X-Request-ID", uuid.uuid4().hex),
+            ("X-Request-ID", self._request_id()),
             ("X-Forwarded-For", f"{forwarded_for}, {client_ip}" if forwarded_for else client_ip),
             ("X-Forwarded-Proto", "http"),
             ("X-Forwarded-Host", host.split(":")[0] if not host.startswith("[") else host),
@@ -361,7 +380,7 @@ class Gateway:
         if (request.get("expect") or "").lower() == "100-continue" and has_body:
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             await writer.drain()
-        body = asyncio.ensure_future(self._copy_request_body(request, reader, up_writer))
+        body = asyncio.ensure_future(self._copy_request_body(request, reader, up_writer)) if has_body else _DONE
         try:
             raw = None
             while True:
