@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BLOCKLET_SHARED_DIR", REPO.parent / "shared"))
+FIXTURES = REPO / "tests" / "fixtures"
 BLOCKLET = str(Path(sys.executable).parent / "blocklet")
 
 
@@ -35,7 +35,7 @@ def median_time(command: list[str], runs: int, cwd: Path) -> tuple[float, int]:
 
 
 def make_metas(folder: Path, count: int) -> list[str]:
-    source = (SHARED / "fixtures" / "projects" / "static-site" / "blocklet.yml").read_text(encoding="utf-8")
+    source = (FIXTURES / "projects" / "static-site" / "blocklet.yml").read_text(encoding="utf-8")
     paths = []
     for index in range(count):
         path = folder / f"meta-{index:03d}.yml"
@@ -51,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="blocklet-bench-") as tmp:
         work = Path(tmp)
         project = work / "static-site"
-        shutil.copytree(SHARED / "fixtures" / "projects" / "static-site", project,
+        shutil.copytree(FIXTURES / "projects" / "static-site", project,
                         ignore=shutil.ignore_patterns("EXPECTED.md"))
         many = work / "many"
         many.mkdir()

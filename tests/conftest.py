@@ -1,5 +1,5 @@
-"""Shared test fixtures: the shared fixtures folder, scratch project copies, the real console script,
-an isolated HOME, and the npm oracles."""
+"""Shared test fixtures: the fixtures folder (tests/fixtures), scratch project copies, the real console
+script, an isolated HOME, and the npm oracles."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BLOCKLET_SHARED_DIR", REPO.parent / "shared")).resolve()
+FIXTURES = REPO / "tests" / "fixtures"
+ORACLE_SCRIPTS = REPO / "tests" / "oracles"
 CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
 ORACLE_MODULES = Path(os.environ.get("BLOCKLET_ORACLE_MODULES", CACHE / "oracles" / "node_modules"))
 BLOCKLET = Path(sys.executable).parent / "blocklet"
@@ -25,15 +26,9 @@ REAL_HOME = Path.home()
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"the shared folder is missing: {SHARED} (set BLOCKLET_SHARED_DIR)")
-    return SHARED
-
-
-@pytest.fixture(scope="session")
-def fixtures_dir(shared_dir: Path) -> Path:
-    return shared_dir / "fixtures"
+def fixtures_dir() -> Path:
+    """tests/fixtures: sample projects, metadata cases with the reference verdicts, DID vectors."""
+    return FIXTURES
 
 
 def make_writable(root: Path) -> None:

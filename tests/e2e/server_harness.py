@@ -1,7 +1,6 @@
 """A real Blocklet Server (@blocklet/cli 1.17.12) in a private network namespace, for the e2e tests.
 
-Reference: ../shared/reference/blocklet-server.md ("Start/stop recipe", "Creating an access key
-without a wallet", "Verifying and listing"). How it is run:
+How it is run (start/stop, an access key made without a wallet, verifying and listing):
 
 * the npm install lives in `$BLOCKLET_TEST_CACHE/server` (scripts/install-blocklet-server.sh);
 * `ip netns add <ns>` creates a namespace with only `lo`: nothing the server tries to reach on the
