@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,12 +72,26 @@ def clone_interpreter(clone: Path, folder: Path) -> Path:
     return folder / "bin" / "python"
 
 
+@pytest.fixture
+def lonely_folders() -> Iterator[tuple[Path, Path]]:
+    """(a folder for the clone, a folder for its environment): outside pytest's private (0700) folder,
+    since some CLI tests run the console script as `nobody`."""
+    folders = [Path(tempfile.mkdtemp(prefix=f"blocklet-{name}-")) for name in ("lonely", "clone-env")]
+    try:
+        for folder in folders:
+            folder.chmod(0o755)
+        yield folders[0], folders[1]
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.slow
 def test_a_fresh_clone_with_nothing_beside_it_passes_the_conformance_and_cli_suites(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        lonely_folders: tuple[Path, Path], tmp_path: Path) -> None:
     if not (REPO / ".git").exists():
         pytest.skip("not a git work tree (an sdist): nothing to clone")
-    lonely = tmp_path_factory.mktemp("lonely")
+    lonely, environment = lonely_folders
     clone = lonely / "repo"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True,
                    capture_output=True, timeout=120)
@@ -82,7 +99,7 @@ def test_a_fresh_clone_with_nothing_beside_it_passes_the_conformance_and_cli_sui
     head = [subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
                            check=True).stdout for where in (REPO, clone)]
     assert head[0] == head[1]
-    python = clone_interpreter(clone, tmp_path_factory.mktemp("clone-venv"))
+    python = clone_interpreter(clone, environment)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON", "BLOCKLET_"))}
     env.update(HOME=str(REAL_HOME), BLOCKLET_TEST_CACHE=str(CACHE), BLOCKLET_REQUIRE_ORACLES="1")
     # the console script runs this interpreter, which imports the clone's code
@@ -90,8 +107,7 @@ def test_a_fresh_clone_with_nothing_beside_it_passes_the_conformance_and_cli_sui
     found = subprocess.run([str(python), "-c", "import blocklet_cli; print(blocklet_cli.__file__)"], cwd=lonely,
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert found == str(clone / "blocklet_cli" / "__init__.py")
-    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp",
-               str(tmp_path_factory.mktemp("clone-tmp")),
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "inner"),
                "-n", "2", "tests/conformance", "tests/cli"]
     done = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
