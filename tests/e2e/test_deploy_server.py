@@ -10,7 +10,8 @@ import pytest
 from blocklet_cli.core.identity import did as did_core
 from tests.e2e.server_harness import ROUTER_PORT, BlockletServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# one server for the module: under `pytest -n 2 --dist loadgroup` (make test) its tests share one worker
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 LIST_QUERY = ("{ getBlocklets(input:{includeRuntimeInfo:false}) { code blocklets { appDid status"
               " children { meta { did name version } status mountPoint } } } }")
