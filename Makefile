@@ -2,7 +2,8 @@
 #   make demo   - create .venv, install, run the main job end to end in a temporary folder
 #   make test   - the whole test suite: checks what it needs (scripts/check-prereqs.sh, seconds), installs the
 #                 npm oracles and the real Blocklet Server (cached outside the repository), runs pytest on
-#                 $(TEST_WORKERS) workers; the e2e tests stay together in one worker (xdist_group "e2e")
+#                 $(TEST_WORKERS) workers (pytest-xdist; a test file stays in one worker, so the e2e module
+#                 keeps its one server)
 PYTHON ?= python3
 TEST_WORKERS ?= 2
 VENV ?= .venv
@@ -29,7 +30,7 @@ test: prereqs $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts

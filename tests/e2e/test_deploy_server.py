@@ -10,8 +10,8 @@ import pytest
 from blocklet_cli.core.identity import did as did_core
 from tests.e2e.server_harness import ROUTER_PORT, BlockletServer
 
-# one server for the module: under `pytest -n 2 --dist loadgroup` (make test) its tests share one worker
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+# one server for the module: `make test` runs pytest with `--dist loadfile`, so its tests share one worker
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LIST_QUERY = ("{ getBlocklets(input:{includeRuntimeInfo:false}) { code blocklets { appDid status"
               " children { meta { did name version } status mountPoint } } } }")
