@@ -21,6 +21,7 @@ from blocklet_cli.cli.commands import dev as dev_cmd
 from blocklet_cli.cli.commands import did as did_cmd
 from blocklet_cli.cli.commands import init as init_cmd
 from blocklet_cli.cli.commands import meta as meta_cmd
+from blocklet_cli.cli.commands import migrate as migrate_cmd
 from blocklet_cli.cli.commands import publish as publish_cmd
 from blocklet_cli.cli.commands import remove as remove_cmd
 from blocklet_cli.cli.commands import validate as validate_cmd
@@ -90,6 +91,7 @@ app.command("upload", help="Alias of `publish`.\n\nExamples:\n\n  blocklet uploa
 app.command("deploy")(deploy_cmd.deploy)
 app.add_typer(config_cmd.app, name="config")
 app.command("connect")(connect_cmd.connect)
+app.command("migrate")(migrate_cmd.migrate)
 
 
 def main(argv: list[str] | None = None) -> None:

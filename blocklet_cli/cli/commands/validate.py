@@ -75,10 +75,14 @@ def _meta_files(paths: list[Path]) -> list[Path]:
     """Each argument as metadata files: a project folder, a file, or a folder of metadata files."""
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta.api import META_FILE_NAMES
+    from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
 
     files: list[Path] = []
     for path in paths:
         if path.is_dir() and not any((path / name).is_file() for name in META_FILE_NAMES):
+            sources = legacy_sources(path)
+            if sources:
+                raise legacy_project_error(path, sources)
             found = sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
             if not found:
                 raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")
