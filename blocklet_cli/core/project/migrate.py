@@ -21,7 +21,7 @@ from typing import Any
 
 from blocklet_cli.core.errors import MetaError, NotFoundError
 from blocklet_cli.core.meta import legacy
-from blocklet_cli.core.meta.legacy import CURRENT_SPEC_VERSION, LEGACY_FILE, PACKAGE_FILE, PACKAGE_FIELD
+from blocklet_cli.core.meta.legacy import CURRENT_SPEC_VERSION, LEGACY_FILE, PACKAGE_FIELD, PACKAGE_FILE
 
 META_FILE = "blocklet.yml"
 KEY_ORDER = ("name", "did", "version", "title", "description", "author", "contributors", "maintainers", "keywords",
@@ -212,7 +212,7 @@ def _trim_filled_defaults(meta: dict, raw: dict) -> None:
     if isinstance(raw_envs, list) and isinstance(meta.get("environments"), list):
         meta["environments"] = [{k: v for k, v in env.items() if k in given} if isinstance(env, dict)
                                 and isinstance(given, dict) else env
-                                for env, given in zip(meta["environments"], raw_envs)]
+                                for env, given in zip(meta["environments"], raw_envs, strict=False)]
     raw_caps = raw.get("capabilities")
     if isinstance(meta.get("capabilities"), dict):
         kept = {k: v for k, v in meta["capabilities"].items() if isinstance(raw_caps, dict) and k in raw_caps}
