@@ -33,6 +33,7 @@ COMMENTS = {
     "version": "Semantic version; bump it with `blocklet version patch|minor|major`.",
     "title": "Shown in stores and dashboards.",
     "author": "People and links.",
+    "logo": "The logo shown in stores and dashboards.",
     "group": "static: files served by Blocklet Server from `main`; dapp: a program started from `main`.",
     "scripts": "Lifecycle hooks (and `dev`, what `blocklet dev` runs).",
     "environments": "Environment variables the user sets when installing (was `requiredEnvironments`).",
