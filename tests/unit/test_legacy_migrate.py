@@ -210,3 +210,22 @@ def load_meta_text(text: str) -> dict:
     from blocklet_cli.core.meta.yaml12 import load_yaml
 
     return load_yaml(text, "blocklet.yml")[0]
+
+
+def test_modern_rewrite_keeps_crlf(tmp_path: Path) -> None:
+    text = (FIXTURES / "half-migrated" / "blocklet.yml").read_text().replace("\n", "\r\n")
+    (tmp_path / "blocklet.yml").write_bytes(text.encode())
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("x")
+    apply_migration(plan_migration(tmp_path))
+    data = (tmp_path / "blocklet.yml").read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert load_meta(tmp_path / "blocklet.yml").data["components"][0]["source"]["url"].startswith("https://")
+
+
+def test_leftover_legacy_file_beside_blocklet_yml_is_noted(tmp_path: Path) -> None:
+    root = copy("half-migrated", tmp_path)
+    (root / "blocklet.json").write_text('{"name": "half-migrated"}')
+    result = plan_migration(root)
+    assert any(note.startswith("blocklet.json also present") for note in result.notes)
+    assert result.deletes == []  # never removed silently

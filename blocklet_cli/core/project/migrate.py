@@ -387,6 +387,10 @@ def plan_modern(meta_path: Path) -> MigrationResult:
     found = legacy.legacy_keys(document.data, document.positions)
     result = MigrationResult(root=meta_path.parent, kind="modern", meta_path=meta_path, new_text=text,
                              old_text=text, sources=[meta_path.name])
+    leftovers = legacy.legacy_sources(meta_path.parent)
+    if leftovers:
+        result.notes.append(f"{' and '.join(leftovers)} also present: today's tools read only {meta_path.name} "
+                            "(remove them when nothing else needs them)")
     if not found:
         result.kind = "current"
         return result
@@ -416,6 +420,8 @@ def rewrite_modern(text: str, data: dict, notes: list[str], *, name: str = META_
         if payment and "payment" not in data:
             block = dump_yaml({"payment": payment})
         block += "".join(f"# {line}\n" for line in left)
+        if "\r\n" in text:
+            block = block.replace("\n", "\r\n")
         text = _replace_top_level_entry(text, "charging", block, name)
         notes.append("charging: became payment" + ("; `charging.price` kept as a comment" if left else ""))
     spec = data.get("specVersion")
@@ -482,6 +488,7 @@ def _rewrite_children(text: str, children: Any, name: str) -> str:
         if not isinstance(value_node, yaml.SequenceNode) or value_node.flow_style:
             if isinstance(value_node, yaml.SequenceNode):
                 block = dump_yaml({"components": [_component(c) for c in children]})
+                block = block.replace("\n", "\r\n") if "\r\n" in text else block
                 return _replace_top_level_entry(text, "children", block, name)
             continue
         for item in value_node.value:
@@ -492,8 +499,9 @@ def _rewrite_children(text: str, children: Any, name: str) -> str:
                 if key == "resolved" and isinstance(inner_value, yaml.ScalarNode):
                     indent = " " * inner_key.start_mark.column
                     scalar = text[inner_value.start_mark.index:inner_value.end_mark.index]
+                    nl = "\r\n" if "\r\n" in text else "\n"
                     edits.append((inner_key.start_mark.index, inner_value.end_mark.index,
-                                  f"source:\n{indent}  url: {scalar}"))
+                                  f"source:{nl}{indent}  url: {scalar}"))
                 elif key == "mountPoints" and isinstance(inner_value, yaml.SequenceNode):
                     prefix = _first_prefix(inner_value)
                     if prefix is not None:
