@@ -153,3 +153,19 @@ def test_half_migrated_file_accepted_after_rewrite(oracle_modules: Path, tmp_pat
     assert after["meta"]["requirements"]["server"] == ">=1.5.0"
     assert after["meta"]["components"][0]["mountPoint"] == "/demo"
     assert after["meta"]["specVersion"] == legacy.CURRENT_SPEC_VERSION
+
+
+@pytest.mark.parametrize("name", ["seed-blocklet-json", "seed-package-field"])
+def test_migrated_static_project_bundles(name: str, run_blocklet, oracle_modules: Path, tmp_path: Path) -> None:
+    """After `blocklet migrate`, `blocklet bundle` works and today's parser accepts the bundle it makes."""
+    project = copy(name, tmp_path / "p")
+    assert run_blocklet("bundle", str(project)).returncode == 3  # refused before the migration
+    migrated = run_blocklet("migrate", str(project))
+    assert migrated.returncode == 0, migrated.stderr
+    bundled = run_blocklet("bundle", str(project))
+    assert bundled.returncode == 0, bundled.stderr
+    bundle = project / ".blocklet" / "bundle"
+    parsed = current_parse(oracle_modules, bundle)
+    assert parsed["ok"], parsed.get("error")
+    main = parsed["meta"]["main"]
+    assert (bundle / main / "index.html").read_bytes() == next(project.glob("*/index.html")).read_bytes()
