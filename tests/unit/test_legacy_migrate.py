@@ -229,3 +229,14 @@ def test_leftover_legacy_file_beside_blocklet_yml_is_noted(tmp_path: Path) -> No
     result = plan_migration(root)
     assert any(note.startswith("blocklet.json also present") for note in result.notes)
     assert result.deletes == []  # never removed silently
+
+
+def test_sources_changed_after_planning_are_not_overwritten(tmp_path: Path) -> None:
+    from blocklet_cli.core.errors import ConflictError
+
+    root = copy("seed-package-field", tmp_path)
+    result = plan_migration(root)
+    (root / "package.json").write_text((root / "package.json").read_text().replace("0.3.1", "0.3.2"))
+    with pytest.raises(ConflictError):
+        apply_migration(result)
+    assert not (root / "blocklet.yml").exists() and "0.3.2" in (root / "package.json").read_text()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blocklet_cli.core.errors import MetaError, NotFoundError
+from blocklet_cli.core.errors import ConflictError, MetaError, NotFoundError
 from blocklet_cli.core.meta import legacy
 from blocklet_cli.core.meta.legacy import CURRENT_SPEC_VERSION, LEGACY_FILE, PACKAGE_FIELD, PACKAGE_FILE
 
@@ -73,6 +73,7 @@ class MigrationResult:
     written: bool = False
     commit: str | None = None
     meta: dict | None = None  # the new file as today's parser normalises it
+    originals: dict[Path, bytes | None] = field(default_factory=dict)  # what the plan read, checked before writing
 
     @property
     def changed(self) -> bool:
@@ -360,7 +361,13 @@ def plan_legacy(root: Path, *, keep: bool = False) -> MigrationResult:
             result.removed.append(LEGACY_FILE)
             result.changes.append(f"remove {LEGACY_FILE}")
     result.meta = _check_current(text, root / META_FILE)
+    _remember(result)
     return result
+
+
+def _remember(result: MigrationResult) -> None:
+    for path in [*result.writes, *result.deletes]:
+        result.originals[path] = path.read_bytes() if path.is_file() else None
 
 
 def _check_current(text: str, path: Path) -> dict | None:
@@ -400,6 +407,7 @@ def plan_modern(meta_path: Path) -> MigrationResult:
         result.writes[meta_path] = new
         result.changes.extend(f"rewrite {k.pointer[1:]}" for k in found)
     result.meta = _check_current(new, meta_path)
+    _remember(result)
     return result
 
 
@@ -559,6 +567,10 @@ def apply_migration(result: MigrationResult, *, git_commit: bool = False) -> Mig
     if not result.changed:
         return result
     files = [*result.writes, *result.deletes]
+    for path in files:
+        now = path.read_bytes() if path.is_file() else None
+        if path in result.originals and now != result.originals[path]:
+            raise ConflictError(f"{path} changed since the migration was planned; run it again")
     root = None
     if git_commit:
         root = git.repo_root(result.root)
