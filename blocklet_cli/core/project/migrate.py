@@ -270,9 +270,8 @@ def _component(child: Any) -> Any:
         prefix = (points[0].get("root") or {}).get("prefix")
         if prefix:
             out["mountPoint"] = prefix
-    return {k: out[k] for k in ("name", "title", "description", "source", "mountPoint", "required", "services")
-            if k in out} | {k: v for k, v in out.items() if k not in ("name", "title", "description", "source",
-                                                                        "mountPoint", "required", "services")}
+    order = ("name", "title", "description", "source", "mountPoint", "required", "services")
+    return {**{k: out[k] for k in order if k in out}, **{k: v for k, v in out.items() if k not in order}}
 
 
 def _camel(key: str) -> str:
