@@ -117,3 +117,12 @@ def test_migrate_nothing_there(run_blocklet, tmp_path: Path) -> None:
     proc = run_blocklet("migrate", str(tmp_path))
     assert proc.returncode == 4
     assert proc.stderr.startswith("✖ no blocklet.yml, blocklet.json or package.json#blocklet in ")
+
+
+def test_init_in_a_legacy_project_points_at_migrate(run_blocklet, seed: Path) -> None:
+    before = snapshot(seed)
+    proc = run_blocklet("init", str(seed), "--yes")
+    assert proc.returncode == 3 and "`blocklet migrate" in proc.stderr.splitlines()[-1]
+    assert snapshot(seed) == before
+    forced = run_blocklet("init", str(seed), "--yes", "--force")
+    assert forced.returncode == 0, forced.stderr
