@@ -23,13 +23,14 @@ from tests.conftest import CACHE, node_eval
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 LEGACY_ORACLES = Path(os.environ.get("BLOCKLET_LEGACY_ORACLES", CACHE / "legacy-oracles"))
 DRIVER = Path(__file__).with_name("legacy_migrate_oracle.js")
-LEGACY_FIXTURES = ["seed-blocklet-json", "seed-package-field", "seed-array-env", "every-key"]
+LEGACY_FIXTURES = ["seed-blocklet-json", "seed-package-field", "seed-array-env", "every-key", "both-sources"]
 
 # What the old migration lost or filled in that we carry differently (top-level keys of the parsed result).
 DIFFERENT = {
     "seed-blocklet-json": set(),  # the reference fails on it (see test_seed_object_form)
     "seed-package-field": {"interfaces", "logo"},  # dynamicPathPrefix: false → prefix '/'
     "seed-array-env": {"logo"},
+    "both-sources": {"interfaces", "logo"},  # exposeServices → a service interface
     "every-key": {"interfaces", "scripts", "files", "payment", "components", "requirements", "documentation",
                   "logo"},
 }

@@ -240,3 +240,17 @@ def test_sources_changed_after_planning_are_not_overwritten(tmp_path: Path) -> N
     with pytest.raises(ConflictError):
         apply_migration(result)
     assert not (root / "blocklet.yml").exists() and "0.3.2" in (root / "package.json").read_text()
+
+
+def test_both_sources_merged_blocklet_json_wins(tmp_path: Path) -> None:
+    project = legacy.read_legacy(copy("both-sources", tmp_path))
+    assert project.sources == ["blocklet.json", "package.json#blocklet"]
+    assert project.source_of("title") == "package.json#blocklet" and project.source_of("scripts") == "blocklet.json"
+    result = apply_migration(plan_migration(project.root))
+    doc = load_meta(project.root / "blocklet.yml").data
+    assert doc["keywords"] == ["database", "demo"] and doc["timeout"] == {"start": 120}
+    assert doc["interfaces"][1] == {"type": "service", "name": "tcp", "path": "/", "prefix": "*",
+                                    "port": {"internal": "BLOCKLET_TCP_PORT", "external": 27017}, "protocol": "tcp"}
+    assert doc["specVersion"] == "1.2.8"
+    assert result.removed == ["package.json#blocklet", "blocklet.json"]
+    assert "blocklet" not in json.loads((project.root / "package.json").read_text())
