@@ -254,3 +254,15 @@ def test_both_sources_merged_blocklet_json_wins(tmp_path: Path) -> None:
     assert doc["specVersion"] == "1.2.8"
     assert result.removed == ["package.json#blocklet", "blocklet.json"]
     assert "blocklet" not in json.loads((project.root / "package.json").read_text())
+
+
+def test_camel_case_url_keys_are_kept_too(tmp_path: Path) -> None:
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("x")
+    (tmp_path / "blocklet.json").write_text(json.dumps({"name": "camel-urls", "group": "static", "main": "www",
+                                                        "adminUrl": "/admin", "configUrl": "/config",
+                                                        "docUrl": "/docs", "publicUrl": "/home"}))
+    result = plan_migration(tmp_path)
+    for line in ("# admin_url: /admin", "# config_url: /config", "# doc_url: /docs"):
+        assert line in result.new_text
+    assert result.meta["interfaces"][0]["path"] == "/home"

@@ -170,6 +170,11 @@ def forward(project: legacy.LegacyProject, intermediate: dict) -> tuple[dict, di
             if isinstance(item, dict):
                 item["prefix"] = "/"
         notes.append("capabilities.dynamicPathPrefix: false became `prefix: /` on the interfaces")
+    if isinstance(raw.get("publicUrl"), str) and "public_url" not in raw and not raw.get("interfaces"):
+        for item in meta.get("interfaces", []):  # the reference's default `public_url: /` overrode it
+            if isinstance(item, dict) and item.get("name") == "publicUrl" and item.get("path") != raw["publicUrl"]:
+                item["path"] = raw["publicUrl"]
+                notes.append("publicUrl: the web interface's path (the reference replaced it with /)")
     if isinstance(raw.get("exposeServices"), list) and raw["exposeServices"] and not raw.get("interfaces"):
         services = {"interfaces": [], "exposeServices": raw["exposeServices"]}
         legacy.fix_interfaces(services, dynamic)
@@ -181,8 +186,9 @@ def forward(project: legacy.LegacyProject, intermediate: dict) -> tuple[dict, di
         notes.append("doc_url: became documentation")
         doc_url = None
     for key in _NO_HOME_KEYS:
-        value = doc_url if key == "doc_url" else raw.get(key)
-        if value is None or project.source_of(key) == "default":
+        spelt = key if key in raw else _camel(key)  # `admin_url` or `adminUrl`
+        value = doc_url if key == "doc_url" else raw.get(spelt)
+        if value is None or project.source_of(spelt) == "default":
             continue
         comments.setdefault("", []).append(f"{key}: {_flat(value)}")
         notes.append(f"{key}: no equivalent in blocklet.yml today; kept as a comment")
