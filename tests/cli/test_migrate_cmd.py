@@ -13,6 +13,15 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 
 
+def deploy_env() -> dict[str, str]:
+    """deploy checks its credentials first: a well-formed key (the legacy project is refused before any request)."""
+    from blocklet_cli.core.identity.wallet import Wallet, encode_z
+
+    wallet = Wallet.generate()
+    return {"BLOCKLET_DEPLOY_ENDPOINT": "http://127.0.0.1:9", "BLOCKLET_DEPLOY_ACCESS_KEY": wallet.address,
+            "BLOCKLET_DEPLOY_ACCESS_SECRET": encode_z(wallet.secret_key)}
+
+
 @pytest.fixture
 def seed(tmp_path: Path) -> Path:
     return Path(shutil.copytree(FIXTURES / "seed-blocklet-json", tmp_path / "seed"))
@@ -24,10 +33,10 @@ def snapshot(root: Path) -> dict:
 
 @pytest.mark.parametrize("args", [["meta", "{p}"], ["validate", "{p}"], ["bundle", "{p}"], ["dev", "{p}"],
                                   ["version", "patch", "--project", "{p}"], ["remove", "x", "--project", "{p}"],
-                                  ["add", "https://example.com/b.json", "--project", "{p}"]])
+                                  ["add", "https://example.com/b.json", "--project", "{p}"], ["deploy", "{p}"]])
 def test_every_command_refuses_a_legacy_project_in_one_line(run_blocklet, seed: Path, args: list[str]) -> None:
     before = snapshot(seed)
-    proc = run_blocklet(*[a.replace("{p}", str(seed)) for a in args])
+    proc = run_blocklet(*[a.replace("{p}", str(seed)) for a in args], env=deploy_env())
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.splitlines(keepends=True)[-1] == (
         f"✖ {seed} is a legacy Blocklet project (metadata in blocklet.json, no blocklet.yml): "
