@@ -40,7 +40,7 @@ def test_broken_meta_reports_every_problem_with_positions(cli, project_copy) -> 
         assert lines[error["line"] - 1].strip(), error  # each position points at a real line of the file
     version = next(e for e in result["errors"] if e["pointer"] == "/version")
     assert lines[version["line"] - 1].startswith("version:")
-    assert set(result) == {"path", "valid", "errors"}
+    assert set(result) == {"path", "valid", "errors", "legacy"} and result["legacy"] == []
     assert set(result["errors"][0]) == {"pointer", "message", "line", "column"}
 
 

@@ -59,12 +59,19 @@ class ValidationReport:
 
 
 def find_meta_file(path: str | Path) -> Path:
-    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is."""
+    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is.
+
+    A folder with only legacy metadata (blocklet.json, package.json#blocklet) raises LegacyProjectError."""
     path = Path(path)
     if path.is_dir():
         for name in META_FILE_NAMES:
             if (path / name).is_file():
                 return path / name
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(path)
+        if sources:  # a first-generation project: one line saying so, exit 3
+            raise legacy_project_error(path, sources)
         raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")
     if path.is_file():
         return path

@@ -259,6 +259,12 @@ def check_target(root: Path, *, force: bool) -> None:
     found = existing_meta(root)
     if found and not force:
         raise ConflictError(f"{found} already exists", hint="pass --force to overwrite it (other files are kept)")
+    if not found and not force and root.is_dir():
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(root)
+        if sources:  # its metadata would be ignored: migrating keeps it
+            raise legacy_project_error(root, sources)
     probe = root
     while not probe.exists():
         probe = probe.parent

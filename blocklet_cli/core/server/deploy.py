@@ -186,9 +186,24 @@ def locate_release(folder: Path) -> ReleaseFiles:
         return ReleaseFiles(folder.parent / "release", project if has_meta else None, folder.parent / "bundle")
     if any((folder / name).is_file() for name in ("blocklet.yml", "blocklet.yaml")) or (folder / ".blocklet").is_dir():
         return ReleaseFiles(folder / ".blocklet" / "release", folder, folder / ".blocklet" / "bundle")
-    if (folder / "blocklet.json").is_file():
+    from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+    sources = legacy_sources(folder)
+    if (folder / "blocklet.json").is_file() and not (sources and not _has_dist(folder / "blocklet.json")):
         return ReleaseFiles(folder, None, None)
+    if sources:  # a first-generation project: its blocklet.json is metadata, not a release
+        raise legacy_project_error(folder, sources)
     raise NotFoundError(f"{folder} is not a blocklet project, bundle or release folder (no blocklet.yml)")
+
+
+def _has_dist(path: Path) -> bool:
+    """True when `path` reads as release metadata (it has `dist`); unreadable files count as releases (the
+    release reader reports them)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not isinstance(data, dict) or "dist" in data
 
 
 def read_release_meta(files: ReleaseFiles) -> tuple[dict, Path] | None:
