@@ -23,10 +23,12 @@ test: $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) benchmarks/startup.py

@@ -15,31 +15,21 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from blocklet_cli.core.bundle.secrets import SKIPPED_DIRS, secret_reason
 from blocklet_cli.core.errors import NotFoundError, UnsafePathError
 
 IGNORE_FILE = ".blockletignore"
-# Folders never entered by a walk and never bundled.
-SKIPPED_DIRS = frozenset({
-    ".git", ".blocklet", ".svn", ".hg", "CVS", ".vscode", ".idea", ".cursor", ".claude", ".aigne",
-    ".github", ".docker-output", ".home", ".abtnode", "__pycache__",
-})
 # Folders a walk does not enter (they are bundled only through the dependency step).
 WALK_SKIPPED_DIRS = frozenset({"node_modules"})
-SECRET_PATTERNS = (
-    ".env", ".env.*", ".npmrc", ".netrc", ".pypirc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.keystore",
-)
 JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", "*.orig", ".gitignore", ".npmignore",
                  "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", IGNORE_FILE)
 ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
 ROOT_FOLDERS = ("migration", "resources")
-WALLET_JSON_LIMIT = 1 << 20
 GLOB_CHARS = set("*?[]{}!")
 
 
@@ -67,30 +57,6 @@ class Selection:
 
 def is_glob(entry: str) -> bool:
     return any(char in GLOB_CHARS for char in entry)
-
-
-def secret_reason(rel: str, path: Path | None = None) -> str | None:
-    """Why a file must never be bundled (a secret or VCS/editor/bundle folder), or None."""
-    parts = rel.split("/")
-    for part in parts[:-1]:
-        if part in SKIPPED_DIRS:
-            return f"inside {part}/"
-    name = parts[-1]
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
-        return "secret file"
-    if path is not None and name.lower().endswith(".json") and _is_wallet_json(path):
-        return "wallet file with a secret key"
-    return None
-
-
-def _is_wallet_json(path: Path) -> bool:
-    try:
-        if path.stat().st_size > WALLET_JSON_LIMIT:
-            return False
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and ("sk" in data or "secretKey" in data)
 
 
 def resolve_inside(root: Path, rel: str, what: str) -> Path:
