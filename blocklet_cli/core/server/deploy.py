@@ -258,15 +258,6 @@ def forbidden_node_modules(tarball: Path) -> str | None:
 
 
 # -- mount point ------------------------------------------------------------------------------
-def url_path_friendly(name: str) -> str:
-    """`@blocklet/meta` `urlPathFriendly` (keepSlash)."""
-    text = re.sub(r"[^\x20-\x7f]", "", name.strip())
-    text = re.sub(r"[^a-zA-Z0-9_.\-/]", "-", text)
-    text = re.sub(r"-+", "-", text)
-    text = re.sub(r"\.+", ".", text)
-    return re.sub(r"/+", "/", text)
-
-
 def has_mount_point(meta: dict) -> bool:
     """`@blocklet/meta` `hasMountPoint`: a web interface or a start engine, and not a gateway."""
     if meta.get("group") == "gateway":
@@ -287,6 +278,8 @@ def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str]
     elif _first(env.get(ENV_MOUNT_POINT)):
         value, source = str(env[ENV_MOUNT_POINT]).strip(), ENV_MOUNT_POINT
     else:
+        from blocklet_cli.core.meta.names import url_path_friendly
+
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
         return f"/{name}".lower(), "default, from the title"
     if not value.startswith("/") or "//" in value or re.search(r"\s", value):
