@@ -85,7 +85,6 @@ class _HashingWriter:
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, mtime 0, OS unknown
 BLOCK_SIZE = 1 << 20
 WINDOW = 32768
-SAMPLE = 65536
 
 
 PROBE = 4096

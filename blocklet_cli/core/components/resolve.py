@@ -33,7 +33,6 @@ from blocklet_cli.core.errors import BlockletError, ComponentError
 DEFAULT_STORE = "https://store.blocklet.dev"
 MAX_DEPTH = 40
 DEFAULT_WORKERS = 32
-STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
 # The reference accepts octet-stream and x-gzip; static web servers label `.tgz` files with the tar and
 # gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
 TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
