@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import profiles as config
 from blocklet_cli.core.errors import NotFoundError, UsageError
 from blocklet_cli.core.identity.wallet import Wallet
@@ -18,9 +19,9 @@ def _no_setting_variables(monkeypatch):
 
 
 def test_file_location_follows_abt_node_custom_data_dir(isolated_home, monkeypatch, tmp_path):
-    assert config.config_path() == isolated_home / ".arcblock" / "blocklet.ini"
+    assert paths.config_file() == isolated_home / ".arcblock" / "blocklet.ini"
     monkeypatch.setenv("ABT_NODE_CUSTOM_DATA_DIR", str(tmp_path / "data"))
-    assert config.config_path() == (tmp_path / "data").resolve() / "blocklet.ini"
+    assert paths.config_file() == (tmp_path / "data").resolve() / "blocklet.ini"
 
 
 def test_set_writes_default_profile_at_top_level_and_profiles_as_sections_with_mode_0600(isolated_home):

@@ -53,6 +53,7 @@ def dev(
     from blocklet_cli.core.dev import env as devenv
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta import find_meta_file, parse_meta
+    from blocklet_cli.core.paths import node_wallet_file
 
     ui = UI(json_output)
     project_dir = (directory or Path.cwd()).resolve()
@@ -77,7 +78,7 @@ def dev(
     settings = devenv.DevSettings(
         project_dir=project_dir, paths=paths, port=chosen_port,
         app_wallet=devenv.load_wallet(paths.wallet_file),
-        node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE),
+        node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE),
         host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk)
 
     def ask(entry: dict) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import FileFormatError, NotFoundError, UsageError
 
@@ -35,18 +36,6 @@ _URL = re.compile(r"^https?://[^\s/?#:]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def home_dir() -> Path:
-    """`$ABT_NODE_CUSTOM_DATA_DIR` (resolved) if set, else `~/.arcblock` (the reference's ABT_NODE_HOME)."""
-    custom = os.environ.get("ABT_NODE_CUSTOM_DATA_DIR")
-    if custom:
-        return Path(custom).expanduser().resolve()
-    return Path.home() / ".arcblock"
-
-
-def config_path() -> Path:
-    return home_dir() / "blocklet.ini"
-
-
 def is_secret(key: str) -> bool:
     return key in SECRET_KEYS
 
@@ -65,7 +54,7 @@ class ConfigFile:
 
     @classmethod
     def load(cls, path: Path | None = None) -> ConfigFile:
-        path = Path(path) if path else config_path()
+        path = Path(path) if path else paths.config_file()
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -142,6 +142,7 @@ def resolve_app_did(flag: str | None, environ: Mapping[str, str] | None = None) 
 def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: str | None,
                        environ: Mapping[str, str] | None = None) -> server.AccessKey:
     """Flags, else the environment (and dotenv files), else the app's section of access-key.ini."""
+    from blocklet_cli.core import paths
     from blocklet_cli.core.server import access_keys
 
     env = os.environ if environ is None else environ
@@ -158,7 +159,7 @@ def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: s
         raise UsageError(f"an access key needs both its id and its secret: also pass {missing}")
     stored = access_keys.load_access_key(app_did) if app_did else None
     if stored is None:
-        where = f" (nor in {access_keys.access_key_file()} for app {app_did})" if app_did else ""
+        where = f" (nor in {paths.access_key_file()} for app {app_did})" if app_did else ""
         raise UsageError(f"no access key given{where}",
                          hint=f"pass --access-key and --access-secret, or set ${ENV_ACCESS_KEY} and "
                               f"${ENV_ACCESS_SECRET}")

@@ -4,7 +4,7 @@ Reference: cli.md §3.9 (`blocklet upload`): the release `blocklet.json` (legacy
 `payment`), the tarball next to it, the paid/free rules (a free blocklet may not contain paid
 components), the signature (Appendix C, `core/signing.py`), the upload (`core/store_upload.py`).
 A file store (`core/filestore.py`) needs no account: it is signed with the configured access token
-when there is one, else with the per-user local publisher key (`publisher_key_path()`, mode 0600).
+when there is one, else with the per-user local publisher key (`paths.publisher_key_file()`, mode 0600).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -164,18 +165,11 @@ def store_target(value: str) -> str:
 
 # -- who signs ----------------------------------------------------------------------------------
 
-def publisher_key_path() -> Path:
-    """The per-user local publisher key for file stores (`<user config dir>/blocklet/publisher-key.json`)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("blocklet")) / "publisher-key.json"
-
-
 def local_publisher_wallet(create: bool = True) -> Wallet:
     """The local publisher key (created 0600 on first use)."""
     from blocklet_cli.core.fsutil import write_secret_file
 
-    path = publisher_key_path()
+    path = paths.publisher_key_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
@@ -258,7 +252,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
             filestore.check_new_version(filestore.root_of(store), meta["did"], meta["version"])
         meta["dist"]["tarball"] = release.tarball.name
         wallet = wallet_from_token(token, token_source) if token else local_publisher_wallet()
-        source = f"accessToken ({token_source})" if token else f"local publisher key ({publisher_key_path()})"
+        source = f"accessToken ({token_source})" if token else f"local publisher key ({paths.publisher_key_file()})"
     else:
         if not token:
             raise AuthError("an access token is required to publish to a store",
