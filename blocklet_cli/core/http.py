@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -48,15 +47,16 @@ from urllib.parse import unquote, urlsplit
 
 from blocklet_cli import __version__
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
+from blocklet_cli.core.settings import BY_NAME, resolve
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_RETRIES = 2
+DEFAULT_TIMEOUT = float(BY_NAME["httpTimeout"].default or 20)
+DEFAULT_CONNECT_TIMEOUT = float(BY_NAME["httpConnectTimeout"].default or 10)
+DEFAULT_RETRIES = int(BY_NAME["httpRetries"].default or 2)
 BACKOFF_BASE = 0.1  # seconds; attempt n waits BACKOFF_BASE * 2**n
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-CA_ENV_VARS = ("BLOCKLET_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+CA_ENV_VARS = BY_NAME["caBundle"].env_vars
 
 ProgressCallback = Callable[[int, int], None]  # (bytes sent so far, total bytes)
 
@@ -91,10 +91,10 @@ class Response:
                               status=self.status) from exc
 
 
-def _float_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+def _float_setting(setting: str) -> float:
+    """A positive number of seconds from the settings table (environment, else default)."""
+    found = resolve(setting)
+    raw, name = str(found.value), str(found.source).removeprefix("env:")
     try:
         value = float(raw)
     except ValueError as exc:
@@ -106,25 +106,23 @@ def _float_env(name: str, default: float) -> float:
 
 def default_timeout() -> float:
     """Read timeout in seconds (`BLOCKLET_HTTP_TIMEOUT`, default 20)."""
-    return _float_env("BLOCKLET_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
+    return _float_setting("httpTimeout")
 
 
 def default_retries() -> int:
     """Retries of idempotent requests (`BLOCKLET_HTTP_RETRIES`, default 2)."""
-    raw = os.environ.get("BLOCKLET_HTTP_RETRIES", "").strip()
-    if not raw:
-        return DEFAULT_RETRIES
+    found = resolve("httpRetries")
+    raw = str(found.value)
     if not raw.isdigit():
-        raise UsageError(f"BLOCKLET_HTTP_RETRIES must be a whole number, got {raw!r}")
+        raise UsageError(f"{str(found.source).removeprefix('env:')} must be a whole number, got {raw!r}")
     return int(raw)
 
 
 def ssl_verify() -> Any:
     """`True` (system/certifi roots) or an SSL context built from the first CA variable set."""
-    for name in CA_ENV_VARS:
-        value = os.environ.get(name, "").strip()
-        if not value:
-            continue
+    found = resolve("caBundle")
+    if found.value is not None:
+        value, name = found.value, str(found.source).removeprefix("env:")
         import ssl
 
         path = Path(value).expanduser()
@@ -157,7 +155,7 @@ class HttpClient:
         import httpx
 
         self.timeout = timeout if timeout is not None else default_timeout()
-        env_connect = _float_env("BLOCKLET_HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+        env_connect = _float_setting("httpConnectTimeout")
         self.connect_timeout = connect_timeout if connect_timeout is not None else min(env_connect, self.timeout)
         self.retries = retries if retries is not None else default_retries()
         self._cache_enabled = cache

@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from blocklet_cli.core.settings import BY_NAME
+
 APP = "blocklet"
-CUSTOM_DATA_DIR_ENV = "ABT_NODE_CUSTOM_DATA_DIR"
+CUSTOM_DATA_DIR_ENV = BY_NAME["dataDir"].env_vars[0]
 
 
 def abt_node_home() -> Path:

@@ -103,15 +103,14 @@ def dev(
 
 def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
     """The component tree (cli.md §3.8.6), or None when the blocklet has no components."""
-    import os
-
+    from blocklet_cli.cli.options import setting
     from blocklet_cli.core.components.resolve import verify_tree
 
     if not meta.get("components"):
         return None
     with ui.spinner("Checking components"):
         tree = verify_tree(meta, project_dir=project_dir, offline=offline,
-                           default_store=os.environ.get("COMPONENT_STORE_URL") or None)
+                           default_store=setting("componentStore", ui=ui).value)
     ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
     return tree
 

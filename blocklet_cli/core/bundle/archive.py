@@ -61,7 +61,9 @@ class TarballInfo:
 
 def source_date_epoch(environ: dict | None = None) -> int:
     """`SOURCE_DATE_EPOCH` when set to an integer, else the fixed default date."""
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    from blocklet_cli.core.settings import resolve
+
+    value = resolve("sourceDateEpoch", env=environ).value or ""
     return int(value) if value.isdigit() else DEFAULT_MTIME
 
 

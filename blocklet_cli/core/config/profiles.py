@@ -1,15 +1,13 @@
-"""Configuration profiles in the reference's INI file, with environment overrides.
+"""Configuration profiles in the reference's INI file (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2,
+default profile = top-level keys, other profiles = sections), and the keys `config set` accepts.
 
-Reference: cli.md §1.3 (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2, default profile = top-level
-keys, other profiles = sections) and §3.5 (keys and their validation). The file is shared with the
-reference CLI, so it is read and written with the same semantics (`core/ini.py`); keys and sections
-we do not know are kept. Every setting can also come from the environment (table `ENV_VARS`);
-precedence: flag > environment > profile > default.
+The file is shared with the reference CLI (ArcBlock/blocklet-server core/cli/lib/commands/config.js),
+so it is read and written with the same semantics (`config.ini`); keys and sections we do not know are
+kept. Which variable overrides which key, and the order, are the settings table (`core.settings`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,20 +16,12 @@ from typing import Any
 from blocklet_cli.core import paths
 from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.settings import BY_NAME, DEFAULT_PROFILE, MASK, Resolved
+from blocklet_cli.core.settings import DEFAULT_STORE as DEFAULT_STORE  # re-exported
 
-DEFAULT_PROFILE = "default"
-DEFAULT_STORE = "https://store.blocklet.dev"
 KEYS = ("store", "accessToken", "registry", "developerDid", "name", "email")
-SECRET_KEYS = frozenset({"accessToken"})
-ENV_VARS = {
-    "store": "BLOCKLET_STORE",
-    "accessToken": "BLOCKLET_ACCESS_TOKEN",
-    "registry": "BLOCKLET_REGISTRY",
-    "developerDid": "BLOCKLET_DEVELOPER_DID",
-    "name": "BLOCKLET_NAME",
-    "email": "BLOCKLET_EMAIL",
-}
-MASK = "********"
+SECRET_KEYS = frozenset(key for key in KEYS if BY_NAME[key].secret)
+ENV_VARS = {key: BY_NAME[key].env_vars[0] for key in KEYS}
 _URL = re.compile(r"^https?://[^\s/?#:]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -147,41 +137,20 @@ def env_var(key: str) -> str | None:
     return ENV_VARS.get(key)
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A resolved setting and where it came from (`flag`, `env:<VAR>`, `profile:<p>`, `default`)."""
-
-    key: str
-    value: str | None
-    source: str | None
-
-    def to_dict(self, show_secrets: bool = False) -> dict:
-        value = self.value if show_secrets else mask(self.key, self.value)
-        return {"key": self.key, "value": value, "source": self.source}
-
-
 def resolve(key: str, profile: str | None = None, flag_value: str | None = None,
-            config: ConfigFile | None = None) -> Setting:
-    """Resolve `key`: flag > environment > profile > default.
+            config: ConfigFile | None = None) -> Resolved:
+    """Resolve the profile setting `key` through the settings table: flag > environment > profile >
+    default. `store` falls back to `registry`, then (default profile only) to the public store, as the
+    reference's `upload` does. The config file is read only when the flag and environment say nothing."""
+    from blocklet_cli.core import settings
 
-    `store` falls back to the profile's `registry`, then (default profile only) to the public store,
-    as the reference's `upload` does."""
     profile = profile or DEFAULT_PROFILE
-    if flag_value not in (None, ""):
-        return Setting(key, flag_value, "flag")
-    names = [key, "registry"] if key == "store" else [key]
-    for name in names:
-        var = ENV_VARS.get(name)
-        if var and os.environ.get(var):
-            return Setting(key, os.environ[var], f"env:{var}")
+    found = settings.resolve(key, flag_value, use_default=False)
+    if found.source is not None:
+        return found
     config = config or ConfigFile.load()
-    for name in names:
-        value = config.get(name, profile)
-        if value not in (None, "", True, False):
-            return Setting(key, str(value), f"profile:{profile}")
-    if key == "store" and profile == DEFAULT_PROFILE:
-        return Setting(key, DEFAULT_STORE, "default")
-    return Setting(key, None, None)
+    return settings.resolve(key, None, profile=config.profile(profile), profile_name=profile,
+                            use_default=profile == DEFAULT_PROFILE)
 
 
 def resolve_setting(key: str, profile: str | None = None, flag_value: str | None = None) -> str | None:
