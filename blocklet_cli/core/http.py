@@ -43,11 +43,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from blocklet_cli import __version__
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
 from blocklet_cli.core.settings import BY_NAME, resolve
+from blocklet_cli.core.store_address import file_url_path as file_url_path  # re-exported
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
 DEFAULT_TIMEOUT = float(BY_NAME["httpTimeout"].default or 20)
@@ -347,14 +348,6 @@ def _sleep_backoff(attempt: int, retry_after: str | None = None) -> None:
         with contextlib.suppress(ValueError):
             delay = max(delay, min(float(retry_after), 5.0))
     time.sleep(delay)
-
-
-def file_url_path(url: str) -> Path:
-    """The local path of a `file://` URL (`file:///abs`, `file://localhost/abs`, `file:rel`)."""
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        return Path(unquote(parts.netloc + parts.path))  # file://./rel or file://rel: host is part of the path
-    return Path(unquote(parts.path))
 
 
 def _read_file_url(method: str, url: str) -> Response:

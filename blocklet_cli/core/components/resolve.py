@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from blocklet_cli.core.errors import BlockletError, ComponentError
 
@@ -55,19 +55,14 @@ def normalize_store(url: str) -> str:
 
     A static file store (`blocklet publish --store <folder>`) is a `file://` URL or a folder path
     (absolute, `./…`, `../…`, `~/…`, or an existing folder); it becomes a `file://` URL."""
-    text = str(url).strip()
-    if text.startswith("file:"):
-        from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import parse
 
-        return _file_store(file_url_path(text), url)
-    if text.startswith(("/", "./", "../", "~")) or (text and Path(text).is_dir()):
-        return _file_store(Path(text).expanduser(), url)
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-        text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    address = parse(str(url))
+    if address.kind == "file":
+        return _file_store(address.path, url)
+    if address.kind != "http":
         raise ComponentError(f"invalid store URL {url!r}: expected http(s)://host[:port]")
-    return text.rstrip("/")
+    return address.url
 
 
 def _file_store(path: Path, given: str) -> str:
@@ -104,7 +99,7 @@ def _label(entry: Any, index: int) -> str:
 
 
 def _absolute_file_url(url: str, project_dir: Path | None) -> str:
-    from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import file_url_path
 
     path = file_url_path(url)
     if not path.is_absolute():

@@ -18,11 +18,11 @@ from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import FileFormatError, NotFoundError, UsageError
 from blocklet_cli.core.settings import BY_NAME, DEFAULT_PROFILE, MASK, Resolved
 from blocklet_cli.core.settings import DEFAULT_STORE as DEFAULT_STORE  # re-exported
+from blocklet_cli.core.store_address import is_http_url
 
 KEYS = ("store", "accessToken", "registry", "developerDid", "name", "email")
 SECRET_KEYS = frozenset(key for key in KEYS if BY_NAME[key].secret)
 ENV_VARS = {key: BY_NAME[key].env_vars[0] for key in KEYS}
-_URL = re.compile(r"^https?://[^\s/?#:]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -127,10 +127,6 @@ def validate_value(key: str, value: str) -> None:
             raise UsageError(f"invalid developerDid: {value!r} is not a valid DID")
     elif key == "email" and not _EMAIL.match(value):
         raise UsageError(f"invalid email: {value!r}")
-
-
-def is_http_url(value: str) -> bool:
-    return bool(_URL.match(value))
 
 
 def env_var(key: str) -> str | None:

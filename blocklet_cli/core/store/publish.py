@@ -145,19 +145,17 @@ def check_free_components(meta: dict, client, *, project_dir: Path | None = None
 
 def store_target(value: str) -> str:
     """Check a `--store` value: an http(s) URL, a `file://` URL or a folder path."""
-    import re
-
-    from blocklet_cli.core.config.profiles import is_http_url
+    from blocklet_cli.core.store_address import is_http_url, looks_like_host, parse
 
     lowered = value.lower()
+    address = parse(value, bare="folder")
     if lowered.startswith(("http://", "https://")):
-        if not is_http_url(value):
+        if address.kind != "http" or not is_http_url(value):
             raise UsageError(f"invalid store url: {value!r}")
         return value.rstrip("/")
-    if "://" in value and not lowered.startswith("file:"):
+    if address.kind != "file":
         raise UsageError(f"unsupported store url {value!r}: use http(s)://, file:// or a folder path")
-    if (not lowered.startswith("file:") and not Path(value).expanduser().exists()
-            and re.fullmatch(r"[\w-]+(\.[\w-]+)+(:\d+)?", value)):
+    if not lowered.startswith("file:") and not address.path.exists() and looks_like_host(value):
         raise UsageError(f"{value!r} looks like a host name, not a folder",
                          hint=f"for an HTTP store write https://{value}; for a folder write ./{value}")
     return value
