@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 MASK = "********"
@@ -22,18 +21,19 @@ DEFAULT_PROFILE = "default"
 DEFAULT_STORE = "https://store.blocklet.dev"
 
 
-@dataclass(frozen=True)
 class Setting:
-    """One setting: where it can come from, its default, whether it is secret, what it means."""
+    """One setting: where it can come from, its default, whether it is secret, what it means.
+    (A plain class, not a dataclass: this module is imported by every command, and start-up matters.)"""
 
-    name: str
-    flag: str | None
-    env_vars: tuple[str, ...]
-    profile_keys: tuple[str, ...]
-    default: str | None
-    secret: bool
-    help: str
-    commands: str = ""
+    __slots__ = ("commands", "default", "env_vars", "flag", "help", "name", "profile_keys", "secret")
+
+    def __init__(self, name: str, flag: str | None, env_vars: tuple[str, ...], profile_keys: tuple[str, ...],
+                 default: str | None, secret: bool, help: str, commands: str = "") -> None:
+        self.name, self.flag, self.env_vars, self.profile_keys = name, flag, env_vars, profile_keys
+        self.default, self.secret, self.help, self.commands = default, secret, help, commands
+
+    def __repr__(self) -> str:
+        return f"Setting({self.name!r}, flag={self.flag!r}, env_vars={self.env_vars!r})"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -96,15 +96,17 @@ OTHER_VARIABLES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
 class Resolved:
     """A setting's value and where it came from: `flag`, `env:<VAR>`, `profile:<profile>`, `default`,
     or None when it is not set."""
 
-    key: str
-    value: str | None
-    source: str | None
-    secret: bool = False
+    __slots__ = ("key", "secret", "source", "value")
+
+    def __init__(self, key: str, value: Any, source: str | None, secret: bool = False) -> None:
+        self.key, self.value, self.source, self.secret = key, value, source, secret
+
+    def __repr__(self) -> str:
+        return f"Resolved({self.key!r}, {self.shown!r}, {self.source!r})"
 
     @property
     def shown(self) -> str | None:
