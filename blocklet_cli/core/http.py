@@ -52,12 +52,9 @@ from blocklet_cli.core.store_address import file_url_path as file_url_path  # re
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
 DEFAULT_TIMEOUT = float(BY_NAME["httpTimeout"].default or 20)
-DEFAULT_CONNECT_TIMEOUT = float(BY_NAME["httpConnectTimeout"].default or 10)
-DEFAULT_RETRIES = int(BY_NAME["httpRetries"].default or 2)
 BACKOFF_BASE = 0.1  # seconds; attempt n waits BACKOFF_BASE * 2**n
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-CA_ENV_VARS = BY_NAME["caBundle"].env_vars
 
 ProgressCallback = Callable[[int, int], None]  # (bytes sent so far, total bytes)
 

@@ -147,12 +147,6 @@ def resolve(name: str, flag_value: Any = None, env: Mapping[str, str] | None = N
     return Resolved(name, None, None, setting.secret)
 
 
-def env_var(name: str) -> str | None:
-    """The first environment variable of setting `name` (None when it has none)."""
-    setting = BY_NAME.get(name)
-    return setting.env_vars[0] if setting and setting.env_vars else None
-
-
 def all_env_vars() -> set[str]:
     return {var for setting in SETTINGS for var in setting.env_vars}
 

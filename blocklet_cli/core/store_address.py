@@ -37,11 +37,6 @@ class StoreAddress:
         parts = urlsplit(self.url)
         return f"{parts.scheme.lower()}://{parts.netloc}"
 
-    def file_url(self) -> str:
-        """The `file://` URL of a file store's folder (resolved)."""
-        assert self.path is not None
-        return self.path.resolve().as_uri()
-
 
 def file_url_path(url: str) -> Path:
     """The local path of a `file://` URL (`file:///abs`, `file://localhost/abs`, `file:rel`)."""

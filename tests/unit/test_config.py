@@ -96,19 +96,19 @@ def test_precedence_flag_env_profile_default(monkeypatch):
     settings.save()
     assert config.resolve("store").to_dict() == {"key": "store", "value": "http://profile.example",
                                                  "source": "profile:default"}
-    assert config.resolve_setting("store", "dev") == "http://dev.example"
+    assert config.resolve("store", "dev").value == "http://dev.example"
     monkeypatch.setenv("BLOCKLET_STORE", "http://env.example")
     assert config.resolve("store", "dev").source == "env:BLOCKLET_STORE"
-    assert config.resolve_setting("store", "dev", flag_value="http://flag.example") == "http://flag.example"
+    assert config.resolve("store", "dev", flag_value="http://flag.example").value == "http://flag.example"
 
 
 def test_store_falls_back_to_registry_then_to_the_public_store_for_the_default_profile_only():
     assert config.resolve("store").to_dict() == {"key": "store", "value": config.DEFAULT_STORE, "source": "default"}
-    assert config.resolve_setting("store", "dev") is None
+    assert config.resolve("store", "dev").value is None
     settings = config.ConfigFile.load()
     settings.set("registry", "http://registry.example", "dev")
     settings.save()
-    assert config.resolve_setting("store", "dev") == "http://registry.example"
+    assert config.resolve("store", "dev").value == "http://registry.example"
 
 
 @pytest.mark.parametrize("key,var", sorted(config.ENV_VARS.items()))

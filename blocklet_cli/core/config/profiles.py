@@ -129,10 +129,6 @@ def validate_value(key: str, value: str) -> None:
         raise UsageError(f"invalid email: {value!r}")
 
 
-def env_var(key: str) -> str | None:
-    return ENV_VARS.get(key)
-
-
 def resolve(key: str, profile: str | None = None, flag_value: str | None = None,
             config: ConfigFile | None = None) -> Resolved:
     """Resolve the profile setting `key` through the settings table: flag > environment > profile >
@@ -148,7 +144,3 @@ def resolve(key: str, profile: str | None = None, flag_value: str | None = None,
     return settings.resolve(key, None, profile=config.profile(profile), profile_name=profile,
                             use_default=profile == DEFAULT_PROFILE)
 
-
-def resolve_setting(key: str, profile: str | None = None, flag_value: str | None = None) -> str | None:
-    """The value of `key` for a command: flag > environment > profile > default (None if unset)."""
-    return resolve(key, profile, flag_value).value

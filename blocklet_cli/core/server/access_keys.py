@@ -17,8 +17,6 @@ from blocklet_cli.core.errors import AuthError, FileFormatError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.server.client import AccessKey
 
-FILE_NAME = "access-key.ini"
-
 
 def parse_expire_at(value: object, where: str) -> datetime | None:
     """`expireAt` as milliseconds since the epoch (the reference writes a number) or an ISO date."""
