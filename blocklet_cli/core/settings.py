@@ -182,9 +182,10 @@ def markdown_table() -> str:
                  f"`{s.default}`" if s.default is not None else "", "yes" if s.secret else "", s.commands,
                  s.help.replace("|", "\\|")]
         rows.append("| " + " | ".join(cells) + " |")
-    lines = ["Settings come from, highest first: a flag, an environment variable (in the order listed), the",
-             "profile key in `blocklet.ini`, the default. `--verbose` says where each value came from (never a",
-             "secret value).", "", *rows, "", "Other variables the tool reads:", "",
-             "| variable | meaning |", "|---|---|"]
+    lines = ["Each setting comes from, highest first: its flag, its environment variables (in the order",
+             "listed), its profile keys in `blocklet.ini`, its default. `--verbose` says where each value came",
+             "from (never a secret value). `deploy` also reads its variables from the project's `.env`, `.env.local`,",
+             "`.env.development` and `.env.development.local` (the real environment wins).", "", *rows, "",
+             "Other variables the tool reads:", "", "| variable | meaning |", "|---|---|"]
     lines += [f"| `{var}` | {meaning} |" for var, meaning in OTHER_VARIABLES.items()]
     return "\n".join(lines) + "\n"

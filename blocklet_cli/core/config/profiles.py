@@ -1,9 +1,13 @@
 """Configuration profiles in the reference's INI file (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2,
 default profile = top-level keys, other profiles = sections), and the keys `config set` accepts.
 
-The file is shared with the reference CLI (ArcBlock/blocklet-server core/cli/lib/commands/config.js),
-so it is read and written with the same semantics (`config.ini`); keys and sections we do not know are
-kept. Which variable overrides which key, and the order, are the settings table (`core.settings`).
+Reference: ArcBlock/blocklet-server core/cli/lib/constant.js (`$ABT_NODE_HOME/blocklet.ini`, where
+`ABT_NODE_HOME` is `$ABT_NODE_CUSTOM_DATA_DIR` or `~/.arcblock`: `core/paths.py`),
+core/cli/lib/util/blocklet/config.js (npm `ini` v2, default profile = top-level keys, other profiles =
+sections) and core/cli/lib/commands/blocklet/config.js (keys and their validation). The file is shared
+with the reference CLI, so it is read and written with the same semantics (`core/config/ini.py`); keys
+and sections we do not know are kept. Which variable overrides which key, and the order, are the
+settings table (`core/settings.py`).
 """
 
 from __future__ import annotations

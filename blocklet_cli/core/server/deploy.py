@@ -1,10 +1,10 @@
 """`deploy`: install or upgrade a blocklet as a component of an existing app on a Blocklet Server.
 
-Reference: cli.md §3.10 (folder rules, mount point, node_modules refusal, request order) and
-blocklet-server.md ("Deploy protocol"). Orchestration only: settings are resolved here through the
-settings table (`core.settings`: flag > environment and dotenv files > access-key.ini), the release
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js (folder rules, mount point,
+node_modules refusal, request order). Orchestration only: settings are resolved here through the
+settings table (`core/settings.py`: flag > environment and dotenv files > access-key.ini), the release
 is built with the bundler when it is missing or older than the project's version, and the requests
-live in `server.client`.
+live in `core/server/client.py`.
 
 `plan_deploy()` works offline (what `--dry-run` shows); `run_deploy()` talks to the server.
 """
