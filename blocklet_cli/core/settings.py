@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
             "HTTP read timeout in seconds (publish uploads wait 1800 s unless it is set)", "every network command"),
     Setting("httpConnectTimeout", None, ("BLOCKLET_HTTP_CONNECT_TIMEOUT",), (), "10", False,
             "HTTP connect timeout in seconds (never more than the read timeout)", "every network command"),
+    Setting("httpDeadline", None, ("BLOCKLET_HTTP_DEADLINE",), (), None, False,
+            "overall deadline of one request in seconds, retries included (default 3 x the read timeout; "
+            "uploads and downloads get 1 s more per 64 KiB)", "every network command"),
+    Setting("httpMaxDownload", None, ("BLOCKLET_HTTP_MAX_DOWNLOAD",), (), "1G", False,
+            "largest download (bytes, or with a K/M/G suffix); a download is also limited to its declared size",
+            "every network command"),
     Setting("httpRetries", None, ("BLOCKLET_HTTP_RETRIES",), (), "2", False,
             "retries of idempotent requests on connection errors and 429/502/503/504 answers",
             "every network command"),

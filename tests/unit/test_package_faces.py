@@ -24,8 +24,8 @@ def test_every_public_name_resolves(name):
 
 
 def test_importing_one_module_of_a_package_leaves_the_rest_unimported():
-    code = ("import sys, blocklet_cli.core.bundle.secrets, blocklet_cli.core.meta\n"
+    code = ("import sys, blocklet_cli.core.bundle.exclusions, blocklet_cli.core.meta\n"
             "print(sorted(m for m in sys.modules if m.startswith('blocklet_cli.core.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "blocklet_cli.core.bundle.secrets" in loaded
+    assert "blocklet_cli.core.bundle.exclusions" in loaded
     assert "blocklet_cli.core.bundle.builder" not in loaded and "blocklet_cli.core.meta.api" not in loaded

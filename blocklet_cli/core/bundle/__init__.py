@@ -1,7 +1,7 @@
 """Bundles and releases (reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/):
 `build_bundle(project_dir, ...) -> BundleResult`.
 
-Modules: select (which files) and secrets (which never), assets (logo, screenshots), cid (IPFS
+Modules: select (which files) and exclusions (which never), assets (logo, screenshots), cid (IPFS
 CIDv0), markdown (media links), changelog, deps (Node dependencies), archive (reproducible tgz and
 zip), metafile (bundled yml, package.json, blocklet.json), release, builder (orchestration).
 """

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blocklet_cli.core import paths
+from blocklet_cli.core import paths, safejson
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -57,7 +57,7 @@ def load_release(metafile: Path) -> Release:
     except (OSError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"cannot read the release metadata: {exc}", location=str(metafile)) from None
     try:
-        meta = json.loads(text)
+        meta = safejson.loads(text)
     except ValueError as exc:
         raise FileFormatError(f"the release metadata is not JSON: {exc.msg}",
                               location=f"{metafile}:{exc.lineno}:{exc.colno}") from None
@@ -170,7 +170,7 @@ def local_publisher_wallet(create: bool = True) -> Wallet:
 
     path = paths.publisher_key_file()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
     except FileNotFoundError:
         if not create:
