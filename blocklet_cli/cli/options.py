@@ -1,4 +1,5 @@
-"""Option types shared by the commands (so every command spells them the same way)."""
+"""Option types shared by the commands (so every command spells them the same way). The global flags
+(`--json`, `--verbose`, ...) are added to every command by `cli.group`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import typer
 
 from blocklet_cli.core.settings import default_sentence
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (text goes to stderr).")]
 ForceOption = Annotated[bool, typer.Option("--force", "-f", help="Overwrite or proceed where it would refuse.")]
 ProfileOption = Annotated[
     str | None, typer.Option("--profile", help=f"Config profile (INI section) {default_sentence('profile')}.")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption, setting
+from blocklet_cli.cli.options import setting
 from blocklet_cli.core.settings import default_sentence
 
 ModeOption = Annotated[
@@ -29,7 +29,6 @@ def validate(
     json_schema: Annotated[bool, typer.Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
-    json_output: JsonOption = False,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
@@ -47,7 +46,7 @@ def validate(
     from blocklet_cli.core.errors import UsageError
     from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
 
-    ui = UI(json_output)
+    ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:

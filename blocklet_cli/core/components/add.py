@@ -10,11 +10,11 @@ in place (component_edit) instead of re-dumping it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -100,7 +100,7 @@ def _names(components: list) -> list[str]:
 
 def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_point: str | None = None,
                    title: str | None = None, offline: bool = False, timeout: float | None = None,
-                   progress: Callable[[int, int, str], None] | None = None) -> AddResult:
+                   reporter: Reporter = NULL_REPORTER) -> AddResult:
     """Resolve the component (and verify the whole tree with it), then append it to blocklet.yml."""
     import yaml
 
@@ -148,7 +148,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         draft["mountPoint"] = mount_point
     data = yaml.safe_load(text) or {}
     tree = verify_tree({**data, "components": [*current, draft]}, project_dir=path.parent, offline=offline,
-                       progress=progress, timeout=timeout)
+                       reporter=reporter, description=f"Resolving {spec}", timeout=timeout)
     resolved = tree.components[-1]
     if resolved.name in _names(current):
         existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)
