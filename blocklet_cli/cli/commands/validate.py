@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
 ModeOption = Annotated[
     str, typer.Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
                       case_sensitive=False)]
@@ -22,7 +25,7 @@ def validate(
                                                           "files must exist, reserved env names.")] = False,
     mode: ModeOption = "meta",
     store_url: Annotated[str | None, typer.Option(
-        "--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without one.")] = None,
+        "--store-url", help=f"Default store for components without one {default_sentence('componentStore')}.")] = None,
     json_schema: Annotated[bool, typer.Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
@@ -46,6 +49,7 @@ def validate(
     from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
 
     ui = UI()
+    store_url = setting("componentStore", store_url, ui=ui).value
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")

@@ -9,7 +9,6 @@ Unlike the reference, every problem is reported at once, each with its JSON poin
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -318,8 +317,3 @@ def validate_meta_dict(meta: Any, *, ensure_dist: bool = False, source: str = "b
     del source
     return check_meta_dict(meta, ensure_dist=ensure_dist, fix_services=fix_services,
                            ensure_component_store=ensure_component_store)[1]
-
-
-def default_store_from_env() -> str | None:
-    """`COMPONENT_STORE_URL`, the reference's default store for bundle/dev."""
-    return os.environ.get("COMPONENT_STORE_URL") or None
