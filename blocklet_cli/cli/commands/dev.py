@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from blocklet_cli.core.settings import default_sentence
+
 NOTHING_TO_RUN = ("gateway", "pack")
 
 
@@ -29,8 +31,8 @@ def dev(
         bool, typer.Option("--offline", help="Check components against the local cache only (no network).")
     ] = False,
     store_url: Annotated[
-        str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL",
-                                 help="Store of components whose source names none (env COMPONENT_STORE_URL).")
+        str | None, typer.Option(
+            "--store-url", help=f"Store of components whose source names none {default_sentence('componentStore')}.")
     ] = None,
     link: Annotated[
         list[str] | None, typer.Option("--link", metavar="NAME=DIR",
@@ -75,12 +77,15 @@ def dev(
       blocklet dev --component --app-did z8ia...  # this project as a component of an app, behind the gateway
     """
     from blocklet_cli import __version__
+    from blocklet_cli.cli.options import setting
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.dev import env as devenv
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta import find_meta_file, parse_meta
+    from blocklet_cli.core.paths import node_wallet_file
 
     ui = UI()
+    store_url = setting("componentStore", store_url, ui=ui).value or None
     project_dir = (directory or Path.cwd()).resolve()
     if not project_dir.is_dir():
         raise NotFoundError(f"the project folder {project_dir} does not exist")
@@ -114,7 +119,7 @@ def dev(
     settings = devenv.DevSettings(
         project_dir=project_dir, paths=paths, port=chosen_port,
         app_wallet=devenv.load_wallet(paths.wallet_file),
-        node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE),
+        node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE),
         host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk)
 
     def ask(entry: dict) -> str:
@@ -139,15 +144,13 @@ def dev(
 
 def _verify_components(ui, meta: dict, project_dir: Path, offline: bool, store_url: str | None = None):
     """The verified component tree (as `bundle` and `add` check it), or None when the blocklet has no components."""
-    import os
-
     from blocklet_cli.core.components.resolve import verify_tree
 
     if not meta.get("components"):
         return None
     with ui.spinner("Checking components"):
         tree = verify_tree(meta, project_dir=project_dir, offline=offline,
-                           default_store=store_url or os.environ.get("COMPONENT_STORE_URL") or None)
+                           default_store=store_url)
     ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
     return tree
 

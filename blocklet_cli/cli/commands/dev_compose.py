@@ -286,6 +286,7 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
     from blocklet_cli.core.components.resolve import verify_tree
     from blocklet_cli.core.dev import composition
     from blocklet_cli.core.dev import env as devenv
+    from blocklet_cli.core.paths import node_wallet_file
 
     name = str(app_meta.get("name") or app_meta.get("did"))
     paths = devenv.DevPaths.for_project(project_dir, name)
@@ -301,7 +302,7 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
         ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
     settings = devenv.DevSettings(
         project_dir=app_folder, paths=paths, port=port, app_wallet=devenv.load_wallet(paths.wallet_file),
-        node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
+        node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
         app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk)
     plan, app_env = composition.build_plan(app_meta, app_folder, paths, settings, tree, local, ask=ask, reporter=ui,
                                            app_source=app_source, offline=options.offline)

@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 
 from blocklet_cli.core.dev import env as devenv
 from blocklet_cli.core.errors import BundleError, ComponentError, NotFoundError
+from blocklet_cli.core.paths import tarballs_cache_dir
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter
 
 NOTHING_TO_RUN = ("gateway", "pack")
@@ -159,12 +160,6 @@ def _sri_matches(path: Path, integrity: str) -> bool:
     return base64.b64encode(digest.digest()).decode() == expected
 
 
-def tarball_cache_dir() -> Path:
-    from platformdirs import user_cache_path
-
-    return user_cache_path("blocklet") / "tarballs"
-
-
 def fetch_bundle(component, dev_root: Path, *, client=None, cache_dir: Path | None = None,
                  offline: bool = False) -> Path:
     """The folder of `component`'s expanded release (a `ResolvedComponent`): the tarball is downloaded once into
@@ -177,7 +172,7 @@ def fetch_bundle(component, dev_root: Path, *, client=None, cache_dir: Path | No
     integrity = str(dist.get("integrity") or "")
     size = dist.get("size") if isinstance(dist.get("size"), int) else None
     url = urljoin(component.meta_url, component.tarball)
-    cache = cache_dir or tarball_cache_dir()
+    cache = cache_dir or tarballs_cache_dir()
     key = hashlib.sha256((integrity or url).encode()).hexdigest()[:32]
     archive = cache / f"{key}.tgz"
     if not (archive.is_file() and (not integrity or _sri_matches(archive, integrity))):
