@@ -22,8 +22,6 @@ from tests.conftest import CACHE
 VITE = CACHE / "vite" / "node_modules"
 APP_DID = "z8iZh2mTeyA7BVrM6238EMmB5amJ6YPyZ35nf"  # `blocklet did some-app`
 
-pytestmark = pytest.mark.skipif(not (VITE / "vite" / "bin" / "vite.js").is_file(),
-                                reason="Vite is not installed: run scripts/install-vite.sh")
 
 BLOCKLET_YML = """\
 name: vite-app
@@ -62,6 +60,11 @@ INDEX_HTML = """\
 
 @pytest.fixture
 def vite_project(tmp_path: Path) -> Path:
+    if not (VITE / "vite" / "bin" / "vite.js").is_file():
+        message = f"Vite is not installed in {VITE}: run scripts/install-vite.sh"
+        if os.environ.get("BLOCKLET_REQUIRE_ORACLES"):  # CI (`.ci/run`) installs it: missing there is a failure
+            pytest.fail(message)
+        pytest.skip(message)
     project = tmp_path / "vite-app"
     (project / "src").mkdir(parents=True)
     (project / "node_modules").symlink_to(VITE, target_is_directory=True)
