@@ -114,10 +114,19 @@ class ComposedRun:
                 "devDir": str(self.paths.root), "watch": self.options.watch,
                 "components": [unit.to_dict() for unit in self.plan.units]}
 
-    def maybe_announce(self) -> None:
+    def announce_anyway(self) -> None:
+        """After READY_TIMEOUT: say which components do not answer yet, and print the document regardless."""
+        waiting = [u for u in self.plan.units
+                   if u.kind != "none" and u.name not in self.ready and u.name not in self.ended]
+        if waiting and not self.announced:
+            self.say("warn", "Not answering yet after {:.0f} s: {}".format(
+                READY_TIMEOUT, ", ".join(f"{u.name} (port {u.port})" for u in waiting)))
+            self.maybe_announce(force=True)
+
+    def maybe_announce(self, force: bool = False) -> None:
         running = [u.name for u in self.plan.units if u.kind != "none"]
         with self.lock:
-            if self.announced or not all(n in self.ready or n in self.ended for n in running):
+            if self.announced or not (force or all(n in self.ready or n in self.ended for n in running)):
                 return
             self.announced = True
         document = self.document()
@@ -169,7 +178,11 @@ class ComposedRun:
                         watch_changes(member.watch_root, self.changed(member.spec.label), self.fleet.stop)
             if not members:
                 self.maybe_announce()
+            timer = threading.Timer(READY_TIMEOUT, self.announce_anyway)
+            timer.daemon = True
+            timer.start()
             code = self.fleet.run()
+            timer.cancel()
         finally:
             if self.fleet is not None:
                 self.fleet.request_stop(self.fleet.stop_signal)
