@@ -227,3 +227,15 @@ def test_watch_restarts_only_the_local_component_that_changed(composed: Path, cl
     assert "reporter: changed extra.js: restarting" in stderr
     assert stderr.count("restarting") == 1
     assert not alive(first["pid"]) and not alive(first["grandchild"]) and not alive(second["pid"])
+
+
+def test_meta_composed_and_dev_plan_show_merged_services(composed: Path, cli) -> None:
+    done = cli("meta", "--composed", cwd=composed)
+    assert done.returncode == 0, done.stderr
+    services = {c["name"]: [s["name"] for s in c["services"]] for c in json.loads(done.stdout)["components"]}
+    assert services == {"reporter": ["auth"], "lighthouse": []}
+    plan = cli("dev", "--plan", "--json", cwd=composed)
+    assert plan.returncode == 0, plan.stderr
+    doc = json.loads(plan.stdout)
+    assert doc["running"] is False
+    assert {c["name"]: [s["name"] for s in c["services"]] for c in doc["components"]} == services

@@ -16,6 +16,12 @@ def meta(
     legacy: Annotated[bool, typer.Option("--legacy", help="Show what the legacy metadata (blocklet.json, "
                                                            "package.json#blocklet) means today; write nothing.")]
     = False,
+    composed: Annotated[bool, typer.Option("--composed", help="Resolve the components and show each one's services "
+                                                              "merged with its own (as `blocklet dev` runs them).")]
+    = False,
+    store_url: Annotated[str | None, typer.Option("--store-url", help="With --composed: the store of components "
+                                                                       "whose source names none.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="With --composed: the component cache only.")] = False,
 ) -> None:
     """Print the normalised blocklet metadata (defaults filled, unknown keys dropped).
 
@@ -26,6 +32,8 @@ def meta(
       blocklet meta path/to/project --format yaml
 
       blocklet meta --legacy path/to/old-project
+
+      blocklet meta --composed     # components' services merged (parent's first, then their own)
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
@@ -46,9 +54,24 @@ def meta(
         project = load_project(path, mode="meta")
         ui.verbose(f"read {project.meta_path}")
         data = project.meta
+        if composed:
+            data = _composed(ui, data, Path(project.meta_path).parent, store_url, offline)
     if output_format == "yaml":
         from blocklet_cli.core.bundle.metafile import dump_yaml
 
         typer.echo(dump_yaml(data), nl=False)
     else:
         ui.result(data)
+
+
+def _composed(ui, data: dict, project_dir: Path, store_url: str | None, offline: bool) -> dict:
+    from blocklet_cli.cli.options import setting
+    from blocklet_cli.core.components.resolve import verify_tree
+    from blocklet_cli.core.dev.composition import composed_meta, split_entries
+
+    remote, local = split_entries(data, project_dir, {})
+    tree = None
+    if remote:
+        tree = verify_tree({**data, "components": remote}, project_dir=project_dir, offline=offline,
+                           default_store=setting("componentStore", store_url, ui=ui).value or None, reporter=ui)
+    return composed_meta(data, project_dir, tree, local)

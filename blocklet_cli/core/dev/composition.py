@@ -95,16 +95,19 @@ def merge_services(parent_entry: Mapping | None, meta: dict) -> list[dict]:
     return [*given, *(s for s in own if s.get("name") not in names)]
 
 
-def composed_meta(meta: dict, units: list[Unit]) -> dict:
-    """`meta` with each component's merged services (what `blocklet meta --composed` shows)."""
-    by_name = {u.name: u for u in units}
+def composed_meta(meta: dict, project_dir: Path, tree, local: list[tuple[dict, Path]]) -> dict:
+    """`meta` with each direct component's `services` merged with its own (what `blocklet meta --composed` and
+    `dev --plan` show); `tree` resolves the remote entries, `local` the ones run from folders."""
+    from blocklet_cli.core.meta import parse_meta
+
+    metas = {c.name: c.meta for c in (tree.components if tree is not None else [])}
+    for entry, folder in local:
+        metas[entry.get("name")] = parse_meta(folder, mode="meta")
     result = dict(meta)
     components = []
     for entry in meta.get("components") or []:
-        entry = dict(entry) if isinstance(entry, dict) else entry
-        unit = by_name.get(entry.get("name")) if isinstance(entry, dict) else None
-        if unit is not None:
-            entry["services"] = unit.services
+        if isinstance(entry, dict) and entry.get("name") in metas:
+            entry = {**entry, "services": merge_services(entry, metas[entry["name"]])}
         components.append(entry)
     result["components"] = components
     return result
