@@ -336,7 +336,12 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
         components = list(tree.walk())
         task = reporter.task("Fetching components", total=len(components), unit="items") if components else NullTask()
         with task:
+            seen = {u.did for u in units}
             for component in components:
+                if component.did in seen:  # the same component reached twice in the tree runs once
+                    task.advance(1)
+                    continue
+                seen.add(component.did)
                 directory = fetch(component, paths.root, offline=offline)
                 meta = component.meta
                 entry = entries.get(component.name) or {}
@@ -362,7 +367,9 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
                 unit.meta, _settings_for(settings, unit.directory, unit.port, unit.mount_point), ask=ask)
     for unit in units:
         if not unit.is_app:
-            unit.env.values.update(shared_values(app_meta, app_env, unit, units))
+            shared = shared_values(app_meta, app_env, unit, units)
+            unit.env.values.update(shared)
+            unit.env.secret_names.update(name for name in shared if _is_secret(name, app_env, units))
         component_environment(unit, plan, app_values)
     return plan, app_env
 
@@ -379,6 +386,10 @@ def _mount(value, meta: dict) -> str:
     if isinstance(value, str) and value.strip():
         return Route.normalise(value)
     return Route.normalise(f"/{meta.get('name')}")
+
+
+def _is_secret(name: str, app_env: devenv.DevEnvironment, units: list[Unit]) -> bool:
+    return name in app_env.secret_names or any(u.env is not None and name in u.env.secret_names for u in units)
 
 
 def _source_kind(entry: Mapping, meta_url: str) -> str:
