@@ -187,17 +187,24 @@ def test_routes_to_longest_mount_point_and_strips_the_prefix(gateway):
 def test_sets_the_router_headers(gateway):
     _, _, body = _get(gateway, "/api/users", {"Host": "example.test:8080", "X-Path-Prefix": "/forged"})
     headers = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    # daemon.js createRequestHandler
     assert headers["x-path-prefix"] == "/api"
     assert headers["x-group-path-prefix"] == "/"
     assert headers["x-blocklet-did"] == "zApp"
     assert headers["x-blocklet-component-id"] == "zApp/zApi"
+    # http-proxy xfwd on the main server: Host kept, x-forwarded-* from it and the peer
     assert headers["host"] == "example.test:8080"
-    assert headers["x-forwarded-host"] == "example.test"
+    assert headers["x-forwarded-host"] == "example.test:8080"
     assert headers["x-forwarded-proto"] == "http"
-    assert headers["x-forwarded-port"] == str(gateway.port)
+    assert headers["x-forwarded-port"] == "8080"
     assert headers["x-forwarded-for"] == "127.0.0.1" and headers["x-real-ip"] == "127.0.0.1"
-    _, _, body = _get(gateway, "/")
-    assert {k.lower(): v for k, v in json.loads(body)["headers"].items()}["x-path-prefix"] == "/"
+    assert len(headers["x-request-id"]) == 32
+    _, _, body = _get(gateway, "/", {"X-Forwarded-For": "10.0.0.7", "X-Forwarded-Proto": "https",
+                                     "X-Forwarded-Host": "app.example"})
+    headers = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    assert headers["x-path-prefix"] == "/"
+    assert headers["x-forwarded-for"] == "10.0.0.7,127.0.0.1" and headers["x-forwarded-proto"] == "https,http"
+    assert headers["x-forwarded-host"] == "app.example"
 
 
 def test_get_on_the_bare_mount_point_redirects_to_the_slash_form(gateway):

@@ -3,8 +3,9 @@
 Reference: ArcBlock/blocklet-server core/router-provider/lib/default/daemon.js (`createRequestHandler`: prefix
 stripping, `x-path-prefix` / `x-group-path-prefix` / `x-blocklet-did` / `x-blocklet-component-id`, the 307 from
 `/prefix` to `/prefix/` on GET), core/router-provider/lib/util.js (`findRule`: prefix match, rules sorted longest
-first) and core/router-provider/lib/nginx/includes/proxy.raw (`Host` kept, `X-Real-IP`, `X-Forwarded-Proto`,
-`X-Forwarded-Host`, `X-Forwarded-Port`, `Upgrade`/`Connection` passed for WebSockets).
+first), the main server of daemon.js (http-proxy with `xfwd`: `x-forwarded-for`/`-port`/`-proto`/`-host`, `Host`
+kept) and core/router-provider/lib/nginx/includes/proxy.raw (`X-Real-IP`, `X-Request-ID`, `Upgrade`/`Connection`
+passed for WebSockets).
 
 An asyncio HTTP/1.1 reverse proxy run in a thread: bodies stream both ways in 64 KiB pieces (memory stays flat
 whatever the size), connections to components are kept alive and reused (requests without a body only, retried once
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -343,20 +345,28 @@ class Gateway:
         return f"{self._id_prefix}{self._requests:012x}"
 
     def _upstream_head(self, request: _Request, route: Route, client_ip: str, upgrade: bool) -> bytes:
+        """The request head for the component: hop-by-hop headers dropped, the router's headers set.
+
+        `x-forwarded-for`/`-port`/`-proto` are appended to what the client sent (comma-joined) and
+        `x-forwarded-host` kept when given, else the Host header, as http-proxy's `xfwd` does for the default
+        router's main server (daemon.js); `x-real-ip` and `x-request-id` are what the nginx provider adds."""
         host = request.get("host") or f"{self.host}:{self.port}"
-        headers = [(k, v) for k, v in request.headers if k.lower() not in HOP_BY_HOP and not k.lower().startswith(
-            ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id", "x-real-",
-             "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"))]
-        forwarded_for = request.get("x-forwarded-for")
-        headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
+        dropped = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id", "x-real-ip",
+                   "x-request-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
+        headers = [(k, v) for k, v in request.headers if k.lower() not in HOP_BY_HOP and k.lower() not in dropped]
+        port = re.search(r":(\d+)$", host)
+
+        def append(name: str, value: str) -> str:
+            given = request.get(name)
+            return f"{given},{value}" if given else value
+
         headers += [
-            ("X-Real-IP", client_ip),
-            ("X-Real-Uri", request.path),
-            ("X-Request-ID", self._request_id()),
-            ("X-Forwarded-For", f"{forwarded_for}, {client_ip}" if forwarded_for else client_ip),
-            ("X-Forwarded-Proto", "http"),
-            ("X-Forwarded-Host", host.split(":")[0] if not host.startswith("[") else host),
-            ("X-Forwarded-Port", str(self.port)),
+            ("x-forwarded-for", append("x-forwarded-for", client_ip)),
+            ("x-forwarded-port", append("x-forwarded-port", port.group(1) if port else "80")),
+            ("x-forwarded-proto", append("x-forwarded-proto", "http")),
+            ("x-forwarded-host", request.get("x-forwarded-host") or host),
+            ("x-real-ip", client_ip),
+            ("x-request-id", self._request_id()),
             ("x-path-prefix", route.prefix),
             ("x-group-path-prefix", route.group_prefix or "/"),
         ]
