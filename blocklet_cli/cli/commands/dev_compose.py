@@ -302,17 +302,17 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
     from blocklet_cli.core.paths import node_wallet_file
 
     name = str(app_meta.get("name") or app_meta.get("did"))
-    paths = devenv.DevPaths.for_project(project_dir, name)
-    for folder in paths.prepare(reset=options.reset):
-        ui.info(f"Emptied {folder}")
-    port = devenv.choose_port(paths, options.port)
     remote, local = composition.split_entries(app_meta, app_folder, options.links)
     tree = None
-    if remote:
+    if remote:  # first: a component that cannot be resolved stops dev before anything is written
         with ui.spinner("Checking components"):
             tree = verify_tree({**app_meta, "components": remote}, project_dir=app_folder, offline=options.offline,
                                default_store=options.store_url)
         ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
+    paths = devenv.DevPaths.for_project(project_dir, name)
+    for folder in paths.prepare(reset=options.reset):
+        ui.info(f"Emptied {folder}")
+    port = devenv.choose_port(paths, options.port)
     settings = devenv.DevSettings(
         project_dir=app_folder, paths=paths, port=port, app_wallet=devenv.load_wallet(paths.wallet_file),
         node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
