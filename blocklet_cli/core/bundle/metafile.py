@@ -53,10 +53,15 @@ def bundled_meta(meta: dict, *, main: str | None, screenshots: list[str] | None,
     return out
 
 
-def bundled_package_json(package_json: dict) -> str:
-    """The reference subset of the project's package.json, as written into the bundle."""
+def bundled_package_json(package_json: dict, externals: dict[str, str] | None = None) -> str:
+    """The reference subset of the project's package.json, as written into the bundle. `externals`
+    (name → version) are the packages the server installs: `dependencies`,
+    `blockletExternalDependencies` and `trustedDependencies`."""
     out = {key: package_json[key] for key in PACKAGE_KEYS if key in package_json}
-    out.update({"dependencies": {}, "externalManager": "bun", "blockletExternalDependencies": []})
+    names = list(externals or {})
+    out.update({"dependencies": dict(externals or {}), "externalManager": "bun", "blockletExternalDependencies": names})
+    if names:
+        out["trustedDependencies"] = names
     return to_json(out)
 
 
