@@ -46,5 +46,6 @@ for project in tests/fixtures/dapps/*/; do
     fi
     touch "$target.tmp/.installed"
     mv "$target.tmp" "$target"
+    echo "install-dapp-projects: $name ($manager) ready in $target"
   done
 done

@@ -49,7 +49,8 @@ def verify_bundle(trace: Trace, files: dict[str, Path]) -> None:
     problems: list[str] = []
     for edge in trace.edges:
         for name in copies.get(edge.source, []):
-            found = resolver.resolve(edge.specifier, posixpath.join(PLANNED_ROOT, name), esm=edge.esm)
+            found = resolver.resolve(edge.specifier, posixpath.join(PLANNED_ROOT, name), esm=edge.esm,
+                                     sync=edge.sync)
             if found.kind == "builtin":
                 continue
             if found.kind != "file" or sources.get(found.path) != edge.target:

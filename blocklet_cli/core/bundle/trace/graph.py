@@ -63,6 +63,7 @@ class Edge:
     esm: bool
     target: str  # real path it resolved to
     line: int
+    sync: bool = False  # resolved with the `module-sync` condition (newer Node versions)
 
 
 @dataclass
@@ -214,7 +215,14 @@ class _Tracer:
             else:
                 self.errors.append(f"{where}:{spec.line}: {message}")
             return
-        target = resolved.path
+        self.reach(path, key, pkg, spec, resolved, sync=False)
+        newer = self.resolver.resolve(value, path, esm=spec.esm, sync=True)  # Node with `module-sync`
+        if newer.kind == "file" and newer.path != resolved.path:
+            self.reach(path, key, pkg, spec, newer, sync=True)
+
+    def reach(self, path: str, key: str | None, pkg: TracedPackage | None, spec: Specifier, resolved,
+              *, sync: bool) -> None:
+        where, value, target = self.show(path), spec.value or "", resolved.path
         if not _inside(target, self.boundary):
             raise UnsafePathError(f"{where}:{spec.line}: {value!r} resolves to {target}, outside the workspace "
                                   f"{self.boundary} (a symlink leads out of it?)")
@@ -232,7 +240,7 @@ class _Tracer:
             owner = self.owner(target)
             if owner and owner != key and owner in self.trace.packages:
                 self.ship_whole(self.trace.packages[owner], f"located with require.resolve at {where}:{spec.line}")
-        self.trace.edges.append(Edge(path, value, spec.esm, target, spec.line))
+        self.trace.edges.append(Edge(path, value, spec.esm, target, spec.line, sync))
         self.add(target)
 
 

@@ -26,7 +26,8 @@ JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.ct
         "*.patch", ".npmignore", ".gitignore", ".gitattributes", ".eslintrc*", ".eslintignore", ".prettierrc*",
         ".editorconfig", ".travis.yml", ".jshintrc", ".babelrc", ".nycrc*", "package-lock.json", "yarn.lock",
         "pnpm-lock.yaml", ".DS_Store", "tsconfig*.json", "*.tsbuildinfo", "*.md", "*.markdown", "*.mkd",
-        "Makefile", "*.mk", "*.gyp", "*.gypi", "config.gypi", "*.o", "*.a", "*.obj", "*.lib", "*.pdb", "*.ilk",
+        "Makefile", "*.Makefile", "*.mk", "*.gyp", "*.gypi", "config.gypi", "*.o", "*.a", "*.obj", "*.lib", "*.pdb",
+        "*.ilk",
         "*.exp", "*.tlog", "*.c", "*.cc", "*.cpp", "*.cxx", "*.h", "*.hh", "*.hpp", "*.d", "*.mk",
         ".npmrc", ".env", ".env.*", "*.pem", "*.key", "*.flow", "*.tgz", "*.tar.gz", "*.zip")
 LICENCE = ("license*", "licence*", "copying*", "notice*")

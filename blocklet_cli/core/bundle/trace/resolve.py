@@ -27,6 +27,8 @@ BUILTINS = frozenset((  # noqa: SIM905 (one readable line per group)
     "timers timers/promises tls trace_events tty url util util/types v8 vm wasi worker_threads zlib").split())
 REQUIRE_CONDITIONS = ("require", "node", "node-addons", "default")
 IMPORT_CONDITIONS = ("import", "node", "node-addons", "default")
+# Node 20.19+/22.12+ also match `module-sync` (require of ES modules): the server's Node may or may not
+SYNC = "module-sync"
 FILE_SUFFIXES = (".js", ".json", ".node", ".cjs", ".mjs", ".ts", ".tsx", ".mts", ".cts")
 INDEX_NAMES = tuple("index" + suffix for suffix in FILE_SUFFIXES)
 TS_FOR_JS = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (".cts",), ".jsx": (".tsx",)}
@@ -135,8 +137,15 @@ class Resolver:
     def __init__(self, tree: Tree | None = None) -> None:
         self.tree = tree or RealTree()
 
-    def resolve(self, specifier: str, from_file: str, *, esm: bool = False) -> Resolved:
+    def resolve(self, specifier: str, from_file: str, *, esm: bool = False, sync: bool = False) -> Resolved:
+        """Where `specifier` leads from `from_file`: with `require`'s conditions, or `import`'s with
+        `esm`; `sync` adds `module-sync` (as newer Node versions do)."""
         conditions = IMPORT_CONDITIONS if esm else REQUIRE_CONDITIONS
+        if sync:
+            conditions = (conditions[0], SYNC, *conditions[1:])
+        return self._resolve(specifier, from_file, conditions)
+
+    def _resolve(self, specifier: str, from_file: str, conditions: tuple[str, ...]) -> Resolved:
         if is_builtin(specifier):
             return Resolved("builtin")
         base = posixpath.dirname(self.tree.real(from_file))
@@ -266,8 +275,7 @@ class Resolver:
                 target = target.replace("*", match)
             if not target.startswith("./"):
                 if allow_bare and not is_relative(target):
-                    found = self.resolve(target, posixpath.join(folder, "package.json"),
-                                         esm=conditions is IMPORT_CONDITIONS)
+                    found = self._resolve(target, posixpath.join(folder, "package.json"), conditions)
                     return found.path if found.kind == "file" else None
                 return None
             path = posixpath.normpath(posixpath.join(folder, target))
