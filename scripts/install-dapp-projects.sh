@@ -23,6 +23,10 @@ export PATH="$TOOLS/node_modules/.bin:$PATH"
 for nodedir in /usr /usr/local "$(dirname "$(dirname "$(command -v node)")")"; do
   if [ -f "$nodedir/include/node/node_api.h" ]; then export npm_config_nodedir="$nodedir"; break; fi
 done
+if [ -z "${npm_config_nodedir:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -qq libnode-dev >/dev/null 2>&1 || true  # Debian's nodejs keeps its headers there
+  [ -f /usr/include/node/node_api.h ] && export npm_config_nodedir=/usr
+fi
 export npm_config_build_from_source=true
 NODE_VERSION="$(node --version)"
 for project in tests/fixtures/dapps/*/; do
