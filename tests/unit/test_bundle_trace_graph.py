@@ -114,3 +114,13 @@ def test_planned_bundle_is_checked(tmp_path: Path) -> None:
     del files["node_modules/a/index.js"]
     with pytest.raises(BundleError, match=r"index.js:1: 'a' would load nothing in the bundle"):
         verify_bundle(trace, files)
+
+
+def test_both_module_sync_and_plain_targets_ship(tmp_path: Path) -> None:
+    write(tmp_path / "index.js", "require('af')")
+    pkg(tmp_path, "af", {"require.mjs": "", "index.js": ""},
+        exports={".": {"module-sync": "./require.mjs", "default": "./index.js"}})
+    trace = trace_app(tmp_path, ["index.js"])
+    assert shipped(trace) == {"af": ["index.js", "package.json", "require.mjs"]}
+    entries, _ = layout_packages(trace)
+    verify_bundle(trace, {"index.js": tmp_path / "index.js", **entries})

@@ -113,3 +113,18 @@ def test_planned_tree_resolves_bundle_paths(tmp_path: Path) -> None:
     r = Resolver(tree)
     assert found(r, "a", Path("/bundle/api/index.js")) == "/bundle/node_modules/a/index.js"
     assert found(r, "b", Path("/bundle/api/index.js")) == "missing"
+
+
+def test_module_sync_condition_is_what_newer_node_versions_pick(tmp_path: Path) -> None:
+    """async-function@1: `{"module-sync": "./require.mjs", "import": …, "default": "./index.js"}` —
+    Node 20.19+/22.12+ require `require.mjs`, older ones `index.js`: the tracer ships both."""
+    app = write(tmp_path / "index.js")
+    pkg = tmp_path / "node_modules" / "async-function"
+    write(pkg / "package.json", {"exports": {".": [{"module-sync": "./require.mjs", "import": "./index.mjs",
+                                                    "default": "./index.js"}, "./index.js"]}})
+    for rel in ("require.mjs", "index.mjs", "index.js"):
+        write(pkg / rel)
+    r = Resolver()
+    assert found(r, "async-function", app) == str(pkg / "index.js")
+    assert r.resolve("async-function", str(app), sync=True).path == str(pkg / "require.mjs")
+    assert found(r, "async-function", app, esm=True) == str(pkg / "index.mjs")
