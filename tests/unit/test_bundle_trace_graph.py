@@ -124,3 +124,16 @@ def test_both_module_sync_and_plain_targets_ship(tmp_path: Path) -> None:
     assert shipped(trace) == {"af": ["index.js", "package.json", "require.mjs"]}
     entries, _ = layout_packages(trace)
     verify_bundle(trace, {"index.js": tmp_path / "index.js", **entries})
+
+
+def test_scripts_started_without_require_ship_too(tmp_path: Path) -> None:
+    """pino-style transports: `new Worker(join(__dirname, 'worker.js'))`; `new URL('./w.mjs', import.meta.url)`."""
+    write(tmp_path / "index.js", "require('logger')")
+    pkg(tmp_path, "logger", {
+        "index.js": "const { join } = require('path');\nnew Worker(join(__dirname, 'lib', 'worker.js'));\n"
+                    "new Worker(new URL('./esm/w.mjs', import.meta.url));",
+        "lib/worker.js": "require('stream-dep')", "esm/w.mjs": "", "lib/unrelated.js": ""})
+    pkg(tmp_path, "stream-dep", {"index.js": ""})
+    trace = trace_app(tmp_path, ["index.js"])
+    assert shipped(trace)["logger"] == ["esm/w.mjs", "index.js", "lib/worker.js", "package.json"]
+    assert "stream-dep" in shipped(trace)  # the worker's own modules are traced

@@ -69,3 +69,12 @@ def test_requires_inside_try_are_guarded() -> None:
 
 def test_broken_source_still_yields_what_can_be_read() -> None:
     assert ("require", "ok") in specs("const = ;;; require('ok'); function (", "x.js")
+
+
+def test_strings_naming_scripts_are_returned_apart_from_specifiers() -> None:
+    from blocklet_cli.core.bundle.trace.parser import parse_module
+
+    module = parse_module(b"require('./a.js');\nfork(join(__dirname, 'child.js'));\nconst s = 'not a script';\n"
+                          b"new URL('./w.mjs', import.meta.url)", "x.js")
+    assert [spec.value for spec in module.specifiers] == ["./a.js"]
+    assert module.scripts == [("child.js", 2), ("./w.mjs", 4)]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core.bundle.trace import native
-from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES, Specifier, parse_specifiers
+from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES, Specifier, parse_module
 from blocklet_cli.core.bundle.trace.resolve import Resolver, package_name
 from blocklet_cli.core.errors import BundleError, UnsafePathError
 
@@ -180,8 +180,30 @@ class _Tracer:
                 source = handle.read()
         except OSError as exc:
             raise BundleError(f"cannot read {self.show(path)}: {exc.strerror}") from exc
-        for spec in parse_specifiers(source, path):
+        module = parse_module(source, path)
+        for spec in module.specifiers:
             self.follow(path, key, spec)
+        for value, _ in module.scripts:
+            self.script(path, key, value)
+
+    def script(self, path: str, key: str | None, value: str) -> None:
+        """A string naming a script (a worker, a forked child, a file served or read as code): ship
+        the files of the same package (or of the app) it can name."""
+        if value.startswith("/") or "://" in value:
+            return
+        top = key or self.project
+        rel = value[2:] if value.startswith("./") else value
+        candidates = {os.path.normpath(os.path.join(os.path.dirname(path), value)),
+                      os.path.normpath(os.path.join(top, rel))}
+        if "/" not in rel:
+            names = native.package_files(key) if key else self.app_code
+            candidates.update(os.path.join(top, item) for item in names if os.path.basename(item) == rel)
+        for candidate in sorted(candidates)[:8]:
+            if not _inside(candidate, top) or not os.path.isfile(candidate):
+                continue
+            real = os.path.realpath(candidate)
+            if _inside(real, self.boundary) and self.owner(real) == key:
+                self.add(real)
 
     def follow(self, path: str, key: str | None, spec: Specifier) -> None:
         where = self.show(path)

@@ -7,6 +7,10 @@ A plain string or a template literal without substitutions is literal; anything 
 (`require(name)`, `` require(`./${x}`) ``) is reported as non-literal. A `require` inside the body
 of a `try` block is marked `guarded` (the code copes when the module is missing).
 
+Other string literals naming a script (`'worker.js'` in `new Worker(join(__dirname, 'worker.js'))`,
+`fork(...)`, `new URL('./w.mjs', import.meta.url)`) are returned as `scripts`: code started without
+`require`, which the tracer ships too.
+
 tree-sitter is imported lazily: only bundling a dapp needs it.
 """
 
@@ -131,8 +135,24 @@ def _type_only(statement) -> bool:
     return any(child.type == "type" for child in statement.children[:3])
 
 
+@dataclass
+class Module:
+    """What a file loads: its specifiers, and other string literals naming a script (value, line)."""
+
+    specifiers: list[Specifier]
+    scripts: list[tuple[str, int]]
+
+
+SCRIPT_SUFFIXES = (".js", ".cjs", ".mjs")
+
+
 def parse_specifiers(source: bytes, filename: str) -> list[Specifier]:
     """Every module specifier of a file (in source order), literal or not."""
+    return parse_module(source, filename).specifiers
+
+
+def parse_module(source: bytes, filename: str) -> Module:
+    """Specifiers and script-naming strings of a file."""
     import tree_sitter
 
     dialect = dialect_of(filename)
@@ -151,4 +171,20 @@ def parse_specifiers(source: bytes, filename: str) -> list[Specifier]:
             guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
             found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
     found.sort(key=lambda item: item[0])
-    return [spec for _, spec in found]
+    used = {start for start, _ in found}
+    scripts = []
+    for _, captures in tree_sitter.QueryCursor(_strings(dialect)).matches(tree.root_node):
+        node = captures["str"][0]
+        if node.start_byte in used:
+            continue
+        value = _literal(node)
+        if value and value.endswith(SCRIPT_SUFFIXES) and "\n" not in value and len(value) < 300:
+            scripts.append((value, node.start_point[0] + 1))
+    return Module([spec for _, spec in found], scripts)
+
+
+@functools.cache
+def _strings(dialect: Dialect):
+    import tree_sitter
+
+    return tree_sitter.Query(_language(dialect), "(string) @str")
