@@ -1,5 +1,10 @@
-"""The production Node dependencies a dapp needs at run time (reference: ArcBlock/blocklet-server
-core/cli/lib/commands/blocklet/bundle/zip/dependencies.js).
+"""Node dependency helpers: the versions of `--external` packages, the project files reached through
+relative requires (`trace_local_requires`), and the production dependency closure.
+
+Zip mode ships what `trace/` finds the app loads. `dependency_closure` (every production dependency,
+transitively, what zip mode shipped before the tracer; reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/zip/dependencies.js follows package.json the same way) is kept
+for library users and as the baseline of benchmarks/zip_mode.py.
 
 From `package.json` `dependencies` and `optionalDependencies`, transitively, each package found the
 way Node finds it: the nearest `node_modules/<name>` walking up from the requiring package (so
