@@ -41,7 +41,7 @@ for project in tests/fixtures/dapps/*/; do
     rm -rf "$target" "$target.tmp"
     mkdir -p "$target.tmp"
     cp "$project/package.json" "$target.tmp/"
-    echo "install-dapp-projects: installing $name with $manager into $target (compiles sqlite3: minutes)"
+    echo "install-dapp-projects: installing $name with $manager into $target (native addons compile from source: minutes)"
     if [ "$manager" = npm ]; then
       (cd "$target.tmp" && npm install --no-audit --no-fund --loglevel=error)
     else

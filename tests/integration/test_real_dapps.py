@@ -70,16 +70,20 @@ def expand_like_the_server(result: dict, into: Path) -> Path:
     return app
 
 
-def boot_and_get(app: Path, port: int) -> tuple[int, str]:
-    env = {"PATH": os.environ["PATH"], "BLOCKLET_PORT": str(port), "HOME": str(app)}  # no NODE_PATH
+def boot_and_get(app: Path, port: int, *paths: str, env: dict | None = None) -> list[tuple[int, str]]:
+    """Start `node blocklet.js` (no NODE_PATH) and GET `/` and `paths`: (status, body) each."""
+    env = {"PATH": os.environ["PATH"], "BLOCKLET_PORT": str(port), "HOME": str(app), **(env or {})}
     process = subprocess.Popen(["node", "blocklet.js"], cwd=app, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
-                    return answer.status, answer.read().decode()
+                answers = []
+                for path in ("/", *paths):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+                        answers.append((answer.status, answer.read().decode()))
+                return answers
             except OSError:
                 if process.poll() is not None:
                     pytest.fail(f"the app exited with {process.returncode}: {process.stderr.read()[-3000:]}")
@@ -124,8 +128,34 @@ def test_express_sqlite_dapp_boots_from_its_bundle_alone(installed, manager: str
     hook = subprocess.run(["node", "hooks/pre-start.js"], cwd=app, capture_output=True, text=True, timeout=60,
                           env={"PATH": os.environ["PATH"]})
     assert hook.returncode == 0 and "pre-start ok" in hook.stdout, hook.stderr
-    status, body = boot_and_get(app, free_port())
+    [(status, body)] = boot_and_get(app, free_port())
     assert status == 200 and json.loads(body) == {"greeting": "hello from sqlite", "engine": "express"}
+
+
+@pytest.mark.parametrize("manager", ["npm", "pnpm"])
+def test_popular_server_libraries_boot_from_the_bundle(installed, manager: str, tmp_path: Path, run_blocklet) -> None:
+    """exports conditions (uuid, axios), an ES-module-only package (nanoid), pino's worker-thread
+    transport, an app worker started from a path, socket.io's client served from its files."""
+    project = make_project(installed, "node-libs", manager, tmp_path / "src")
+    result = bundle(run_blocklet, project)
+    with zipfile.ZipFile(Path(result["bundleDir"]) / "blocklet.zip") as archive:
+        names = archive.namelist()
+    assert "node_modules/socket.io/client-dist/socket.io.js" in names
+    assert "node_modules/pino/lib/worker.js" in names and "node_modules/pino/file.js" in names
+    server_dir = tmp_path / "server" / "app"
+    server_dir.mkdir(parents=True)
+    app = expand_like_the_server(result, server_dir)
+    log = tmp_path / "app.log"
+    (status, body), (client_status, client) = boot_and_get(app, free_port(), "/socket.io/socket.io.js",
+                                                           env={"LOG_FILE": str(log)})
+    assert status == 200 and json.loads(body) == {
+        "uuid": 36, "nanoid": 21, "lodash": 2, "year": 1970, "joi": True, "jwt": 1, "sha3": "0x74",
+        "axios": "function", "ws": "function", "square": 49}
+    assert client_status == 200 and "socket.io" in client[:200].lower()
+    deadline = time.monotonic() + 10
+    while not (log.exists() and '"msg":"hit"' in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert '"msg":"hit"' in log.read_text()  # pino's worker thread wrote it
 
 
 def test_external_packages_are_left_for_the_server_and_recorded(installed, tmp_path: Path, run_blocklet) -> None:
