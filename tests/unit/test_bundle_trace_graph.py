@@ -137,3 +137,14 @@ def test_scripts_started_without_require_ship_too(tmp_path: Path) -> None:
     trace = trace_app(tmp_path, ["index.js"])
     assert shipped(trace)["logger"] == ["esm/w.mjs", "index.js", "lib/worker.js", "package.json"]
     assert "stream-dep" in shipped(trace)  # the worker's own modules are traced
+
+
+def test_misses_only_files_scripts_load_are_notes(tmp_path: Path) -> None:
+    """A `files` script may be browser code importing what the server never installs."""
+    write(tmp_path / "api" / "index.js", "require('./shared')")
+    write(tmp_path / "api" / "shared.js", "")
+    write(tmp_path / "public" / "app.js", "import React from 'react';\nimport '../api/shared.js'")
+    trace = trace_app(tmp_path, ["api/index.js"], lenient_roots=["public/app.js"])
+    assert [(note.file, note.line) for note in trace.unresolved] == [("public/app.js", 1)]
+    with pytest.raises(BundleError, match=r"public/app\.js:1: cannot find 'react'"):
+        trace_app(tmp_path, ["api/index.js", "public/app.js"])

@@ -174,14 +174,16 @@ def _plan_docs(plan: _Plan, *, with_changelog: bool, monorepo: bool) -> None:
             plan.loose["CHANGELOG.md"] = found
 
 
-def _zip_roots(root: Path, meta: dict, selection: select.Selection) -> list[str]:
-    """The files the tracer starts from: `main`, hook scripts, migrations and `files` scripts."""
+def _zip_roots(root: Path, meta: dict, selection: select.Selection) -> tuple[list[str], list[str]]:
+    """The files the tracer starts from: `main`, hook scripts and migrations; then `files` scripts
+    (traced leniently: they may be browser code)."""
     roots = [posixpath.normpath(meta["main"])]
     code = set(select.hook_files(root, meta.get("scripts")))
     code.update(rel for rel in selection.app_files if rel.startswith("migration/"))
-    code.update(rel for rel in selection.scripts if rel in selection.app_files)
     roots += sorted(rel for rel in code if rel.endswith(PARSED_SUFFIXES) and rel not in roots)
-    return roots
+    scripts = sorted(rel for rel in selection.scripts if rel in selection.app_files and rel.endswith(PARSED_SUFFIXES)
+                     and rel not in roots)
+    return roots, scripts
 
 
 def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | None, monorepo: bool,
@@ -193,8 +195,9 @@ def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | Non
     workspace = changelog.find_workspace_root(root)
     boundary = Path(os.path.realpath(workspace or root))
     external = deps.external_versions(root, externals or [], package_json)
-    traced = trace.trace_app(Path(real_root), _zip_roots(root, plan.meta, selection), app_code=selection.app_files,
-                             boundary=boundary, externals=sorted(external))
+    roots, scripts = _zip_roots(root, plan.meta, selection)
+    traced = trace.trace_app(Path(real_root), roots, app_code=selection.app_files, boundary=boundary,
+                             externals=sorted(external), lenient_roots=scripts)
     traced.externals = external
     outside = [os.path.dirname(path) for path in traced.app_files if not _inside(path, real_root)]
     zip_root = deps.common_root([Path(real_root), *map(Path, outside),

@@ -104,6 +104,7 @@ class _Tracer:
         self.app_whole = False
         self.app_code: list[str] = []
         self.errors: list[str] = []
+        self.lenient = False  # misses in app code are notes, not errors (`files` scripts: maybe browser code)
 
     def show(self, path: str) -> str:
         for base in (self.project, self.boundary):
@@ -154,12 +155,14 @@ class _Tracer:
         self.seen.add(path)
         self.queue.append(path)
 
-    def run(self, roots: Iterable[str], app_code: Iterable[str]) -> Trace:
+    def run(self, roots: Iterable[str], app_code: Iterable[str], lenient_roots: Iterable[str] = ()) -> Trace:
         self.app_code = list(app_code)
-        for root in roots:
-            self.add(os.path.realpath(root))
-        while self.queue:
-            self.visit(self.queue.popleft())
+        for group, lenient in ((roots, False), (lenient_roots, True)):
+            self.lenient = lenient
+            for root in group:
+                self.add(os.path.realpath(root))
+            while self.queue:
+                self.visit(self.queue.popleft())
         if self.errors:
             raise BundleError("the app loads modules that cannot be found:\n  " + "\n  ".join(self.errors),
                               hint="install them (npm/pnpm install), fix the specifier, or leave them out "
@@ -231,7 +234,7 @@ class _Tracer:
             return
         if resolved.kind == "missing":
             message = f"cannot find {value!r} ({resolved.reason})"
-            if spec.guarded or pkg is not None:
+            if spec.guarded or pkg is not None or self.lenient:
                 self.trace.unresolved.append(Note(where, spec.line, message + (
                     " (inside try: optional)" if spec.guarded else ""), pkg.name if pkg else None))
             else:
@@ -267,11 +270,14 @@ class _Tracer:
 
 
 def trace_app(project: Path, roots: Iterable[str], *, app_code: Iterable[str] = (), boundary: Path | None = None,
-              externals: Sequence[str] = ()) -> Trace:
+              externals: Sequence[str] = (), lenient_roots: Iterable[str] = ()) -> Trace:
     """Trace `roots` (paths relative to `project`) and everything they load. `app_code` lists the app's
     own files (traced too when app code loads modules by computed names). Packages named in
     `externals` are left out. Raises BundleError when app code loads a module that is not installed,
-    UnsafePathError when a path leads out of `boundary` (default: the project)."""
+    UnsafePathError when a path leads out of `boundary` (default: the project). `lenient_roots`
+    (`files` scripts, which may be browser code) are traced after `roots`; what only they load and
+    cannot be found is noted in `unresolved` instead."""
     project = Path(project).absolute()
     tracer = _Tracer(project, boundary or project, externals)
-    return tracer.run([os.path.join(project, rel) for rel in roots], app_code)
+    return tracer.run([os.path.join(project, rel) for rel in roots], app_code,
+                      [os.path.join(project, rel) for rel in lenient_roots])
