@@ -67,3 +67,36 @@ def test_a_dependency_linked_from_outside_the_project_is_refused(project_copy, r
     done = run_blocklet("bundle", "--skip-components-check", cwd=root)
     assert done.returncode == 6 and "outside the workspace" in done.stderr
     assert not (root / ".blocklet" / "bundle").exists()
+
+
+def test_workspace_package_linked_into_node_modules_ships_as_real_files(project_copy, run_blocklet,
+                                                                        tmp_path: Path) -> None:
+    """pnpm/yarn workspaces: `node_modules/@me/lib` links to `packages/lib`, whose own dependency is
+    hoisted to the workspace root. The bundle holds both as plain folders and Node finds them."""
+    import subprocess
+
+    from blocklet_cli.core.safe_extract import extract_zip
+
+    workspace = tmp_path / "ws"
+    app = project_copy("node-dapp", workspace / "packages" / "app")
+    write(workspace / "pnpm-workspace.yaml", "packages:\n  - packages/*\n")
+    write(workspace / "packages" / "lib" / "package.json", {"name": "@me/lib", "version": "0.1.0", "main": "index.js"})
+    write(workspace / "packages" / "lib" / "index.js", "const k = require('kebab');\nmodule.exports = (s) => k(s);\n")
+    write(workspace / "node_modules" / "kebab" / "package.json", {"name": "kebab", "version": "3.0.0"})
+    write(workspace / "node_modules" / "kebab" / "index.js",
+          "module.exports = (s) => s.toLowerCase().split(' ').join('-');\n")
+    (app / "node_modules" / "@me").mkdir(parents=True)
+    os.symlink("../../../lib", app / "node_modules" / "@me" / "lib")
+    index = app / "api" / "index.js"
+    index.write_text("require('@me/lib');\n" + index.read_text())
+    done = run_blocklet("bundle", "--skip-components-check", "--json", cwd=app)
+    assert done.returncode == 0, done.stderr
+    entries = json.loads(done.stdout)["zipEntries"]
+    assert {"node_modules/@me/lib/index.js", "node_modules/@me/lib/package.json", "node_modules/kebab/index.js"} <= set(
+        entries)
+    expanded = tmp_path / "expanded"
+    extract_zip(app / ".blocklet" / "bundle" / "blocklet.zip", expanded)
+    assert not (expanded / "node_modules" / "@me" / "lib").is_symlink()
+    out = subprocess.run(["node", "-p", "require('@me/lib')('Gull Island')"], cwd=expanded, capture_output=True,
+                         text=True, env={"PATH": os.environ["PATH"]}, timeout=60)
+    assert out.stdout.strip() == "gull-island", out.stderr
