@@ -104,7 +104,13 @@ class _Tracer:
         self.app_whole = False
         self.app_code: list[str] = []
         self.errors: list[str] = []
+        self.listings: dict[str, tuple[str, ...]] = {}
         self.lenient = False  # misses in app code are notes, not errors (`files` scripts: maybe browser code)
+
+    def files_of(self, real_dir: str) -> tuple[str, ...]:
+        if real_dir not in self.listings:
+            self.listings[real_dir] = native.package_files(real_dir)
+        return self.listings[real_dir]
 
     def show(self, path: str) -> str:
         for base in (self.project, self.boundary):
@@ -132,7 +138,7 @@ class _Tracer:
             manifest = self.resolver.tree.read_json(os.path.join(real_dir, "package.json")) or {}
             found = TracedPackage(name=name, real_dir=real_dir, version=str(manifest.get("version", "")))
             self.trace.packages[real_dir] = found
-            for rel in native.asset_files(real_dir):
+            for rel in native.asset_files(self.files_of(real_dir)):
                 found.files.add(rel)
             found.files.add("package.json")
         return found
@@ -141,7 +147,7 @@ class _Tracer:
         if package.whole:
             return
         package.whole = why
-        for rel in native.package_files(package.real_dir):
+        for rel in self.files_of(package.real_dir):
             package.files.add(rel)
             if rel.endswith(PARSED_SUFFIXES) and not rel.endswith((".d.ts", ".d.mts", ".d.cts")):
                 self.add(os.path.join(package.real_dir, rel))
@@ -199,7 +205,7 @@ class _Tracer:
         candidates = {os.path.normpath(os.path.join(os.path.dirname(path), value)),
                       os.path.normpath(os.path.join(top, rel))}
         if "/" not in rel:
-            names = native.package_files(key) if key else self.app_code
+            names = self.files_of(key) if key else self.app_code
             candidates.update(os.path.join(top, item) for item in names if os.path.basename(item) == rel)
         for candidate in sorted(candidates)[:8]:
             if not _inside(candidate, top) or not os.path.isfile(candidate):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from functools import cache
 
 CODE_SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 NATIVE_SUFFIXES = (".node", ".so", ".dylib", ".dll")
@@ -33,7 +32,6 @@ JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.ct
 LICENCE = ("license*", "licence*", "copying*", "notice*")
 
 
-@cache
 def package_files(real_dir: str) -> tuple[str, ...]:
     """Every regular file of an installed package that may be needed at run time (relative paths,
     sorted): nested `node_modules`, symlinks, tests/docs, junk and build intermediates left out."""
@@ -72,7 +70,7 @@ def is_code(rel: str) -> bool:
     return rel.lower().endswith(CODE_SUFFIXES)
 
 
-def asset_files(real_dir: str) -> list[str]:
-    """What a reached package ships besides the code the tracer follows: package.json, licence,
-    native binaries and data files."""
-    return [rel for rel in package_files(real_dir) if not is_code(rel)]
+def asset_files(files: tuple[str, ...]) -> list[str]:
+    """What a reached package ships besides the code the tracer follows (from its `package_files`):
+    package.json, licence, native binaries and data files."""
+    return [rel for rel in files if not is_code(rel)]
