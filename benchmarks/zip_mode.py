@@ -1,15 +1,18 @@
 """Zip-mode benchmark on the real dapp test projects (installed by scripts/install-dapp-projects.sh).
 
-For each install (npm, pnpm) of tests/fixtures/dapps/express-sqlite it measures, in one run:
+For each install (npm, pnpm) of each project in tests/fixtures/dapps (express-sqlite: Express, dotenv,
+sqlite3 compiled from source; node-libs: pino, socket.io, axios, lodash, …) it measures, in one run:
 - ours: `blocklet bundle` (zip mode, the tracer), wall time (median of --runs), blocklet.zip size,
   entries and unpacked bytes;
-- closure: the dependency closure zip mode used before the tracer (every production dependency,
+- tracer / closure, in process (best of --runs): the zip step alone — the tracer (parse, resolve,
+  lay out, check, write) against the dependency closure zip mode used before the tracer (every production dependency,
   transitively, at the place it was found: `deps.dependency_closure` + `deps.zip_layout`), written
   with the same zip writer;
 - reference: `blocklet bundle --zip` of @blocklet/cli 1.17.12 when it is installed
   (~/.cache/blocklet-cli-tests/server), run with a throw-away HOME;
 - other CLIs given with `--cli LABEL=PATH` (e.g. another checkout's .venv/bin/blocklet).
-Prints absolute numbers and ratios to ours.
+Prints absolute numbers and ratios to ours (time: CLI runs to our CLI run, in-process runs to the
+tracer's; size: to our blocklet.zip).
 
     .venv/bin/python benchmarks/zip_mode.py [--runs N] [--cli main=/path/to/blocklet]
 """
@@ -31,23 +34,24 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
 BLOCKLET = str(Path(sys.executable).parent / "blocklet")
 REFERENCE = CACHE / "server" / "node_modules" / ".bin" / "blocklet"
-PROJECT = "express-sqlite"
 
 
-def installs() -> dict[str, Path]:
+def installs() -> dict[tuple[str, str], Path]:
+    """(project, package manager) → its cached install."""
     done = subprocess.run(["bash", str(REPO / "scripts" / "install-dapp-projects.sh")], capture_output=True,
                           text=True, check=True)
     found = {}
     for line in done.stdout.splitlines():
-        if f"{PROJECT} (" in line and " ready in " in line:
-            manager = line.split(" (")[1].split(")")[0]
-            found[manager] = Path(line.split(" ready in ")[1].strip())
+        if " ready in " in line:
+            head, path = line.split(" ready in ")
+            name, manager = head.split(": ", 1)[1].split(" (")
+            found[(name, manager.rstrip(")"))] = Path(path.strip())
     return found
 
 
-def make_project(install: Path, into: Path) -> Path:
-    project = into / PROJECT
-    shutil.copytree(REPO / "tests" / "fixtures" / "dapps" / PROJECT, project)
+def make_project(name: str, install: Path, into: Path) -> Path:
+    project = into / name
+    shutil.copytree(REPO / "tests" / "fixtures" / "dapps" / name, project)
     shutil.copytree(install / "node_modules", project / "node_modules", symlinks=True)
     return project
 
@@ -87,7 +91,23 @@ def closure_zip(project: Path, out: Path) -> float:
     started = time.perf_counter()
     packages = deps.dependency_closure(project)
     _, entries = deps.zip_layout(project, packages)
-    entries["api/index.js"] = project / "api" / "index.js"
+    for path in (project / "api").rglob("*.js"):
+        entries[path.relative_to(project).as_posix()] = path
+    write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
+    return time.perf_counter() - started
+
+
+def tracer_zip(project: Path, out: Path) -> float:
+    from blocklet_cli.core.bundle import trace
+    from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
+
+    started = time.perf_counter()
+    traced = trace.trace_app(project, ["api/index.js"], app_code=[
+        path.relative_to(project).as_posix() for path in (project / "api").rglob("*.js")])
+    entries, _ = trace.layout_packages(traced)
+    for path in (project / "api").rglob("*.js"):
+        entries[path.relative_to(project).as_posix()] = path
+    trace.verify_bundle(traced, entries)
     write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
     return time.perf_counter() - started
 
@@ -98,30 +118,37 @@ def main() -> None:
     parser.add_argument("--cli", action="append", default=[], help="LABEL=PATH of another blocklet executable")
     args = parser.parse_args()
     others = [item.split("=", 1) for item in args.cli]
-    for manager, install in sorted(installs().items()):
+    for (name, manager), install in sorted(installs().items()):
         with tempfile.TemporaryDirectory() as scratch:
-            project = make_project(install, Path(scratch) / "ours")
-            rows = [measure("ours (tracer)", [BLOCKLET, "bundle", "--skip-components-check"], project, args.runs)]
+            project = make_project(name, install, Path(scratch) / "ours")
+            command = [BLOCKLET, "bundle", "--skip-components-check"]
+            rows = [measure("ours: blocklet bundle", command, project, args.runs)]
+            out = Path(scratch) / "tracer.zip"
+            rows.append(("  tracer, in process", min(tracer_zip(project, out) for _ in range(args.runs)),
+                         zip_numbers(out)))
             out = Path(scratch) / "closure.zip"
-            rows.append(("closure (before)", closure_zip(project, out), zip_numbers(out)))  # in process
+            rows.append(("  closure (before), in process", min(closure_zip(project, out) for _ in range(args.runs)),
+                         zip_numbers(out)))
             for label, path in others:
-                other = make_project(install, Path(scratch) / label)
+                other = make_project(name, install, Path(scratch) / label)
                 rows.append(measure(label, [path, "bundle", "--skip-components-check"], other, args.runs))
             if REFERENCE.exists():
-                ref = make_project(install, Path(scratch) / "reference")
+                ref = make_project(name, install, Path(scratch) / "reference")
                 home = Path(scratch) / "home"
                 home.mkdir()
                 rows.append(measure("reference 1.17.12 --zip", [str(REFERENCE), "bundle", "--zip"], ref, 1,
                                     env={"HOME": str(home)}))
-            base_time, (base_size, _, _) = rows[0][1], rows[0][2]
-            print(f"{PROJECT} installed with {manager}:")
-            print(f"  {'':26} {'time':>8} {'zip':>10} {'entries':>8} {'unpacked':>10}  ratios to ours (time, zip)")
+            base_size = rows[0][2][0]
+            bases = {False: rows[0][1], True: rows[1][1]}  # CLI runs vs CLI, in-process vs in-process
+            print(f"{name} installed with {manager}:")
+            print(f"  {'':30} {'time':>8} {'zip':>10} {'entries':>8} {'unpacked':>10}  ratios to ours (time, zip)")
             for label, seconds, numbers in rows:
                 if numbers is None:
-                    print(f"  {label:26} failed: {seconds[:100]}")
+                    print(f"  {label:30} failed: {seconds[:100]}")
                     continue
                 size, count, unpacked = numbers
-                print(f"  {label:26} {seconds:7.2f}s {size / 1e6:9.2f}M {count:8d} {unpacked / 1e6:9.2f}M"
+                base_time = bases[label.startswith(" ")]
+                print(f"  {label:30} {seconds:7.2f}s {size / 1e6:9.2f}M {count:8d} {unpacked / 1e6:9.2f}M"
                       f"  {seconds / base_time:5.1f}x {size / base_size:6.1f}x")
 
 

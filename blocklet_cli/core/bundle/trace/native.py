@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 
 CODE_SUFFIXES = (".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 NATIVE_SUFFIXES = (".node", ".so", ".dylib", ".dll")
@@ -30,6 +31,9 @@ JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.ct
         "*.exp", "*.tlog", "*.c", "*.cc", "*.cpp", "*.cxx", "*.h", "*.hh", "*.hpp", "*.d", "*.mk",
         ".npmrc", ".env", ".env.*", "*.pem", "*.key", "*.flow", "*.tgz", "*.tar.gz", "*.zip")
 LICENCE = ("license*", "licence*", "copying*", "notice*")
+# file-name patterns (not source) compiled once: a package listing checks thousands of names
+_JUNK = re.compile("|".join(fnmatch.translate(pattern) for pattern in JUNK))
+_LICENCE = re.compile("|".join(fnmatch.translate(pattern) for pattern in LICENCE))
 
 
 def package_files(real_dir: str) -> tuple[str, ...]:
@@ -49,7 +53,7 @@ def package_files(real_dir: str) -> tuple[str, ...]:
                 continue
             if name == "package.json" or is_native(name) or _is_licence(name):
                 found.append(rel)
-            elif not any(fnmatch.fnmatchcase(name, pattern) for pattern in JUNK):
+            elif not _JUNK.match(name):
                 if addon and rel.startswith("build/") and not is_native(name):
                     continue  # everything in an addon's build folder except what is loaded is left over
                 found.append(rel)
@@ -62,8 +66,7 @@ def is_native(name: str) -> bool:
 
 
 def _is_licence(name: str) -> bool:
-    lower = name.lower()
-    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in LICENCE)
+    return bool(_LICENCE.match(name.lower()))
 
 
 def is_code(rel: str) -> bool:

@@ -79,14 +79,16 @@ def _language(dialect: Dialect):
 
 
 @functools.cache
-def _queries(dialect: Dialect):
+def _query(dialect: Dialect):
+    """One query holding every pattern (one pass over the tree), and the kind of each pattern."""
     import tree_sitter
 
     language = _language(dialect)
     sources = dict(_QUERIES)
     if dialect != "javascript":
         sources.update(_TS_ONLY)
-    return language, {kind: tree_sitter.Query(language, text) for kind, text in sources.items()}
+    sources["string"] = "(string) @arg"
+    return language, tree_sitter.Query(language, "\n".join(sources.values())), list(sources)
 
 
 def _unescape(raw: str) -> str:
@@ -144,6 +146,7 @@ class Module:
 
 
 SCRIPT_SUFFIXES = (".js", ".cjs", ".mjs")
+_SCRIPT_BYTES = tuple(suffix.encode() for suffix in SCRIPT_SUFFIXES)
 
 
 def parse_specifiers(source: bytes, filename: str) -> list[Specifier]:
@@ -156,35 +159,30 @@ def parse_module(source: bytes, filename: str) -> Module:
     import tree_sitter
 
     dialect = dialect_of(filename)
-    language, queries = _queries(dialect)
+    language, query, kinds = _query(dialect)
     tree = tree_sitter.Parser(language).parse(source)
     found: list[tuple[int, Specifier]] = []
-    for kind, query in queries.items():
-        for _, captures in tree_sitter.QueryCursor(query).matches(tree.root_node):
-            arg = captures["arg"][0]
-            statement = arg.parent
-            if kind in ("import", "export") and _type_only(statement):
-                continue
-            value = _literal(arg)
-            spec_kind = "require" if kind == "import-equals" else kind
-            text = "" if value is not None else arg.text.decode("utf-8", "replace")[:200]
-            guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
-            found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
+    strings = []
+    for index, captures in tree_sitter.QueryCursor(query).matches(tree.root_node):
+        kind = kinds[index]
+        arg = captures["arg"][0]
+        if kind == "string":
+            strings.append(arg)
+            continue
+        if kind in ("import", "export") and _type_only(arg.parent):
+            continue
+        value = _literal(arg)
+        spec_kind = "require" if kind == "import-equals" else kind
+        text = "" if value is not None else arg.text.decode("utf-8", "replace")[:200]
+        guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
+        found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
     found.sort(key=lambda item: item[0])
     used = {start for start, _ in found}
     scripts = []
-    for _, captures in tree_sitter.QueryCursor(_strings(dialect)).matches(tree.root_node):
-        node = captures["str"][0]
-        if node.start_byte in used:
+    for node in strings:
+        if node.start_byte in used or not node.text.rstrip(b"'\"").endswith(_SCRIPT_BYTES):
             continue
         value = _literal(node)
         if value and value.endswith(SCRIPT_SUFFIXES) and "\n" not in value and len(value) < 300:
             scripts.append((value, node.start_point[0] + 1))
     return Module([spec for _, spec in found], scripts)
-
-
-@functools.cache
-def _strings(dialect: Dialect):
-    import tree_sitter
-
-    return tree_sitter.Query(_language(dialect), "(string) @str")
