@@ -148,3 +148,13 @@ def test_misses_only_files_scripts_load_are_notes(tmp_path: Path) -> None:
     assert [(note.file, note.line) for note in trace.unresolved] == [("public/app.js", 1)]
     with pytest.raises(BundleError, match=r"public/app\.js:1: cannot find 'react'"):
         trace_app(tmp_path, ["api/index.js", "public/app.js"])
+
+
+def test_trailing_slash_specifiers_pick_the_package_not_the_builtin(tmp_path: Path) -> None:
+    """readable-stream: `require('string_decoder/')` is the npm package, in the source and in the bundle."""
+    write(tmp_path / "index.js", "require('string_decoder/')")
+    pkg(tmp_path, "string_decoder", {"lib/string_decoder.js": ""}, main="lib/string_decoder.js")
+    trace = trace_app(tmp_path, ["index.js"])
+    assert shipped(trace) == {"string_decoder": ["lib/string_decoder.js", "package.json"]}
+    entries, _ = layout_packages(trace)
+    verify_bundle(trace, {"index.js": tmp_path / "index.js", **entries})

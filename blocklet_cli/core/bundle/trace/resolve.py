@@ -219,6 +219,8 @@ class Resolver:
 
     def _package(self, specifier: str, base: str, conditions: tuple[str, ...]) -> Resolved:
         name, subpath = package_name(specifier)
+        if subpath.endswith("/"):  # `string_decoder/`: the package's folder (and never the builtin)
+            subpath = subpath.rstrip("/")
         scope = self._scope(base)
         if scope and scope[1].get("name") == name and scope[1].get("exports") is not None:
             found = self._exports(scope[0], scope[1]["exports"], subpath, conditions)
