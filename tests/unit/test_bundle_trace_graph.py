@@ -158,3 +158,19 @@ def test_trailing_slash_specifiers_pick_the_package_not_the_builtin(tmp_path: Pa
     assert shipped(trace) == {"string_decoder": ["lib/string_decoder.js", "package.json"]}
     entries, _ = layout_packages(trace)
     verify_bundle(trace, {"index.js": tmp_path / "index.js", **entries})
+
+
+def test_external_versions_installed_ranges_and_refusals(tmp_path: Path) -> None:
+    from blocklet_cli.core.bundle.deps import external_versions
+    from blocklet_cli.core.errors import NotFoundError, UsageError
+
+    pkg(tmp_path, "sqlite3", {"index.js": ""}, version="5.1.7")
+    manifest = {"dependencies": {"sqlite3": "^5.0.0", "sharp": "^0.33.0"}}
+    assert external_versions(tmp_path, ["sqlite3", "sharp"], manifest) == {"sqlite3": "5.1.7", "sharp": "^0.33.0"}
+    assert external_versions(tmp_path, ["*"], manifest) == manifest["dependencies"]
+    with pytest.raises(UsageError):
+        external_versions(tmp_path, ["../x"], manifest)
+    with pytest.raises(NotFoundError):
+        external_versions(tmp_path, ["left-pad"], manifest)
+    with pytest.raises(UnsafePathError):
+        external_versions(tmp_path, ["*"], {"dependencies": {"../../etc": "1"}})

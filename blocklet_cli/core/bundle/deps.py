@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UnsafePathError, UsageError
 
 SKIPPED_TOP_DIRS = frozenset({"test", "tests", "__tests__", "doc", "docs", "coverage", "example", "examples",
                               ".github", ".vscode", ".idea", "benchmark", "benchmarks"})
@@ -198,7 +198,11 @@ def external_versions(project: Path, names: list[str], package_json: dict | None
 
     manifest = package_json or {}
     if "*" in names:
-        return {str(name): str(version) for name, version in (manifest.get("dependencies") or {}).items()}
+        found = {str(name): str(version) for name, version in (manifest.get("dependencies") or {}).items()}
+        for name in found:
+            if not valid_package_name(name):
+                raise UnsafePathError(f"package.json dependency {name!r} is not a valid npm package name")
+        return found
     found: dict[str, str] = {}
     for name in names:
         if not valid_package_name(name):
