@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from blocklet_cli.cli.options import JsonOption
 
 TABLE_LIMIT = 40
 
@@ -35,7 +32,6 @@ def bundle(
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
     external: Annotated[list[str] | None, typer.Option("--external", help="Zip mode: leave package NAME out of blocklet.zip for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
-    json_output: JsonOption = False,
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -54,33 +50,20 @@ def bundle(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.bundle import build_bundle
 
-    ui = UI(json_output)
+    ui = UI()
     mode = "simple" if simple or not zip_mode else None
     externals = [name.strip() for item in external or [] for name in item.split(",") if name.strip()]
-    with ExitStack() as stack:
-        state: dict = {"stage": None, "done": 0, "advance": None}
-
-        def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
-            if state["advance"] is None:  # the bar starts once the checks passed and writing begins
-                state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
-            advance = state["advance"]
-            if stage != state["stage"]:
-                advance(-state["done"], total=total_bytes or 1)
-                state.update(stage=stage, done=0)
-            advance(done_bytes - state["done"], description=f"{stage} {done_files}/{total_files} files")
-            state["done"] = done_bytes
-
-        result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
-                              mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                              verify_components=not skip_components, link=not copy, progress=progress,
-                              externals=externals)
+    result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
+                          mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                          verify_components=not skip_components, link=not copy, reporter=ui, externals=externals)
     for warning in result.warnings:
         ui.warn(warning)
     _report_trace(ui, result)
-    for item in result.excluded[:TABLE_LIMIT]:
-        ui.warn(f"not bundled: {item.path} ({item.reason})")
-    if len(result.excluded) > TABLE_LIMIT:
-        ui.warn(f"not bundled: {len(result.excluded) - TABLE_LIMIT} more files (--json lists all)")
+    for item in result.excluded:
+        ui.verbose(f"not bundled: {item.path} ({item.reason})")
+    if result.excluded:
+        ui.info(f"{len(result.excluded)} file(s) left out (secrets, junk, .blockletignore): "
+                "--verbose or --json lists each with its reason (see docs/never-bundled.md)")
     if ui.json_mode:
         ui.result(result.to_dict())
         return

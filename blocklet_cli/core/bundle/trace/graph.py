@@ -11,18 +11,17 @@ the app traces every app file. Every resolved path must stay inside the workspac
 from __future__ import annotations
 
 import os
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blocklet_cli.core.bundle.deps import valid_package_name
 from blocklet_cli.core.bundle.trace import native
 from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES, Specifier, parse_module
 from blocklet_cli.core.bundle.trace.resolve import Resolver, package_name
 from blocklet_cli.core.errors import BundleError, UnsafePathError
 
-NPM_NAME = re.compile(r"^(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*$", re.IGNORECASE)
 NM = "/node_modules/"
 
 
@@ -79,12 +78,6 @@ class Trace:
     non_literal: list[Note] = field(default_factory=list)
     unresolved: list[Note] = field(default_factory=list)
     externals: dict[str, str] = field(default_factory=dict)
-
-
-def valid_package_name(name: str) -> bool:
-    """An npm package name (legacy upper-case names allowed): at most 214 URL-safe characters,
-    one optional `@scope/`, no leading dot or underscore, no `..`."""
-    return len(name) <= 214 and bool(NPM_NAME.match(name)) and not name.split("/")[-1].startswith((".", "_"))
 
 
 def _inside(path: str, folder: str) -> bool:
