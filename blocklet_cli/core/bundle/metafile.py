@@ -13,30 +13,16 @@ import json
 import re
 import unicodedata
 
-import yaml
+from blocklet_cli.core.meta.yaml_dump import dump_yaml as js_yaml_dump
 
 DROPPED_KEYS = ("path", "folder", "htmlAst", "stats", "nftFactory", "signatures", "lastPublishedAt", "dist")
 PACKAGE_KEYS = ("name", "version", "type", "description", "keywords", "author", "repository", "bugs", "publishConfig")
 
 
-class _Dumper(yaml.SafeDumper):
-    """PyYAML made to write like js-yaml: block sequences indented under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(meta: dict) -> str:
-    return yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=80,
-                     default_flow_style=False, indent=2)
+    return js_yaml_dump(meta, width=80)
 
 
 def bundled_meta(meta: dict, *, main: str | None, screenshots: list[str] | None, git_hash: str | None) -> dict:

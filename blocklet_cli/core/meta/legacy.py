@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import FileFormatError, MetaError, NotFoundError
 
 LEGACY_FILE = "blocklet.json"
@@ -97,7 +98,7 @@ def legacy_sources(root: str | Path) -> list[str]:
     package = root / PACKAGE_FILE
     if package.is_file():
         try:
-            data = json.loads(package.read_text(encoding="utf-8"))
+            data = safejson.loads(package.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
         if isinstance(data, dict) and isinstance(data.get("blocklet"), dict):
@@ -120,7 +121,7 @@ def _read_json(path: Path) -> tuple[str, Any]:
     except UnicodeDecodeError:
         raise FileFormatError("the file is not UTF-8 text", location=str(path)) from None
     try:
-        return text, json.loads(text)
+        return text, safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"invalid JSON: {exc.msg}", location=f"{path}:{exc.lineno}:{exc.colno}") from None
 

@@ -299,12 +299,9 @@ def _ordered(meta: dict) -> dict:
 
 def dump_yaml(value: dict) -> str:
     """Block-style YAML like the reference's js-yaml dump, without folding long lines."""
-    import yaml
+    from blocklet_cli.core.meta.yaml_dump import dump_yaml as js_yaml_dump
 
-    from blocklet_cli.core.bundle.metafile import _Dumper
-
-    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000,
-                     default_flow_style=False, indent=2)
+    return js_yaml_dump(value, width=10_000)
 
 
 def render(meta: dict, comments: dict[str, list[str]], sources: list[str]) -> str:

@@ -198,7 +198,7 @@ def _has_dist(path: Path) -> bool:
     """True when `path` reads as release metadata (it has `dist`); unreadable files count as releases (the
     release reader reports them)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True
     return not isinstance(data, dict) or "dist" in data
