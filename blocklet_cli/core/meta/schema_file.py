@@ -15,25 +15,31 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
 
 
 @functools.lru_cache(maxsize=1)
-def _schema() -> dict:
+def _schema() -> dict[str, Any]:
     from blocklet_cli.resources import schema_path
 
-    return json.loads(schema_path().read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.lru_cache(maxsize=1)
-def _python_validator():
+def _python_validator() -> jsonschema.Draft202012Validator:
     import jsonschema
 
     return jsonschema.Draft202012Validator(_schema())
 
 
 @functools.lru_cache(maxsize=1)
-def _validator():
+def _validator() -> jsonschema_rs.Draft202012Validator | jsonschema.Draft202012Validator:
     try:
         import jsonschema_rs
     except ImportError:  # pragma: no cover - platforms without a jsonschema-rs wheel
@@ -41,7 +47,7 @@ def _validator():
     return jsonschema_rs.Draft202012Validator(_schema())
 
 
-def _errors(fixed: Any) -> list:
+def _errors(fixed: Any) -> list[Any]:
     try:
         return list(_validator().iter_errors(fixed))
     except (ValueError, TypeError):
@@ -50,11 +56,11 @@ def _errors(fixed: Any) -> list:
         return list(_python_validator().iter_errors(fixed))
 
 
-def _pointer(parts) -> str:
+def _pointer(parts: Iterable[str | int]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def _kind(error) -> str:
+def _kind(error: Any) -> str:
     kind = getattr(error, "kind", None)
     return type(kind).__name__ if kind is not None else str(getattr(error, "validator", ""))
 
@@ -75,7 +81,7 @@ def json_schema_issues(fixed: Any, *, strip_unknown: bool = False) -> list[tuple
     return issues
 
 
-def _short(error, kind: str) -> str:
+def _short(error: Any, kind: str) -> str:
     if kind in ("AnyOf", "anyOf", "OneOfNotValid", "oneOf"):
         return "matches none of the allowed forms"
     message = str(error.message)
