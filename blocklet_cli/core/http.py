@@ -237,7 +237,7 @@ class HttpClient:
                 return hit
             running = self._inflight.get(key)
             owner = running is None
-            if owner:
+            if running is None:
                 running = self._inflight[key] = Future()
         if not owner:
             return running.result()
@@ -332,7 +332,7 @@ class _ProgressReader:
 
 
 def _reason(exc: BaseException) -> str:
-    text = _one_line(exc)
+    text = _one_line(str(exc))
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
