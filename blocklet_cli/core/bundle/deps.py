@@ -13,6 +13,7 @@ import fnmatch
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -132,7 +133,7 @@ def _node_modules_parent(location: Path) -> Path:
     return location.parent
 
 
-def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -> tuple[Path, dict[str, Path]]:
+def zip_layout(project: Path, packages: list[Package], extra: Sequence[Path] = ()) -> tuple[Path, dict[str, Path]]:
     """Zip root (common folder of the project and its dependencies) and the dependency entries
     (`<path in zip>` → source file). Packages keep the place Node finds them at."""
     project = project.absolute()

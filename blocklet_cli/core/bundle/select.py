@@ -271,12 +271,12 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
         _add_path(root, meta["logo"], "logo", loose)
     selection = Selection(warnings=warnings)
     reasons: dict[str, str | None] = {}
-    for source, target in ((loose, selection.files), (app, selection.app_files)):
+    for source, kept in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):
             if rel not in reasons:
-                reasons[rel] = rules.reason(rel)
-                if reasons[rel]:
-                    selection.excluded.append(Excluded(rel, reasons[rel]))
+                reason = reasons[rel] = rules.reason(rel)
+                if reason:
+                    selection.excluded.append(Excluded(rel, reason))
             if not reasons[rel]:
-                target.append(rel)
+                kept.append(rel)
     return selection

@@ -119,7 +119,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         mount_point = mount_point.strip()
     if title is not None and not title.strip():
         raise UsageError("--title must not be empty")
-    if wanted.url:
+    if wanted.name is None:  # parse_spec gives either a URL or a name
         source: dict = {"url": wanted.url}
     else:
         normalized = [normalize_store(store) for store in stores]

@@ -332,10 +332,12 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
 
 def _needs_web_interface(meta: dict) -> bool:
     """A component that starts a process (dapp with `main`, no docker image) without a web interface."""
-    docker = meta.get("docker") if isinstance(meta.get("docker"), dict) else {}
+    found = meta.get("docker")
+    docker = found if isinstance(found, dict) else {}
     if meta.get("group") != "dapp" or not meta.get("main") or docker.get("image"):
         return False
-    interfaces = meta.get("interfaces") if isinstance(meta.get("interfaces"), list) else []
+    found = meta.get("interfaces")
+    interfaces = found if isinstance(found, list) else []
     return not any(isinstance(i, dict) and i.get("type") == "web" for i in interfaces)
 
 
@@ -435,6 +437,9 @@ class _Resolver:
 
         Speculative: answers land in the HTTP client's cache (requests in flight are joined), so when
         the parent is decided its children resolve from there. Each URL is prefetched once."""
+        pool = self.pool
+        if pool is None:  # not inside `run`: nothing to warm the cache with
+            return
         try:
             entries = children_of(meta)
         except ComponentError:
@@ -452,7 +457,7 @@ class _Resolver:
                         continue
                     self.prefetched.add(url)
                 try:
-                    self.pool.submit(self._warm, url, expected)
+                    pool.submit(self._warm, url, expected)
                 except RuntimeError:  # the resolution is over (pool shut down)
                     return
 
