@@ -23,13 +23,15 @@ test: $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/startup.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .mypy_cache

@@ -133,8 +133,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(int(status))
 
 
-def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
     r"""Characters the output encoding cannot hold become `\uXXXX` (valid inside JSON strings, too)."""
+    if not isinstance(error, UnicodeEncodeError):  # registered for encoding only
+        raise error
     escaped = []
     for char in error.object[error.start:error.end]:
         code = ord(char)

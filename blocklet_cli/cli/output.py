@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.core.errors import InputRequiredError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -52,11 +55,11 @@ class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode or SETTINGS.json
         SETTINGS.json = self.json_mode
-        self._console = None
+        self._console: Console | None = None
 
     # -- consoles -------------------------------------------------------------------------
     @property
-    def console(self):
+    def console(self) -> Console:
         """A Rich console on stderr (created on first use)."""
         if self._console is None:
             from rich.console import Console
@@ -106,7 +109,7 @@ class UI:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
-    def table(self, rows: list[tuple[str, ...]], headers: tuple[str, ...] | None = None,
+    def table(self, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...] | None = None,
               title: str | None = None) -> None:
         """A simple table on stderr."""
         from rich.table import Table
@@ -144,7 +147,7 @@ class UI:
             task = bar.add_task(description, total=total)
 
             def advance(amount: float = 1, total: float | None = None, description: str | None = None):
-                kwargs = {}
+                kwargs: dict[str, Any] = {}
                 if total is not None:
                     kwargs["total"] = total
                 if description is not None:

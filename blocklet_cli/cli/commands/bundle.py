@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from blocklet_cli.cli.options import JsonOption
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.bundle.builder import BundleMode
 
 TABLE_LIMIT = 40
 
@@ -52,7 +55,7 @@ def bundle(
     from blocklet_cli.core.bundle import build_bundle
 
     ui = UI(json_output)
-    mode = "simple" if simple or not zip_mode else None
+    mode: BundleMode | None = "simple" if simple or not zip_mode else None
     with ExitStack() as stack:
         state: dict = {"stage": None, "done": 0, "advance": None}
 

@@ -12,8 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.components.resolve import ComponentTree
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -57,11 +61,11 @@ class AddResult:
     status: str  # "added" | "exists"
     file: Path
     component: dict
-    tree: object | None = None  # ComponentTree
+    tree: ComponentTree | None = None
 
     def to_dict(self) -> dict:
         return {"status": self.status, "file": str(self.file), "component": self.component,
-                "tree": self.tree.to_dict() if self.tree is not None else None}  # type: ignore[attr-defined]
+                "tree": self.tree.to_dict() if self.tree is not None else None}
 
 
 @dataclass
