@@ -1,9 +1,9 @@
 """`deploy`: install or upgrade a blocklet as a component of an existing app on a Blocklet Server.
 
-Reference: cli.md §3.10 (folder rules, mount point, node_modules refusal, request order) and
-blocklet-server.md ("Deploy protocol"). Orchestration only: settings are resolved here (flag >
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js (folder rules, mount point,
+node_modules refusal, request order). Orchestration only: settings are resolved here (flag >
 environment > access-key.ini), the release is built with the bundler when it is missing or older
-than the project's version, and the requests live in `core/server.py`.
+than the project's version, and the requests live in `core/server/client.py`.
 
 `plan_deploy()` works offline (what `--dry-run` shows); `run_deploy()` talks to the server.
 """
