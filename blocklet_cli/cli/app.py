@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     from blocklet_cli.core.errors import BlockletError
 
     _tolerant_streams()
+    _terminate_like_interrupt()
     command = typer.main.get_command(app)
     status: int = ExitStatus.OK
     try:
@@ -131,6 +132,19 @@ def main(argv: list[str] | None = None) -> None:
         _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
     sys.stdout.flush()
     sys.exit(int(status))
+
+
+def _terminate_like_interrupt() -> None:
+    """SIGTERM is handled like Ctrl-C: KeyboardInterrupt runs every cleanup (staging folders, locks,
+    temporary files) and the run ends with the interrupted status."""
+    import contextlib
+    import signal
+
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave the default
+        signal.signal(signal.SIGTERM, raise_interrupt)
 
 
 def _json_escape(error: UnicodeError) -> tuple[str, int]:
@@ -170,9 +184,9 @@ def _report(lines: list[str]) -> None:
 
 def _json_error(error: dict, status: int) -> None:
     if SETTINGS.json:
-        import json
+        from blocklet_cli.cli.output import json_text
 
-        sys.stdout.write(json.dumps({"error": error, "exitCode": int(status)}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,17 @@
 Honours `NO_COLOR`, `--no-color`, `CI` and a non-TTY stdin (no prompts: `InputRequiredError`
 naming the flag or environment variable to set instead). Rich is imported only when something is
 actually rendered, so `blocklet --help` stays fast.
+
+Text from outside (remote answers, file names, metadata) never reaches the terminal raw: every line
+the UI writes goes through `sanitize` (control characters, bidi overrides and undecodable bytes shown
+as visible escapes), and the JSON document through `json_text` (valid UTF-8, C1 controls escaped).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +38,36 @@ class Settings:
 
 
 SETTINGS = Settings()
+
+# C0 controls but newline and tab, DEL and C1 controls, bidi overrides/isolates, lone surrogates
+# (undecodable bytes of file names and argv, kept by Python as U+DC80..U+DCFF)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\r": "\\r", "\x1b": "\\e"}
+
+
+def _visible(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def sanitize(text: object) -> str:
+    """`text` safe for a terminal: control characters (but newline and tab), bidi controls and
+    undecodable bytes become visible escapes (`\\e]0;…`, `\\x9b`, `\\u202e`)."""
+    text = str(text)
+    return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
+
+
+def json_text(document: Any, **options: Any) -> str:
+    """`document` as JSON text that is valid UTF-8 and safe on a terminal (C0 controls are escaped by
+    JSON itself; DEL, C1, bidi controls and lone surrogates become `\\uXXXX` escapes too)."""
+    text = json.dumps(document, ensure_ascii=False, default=_json_default, **options)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def colour_enabled() -> bool:
@@ -71,6 +106,7 @@ class UI:
         return self._console
 
     def _say(self, symbol: str, style: str, message: str) -> None:
+        message = sanitize(message)
         if colour_enabled():
             self.console.print(f"[{style}]{symbol}[/] {_escape(message)}")
         else:
@@ -95,18 +131,18 @@ class UI:
 
     def text(self, message: str = "") -> None:
         """Plain human text on stderr."""
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(sanitize(message) + "\n")
         sys.stderr.flush()
 
     # -- results --------------------------------------------------------------------------
     def result(self, document: Any) -> None:
         """Print the one JSON document of this command on stdout."""
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+        sys.stdout.write(json_text(document, indent=2) + "\n")
         sys.stdout.flush()
 
     def out(self, line: str) -> None:
         """A line of primary (non-JSON) output on stdout, e.g. one DID per line."""
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(sanitize(line) + "\n")
         sys.stdout.flush()
 
     def table(self, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...] | None = None,
@@ -118,7 +154,7 @@ class UI:
         for header in headers or ("",) * (len(rows[0]) if rows else 0):
             table.add_column(header)
         for row in rows:
-            table.add_row(*[_escape(str(cell)) for cell in row])
+            table.add_row(*[_escape(sanitize(cell)) for cell in row])
         self.console.print(table)
 
     # -- progress -------------------------------------------------------------------------
@@ -129,6 +165,7 @@ class UI:
         import time
 
         started = time.monotonic()
+        description = sanitize(description)
         if not sys.stderr.isatty():
             self.text(f"- {description}")
 
@@ -151,7 +188,7 @@ class UI:
                 if total is not None:
                     kwargs["total"] = total
                 if description is not None:
-                    kwargs["description"] = description
+                    kwargs["description"] = _escape(sanitize(description))
                 bar.update(task, advance=amount, **kwargs)
 
             yield advance
@@ -159,6 +196,7 @@ class UI:
     @contextmanager
     def spinner(self, description: str) -> Iterator[None]:
         """A spinner on a TTY; a start line otherwise."""
+        description = sanitize(description)
         if not sys.stderr.isatty():
             self.text(f"- {description}")
             yield

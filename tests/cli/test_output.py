@@ -49,3 +49,35 @@ def test_errors_go_to_stderr_and_results_to_stdout(run_blocklet):
     done = run_blocklet("--json", "did", "--bad")
     assert "No such option" in done.stderr
     assert done.stdout.startswith("{")
+
+
+def test_sanitize_makes_every_control_character_visible():
+    from blocklet_cli.cli.output import sanitize
+
+    assert sanitize("ok\ttext\nnext") == "ok\ttext\nnext"
+    assert sanitize("a\x1b]0;pwned\x07\x1b[2J\x9b1m\rb") == "a\\e]0;pwned\\x07\\e[2J\\x9b1m\\rb"
+    assert sanitize("name\u202etxt.exe \udcff") == "name\\u202etxt.exe \\xff"
+
+
+def test_json_text_is_valid_utf8_with_controls_escaped():
+    import json
+
+    from blocklet_cli.cli.output import json_text
+
+    text = json_text({"name": "\x1b[2J\x9b\u202e\udcff"})
+    assert text.encode("utf-8").decode("utf-8") == text
+    assert not any(0x7F <= ord(char) < 0xA0 or char == "\x1b" for char in text)
+    assert json.loads(text) == {"name": "\x1b[2J\x9b\u202e\udcff"}
+
+
+def test_hostile_file_names_never_reach_the_terminal_raw(tmp_path):
+    """A path from argv with escape sequences and bytes that are not UTF-8, in a message and in --json."""
+    name = os.fsencode("\x1b]0;pwned\x07\x1b[2J") + b"\xff"
+    env = {**os.environ, "CI": "1", "NO_COLOR": "1"}
+    done = subprocess.run([os.fsencode(str(BLOCKLET)), b"validate", name, b"--json"], cwd=tmp_path, env=env,
+                          capture_output=True, timeout=60)
+    assert done.returncode != 0
+    for stream in (done.stdout, done.stderr):
+        text = stream.decode("utf-8")  # valid UTF-8
+        assert not any((ord(char) < 32 and char not in "\n\t") or 0x7F <= ord(char) < 0xA0 for char in text), text
+    assert "\\e]0;pwned" in done.stderr.decode()

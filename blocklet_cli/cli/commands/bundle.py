@@ -74,10 +74,11 @@ def bundle(
                               verify_components=not skip_components, link=not copy, progress=progress)
     for warning in result.warnings:
         ui.warn(warning)
-    for item in result.excluded[:TABLE_LIMIT]:
-        ui.warn(f"not bundled: {item.path} ({item.reason})")
-    if len(result.excluded) > TABLE_LIMIT:
-        ui.warn(f"not bundled: {len(result.excluded) - TABLE_LIMIT} more files (--json lists all)")
+    for item in result.excluded:
+        ui.verbose(f"not bundled: {item.path} ({item.reason})")
+    if result.excluded:
+        ui.info(f"{len(result.excluded)} file(s) left out (secrets, junk, .blockletignore): "
+                "--verbose or --json lists each with its reason (see docs/never-bundled.md)")
     if ui.json_mode:
         ui.result(result.to_dict())
         return

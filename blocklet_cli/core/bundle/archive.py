@@ -9,6 +9,9 @@ all cores with zlib-ng (1 MiB blocks deflated in parallel, each primed with the 
 instead of deflated), and the SHA-512 / size of the output are computed while it is written.
 
 Zip: entries sorted, dated 1980-01-01 00:00, unix modes 0644/0755, deflate; also streamed.
+
+Every entry name written, whatever produced it, is checked by `check_entry_name`: relative, POSIX,
+no `..`/`.`/empty component, no backslash or control character (no zip-slip for any extractor).
 """
 
 from __future__ import annotations
@@ -33,6 +36,19 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COPY_BUFFER = 1 << 20
 
 ProgressFn = Callable[..., None]
+
+
+def check_entry_name(name: str) -> str:
+    """`name` if it is a safe archive entry name; UnsafePathError otherwise."""
+    from blocklet_cli.core.errors import UnsafePathError
+
+    parts = name.split("/")
+    bad = (not name or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in parts)
+           or any(ord(char) < 32 or ord(char) == 127 for char in name) or (len(name) > 1 and name[1] == ":"))
+    if bad:
+        raise UnsafePathError(f"refusing to write archive entry {name!r}: entry names must be relative paths "
+                              "inside the archive (no '..', no leading '/')")
+    return name
 
 
 @dataclass
@@ -281,6 +297,8 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
     mtime = source_date_epoch() if mtime is None else mtime
     threads = threads if threads is not None else max(1, len(os.sched_getaffinity(0)))
     ordered = sorted(entries, key=lambda entry: entry.name)
+    for entry in ordered:
+        check_entry_name(prefix + entry.name)
     unpacked = 0
     with open(path, "wb") as raw:
         counter = _HashingWriter(raw)
@@ -310,6 +328,8 @@ def write_zip(path: Path, entries: Iterable[ArchiveEntry], *, level: int = 6,
               progress: ProgressFn | None = None) -> list[str]:
     """Write a reproducible zip of `entries` (sorted by name); return the entry names."""
     ordered = sorted(entries, key=lambda entry: entry.name)
+    for entry in ordered:
+        check_entry_name(entry.name)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for entry in ordered:
             info = zipfile.ZipInfo(entry.name, date_time=ZIP_DATE)

@@ -11,7 +11,6 @@ release tarball is streamed and hashed while written. Progress goes through the 
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
@@ -127,7 +127,7 @@ def _check_prefs(root: Path) -> None:
     path = root / PREFS_FILE
     if path.is_file():
         try:
-            json.loads(path.read_text(encoding="utf-8"))
+            safejson.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise FileFormatError(f"{PREFS_FILE} is not valid JSON: {exc}", location=str(path)) from exc
 
@@ -213,7 +213,9 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
         if group == "dapp":
             plan.bundled_main = ENTRY_FILE
     if package_json is not None:
-        plan.generated["package.json"] = metafile.bundled_package_json(package_json).encode("utf-8")
+        text, removed = metafile.bundled_package_json_checked(package_json)
+        plan.generated["package.json"] = text.encode("utf-8")
+        plan.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     for rel in selection.files:
         if rel.startswith("screenshots/") and meta.get("screenshots"):
             continue
@@ -221,6 +223,10 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     for name in list(plan.loose):
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
+    project_sources = [Path(source) for source in plan.loose.values()]
+    project_sources += [Path(source) for source in plan.zip_entries.values()
+                        if "node_modules" not in Path(source).parts]
+    select.check_sources(root, project_sources, workspace=changelog.find_workspace_root(root) if monorepo else None)
     bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
                                     git_hash=git_head(root))
     plan.generated["blocklet.yml"] = metafile.dump_yaml(bundled).encode("utf-8")
@@ -320,14 +326,14 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
                       link=link, progress=progress)
 
 
-STALE_AFTER = 3600
+LEFTOVER_PREFIXES = (".bundle-", ".release-")
 
 
 @contextmanager
 def _project_lock(work: Path) -> Iterator[None]:
-    """One bundle run per project at a time; leftovers of killed runs are removed."""
+    """One bundle run per project at a time. Holding the lock, every staging folder found is a
+    leftover of a killed run (a live run would hold the lock): it is removed."""
     import fcntl
-    import time
 
     handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
     try:
@@ -337,8 +343,7 @@ def _project_lock(work: Path) -> Iterator[None]:
             raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
                                 hint="wait for it to finish") from None
         for leftover in work.iterdir():
-            if leftover.name.startswith((".bundle-", ".release-")) and leftover.is_dir() and \
-                    time.time() - leftover.stat().st_mtime > STALE_AFTER:
+            if leftover.name.startswith(LEFTOVER_PREFIXES) and leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         yield
     finally:

@@ -91,6 +91,14 @@ def _read(project: Path) -> tuple[Path, str]:
         raise FileFormatError(f"cannot read: {exc.strerror}", location=str(path)) from exc
 
 
+def printable_title(value: object) -> str:
+    """A title as it may be written into blocklet.yml: control and format characters (terminal escape
+    sequences, bidi overrides) removed, whitespace runs made one space; "" for a non-string."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join("".join(char if char.isprintable() else " " for char in value).split())
+
+
 def _names(components: list) -> list[str]:
     return [str(c["name"]) for c in components if isinstance(c, dict) and c.get("name")]
 
@@ -112,6 +120,10 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     from blocklet_cli.core.fsutil import atomic_write_text
 
     path, text = _read(Path(project))
+    if title is not None and not title.strip():
+        raise UsageError("--title must not be empty")
+    if title is not None and not all(char.isprintable() for char in title):
+        raise UsageError("--title must not contain control characters")
     current = components_in(text, str(path))
     wanted = parse_spec(spec)
     if wanted.name and wanted.name in _names(current):
@@ -122,8 +134,6 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if problem:
             raise UsageError(f"--mount-point {mount_point!r} {problem}")
         mount_point = mount_point.strip()
-    if title is not None and not title.strip():
-        raise UsageError("--title must not be empty")
     if wanted.name is None:  # parse_spec gives either a URL or a name
         source: dict = {"url": wanted.url}
     else:
@@ -149,9 +159,9 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)
         return AddResult("exists", path, existing)
     entry: dict = {"name": resolved.name}
-    chosen_title = (title or "").strip() or resolved.meta.get("title")
-    if isinstance(chosen_title, str) and chosen_title.strip():
-        entry["title"] = chosen_title.strip()
+    chosen_title = (title or "").strip() or printable_title(resolved.meta.get("title"))
+    if chosen_title:
+        entry["title"] = chosen_title
     entry["mountPoint"] = mount_point or "/" + url_path_friendly(str(resolved.meta.get("name") or resolved.name))
     if "name" in source:
         source["name"] = resolved.name

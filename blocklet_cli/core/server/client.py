@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
 
@@ -166,7 +167,7 @@ def discover_endpoint(client: Any, url: str) -> Endpoint:
 
 def _node_info(response: Any) -> dict | None:
     try:
-        body = json.loads(response.content)
+        body = safejson.loads(response.content)
     except ValueError:
         return None
     data = body.get("data") if isinstance(body, dict) else None
@@ -211,7 +212,7 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _data(response: Any, *, key: AccessKey, app_did: str, what: str) -> dict:
     try:
-        body = json.loads(response.content) if response.content else None
+        body = safejson.loads(response.content) if response.content else None
     except ValueError:
         body = None
     error = server_error(response.status, body, key=key, app_did=app_did, what=what)

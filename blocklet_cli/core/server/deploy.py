@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.server import client as server
@@ -186,7 +187,7 @@ def locate_release(folder: Path) -> ReleaseFiles:
 def read_release_meta(files: ReleaseFiles) -> tuple[dict, Path] | None:
     """The release's blocklet.json and tarball, None when either is missing."""
     try:
-        meta = json.loads(files.meta_path.read_text(encoding="utf-8"))
+        meta = safejson.loads(files.meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
 from blocklet_cli.core.fsutil import atomic_path, atomic_write_text
 
@@ -123,7 +124,7 @@ def _version_key(version: str) -> semver.Version:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

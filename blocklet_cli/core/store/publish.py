@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -60,8 +61,8 @@ def load_release(metafile: Path) -> Release:
     except (OSError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"cannot read the release metadata: {exc}", location=str(metafile)) from None
     try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as exc:
+        meta = safejson.loads(text)
+    except json.JSONDecodeError as exc:  # TooDeepError is one too
         raise FileFormatError(f"the release metadata is not JSON: {exc.msg}",
                               location=f"{metafile}:{exc.lineno}:{exc.colno}") from None
     if not isinstance(meta, dict):
@@ -184,7 +185,7 @@ def local_publisher_wallet(create: bool = True) -> Wallet:
 
     path = publisher_key_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
     except FileNotFoundError:
         if not create:

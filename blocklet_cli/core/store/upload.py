@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
+from blocklet_cli.core.http import excerpt
 
 if TYPE_CHECKING:
     from blocklet_cli.core.http import HttpClient
@@ -141,7 +142,7 @@ def send(request: UploadRequest, client: HttpClient,
         body = response.text
     if response.status >= 400:
         said = body.get("error") or body.get("message") if isinstance(body, dict) else None
-        text = str(said) if said else (response.text.strip() or f"HTTP {response.status}")
+        text = excerpt(said if said else response.text, 300) or f"HTTP {response.status}"
         message = f"upload failed: [{response.status}] {text} ({urlsplit(request.url).netloc})"
         if response.status in (401, 403) or "[NO-ACCESS]" in text:
             raise AuthError(message, status=response.status, hint=ACCESS_TOKEN_HINT)
