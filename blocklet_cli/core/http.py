@@ -35,7 +35,7 @@ API (small on purpose):
         res = c.request("POST", url, json={...}, headers={...})   # anything else
         res = c.post_multipart(url, fields={"source": "CLI"},
                                files={"blocklet-tarball": ("a.tgz", path, "application/x-gzip")},
-                               progress=lambda sent, total: ...)  # streams files from disk
+                               task=reporter.task("Uploading", unit="bytes"))  # streams from disk
         c.download(url, path, size=meta["dist"]["size"])   # streamed to a file, size-limited
 
 `excerpt(text)` makes remote text (an error body, a reason phrase) one short line for a message.
@@ -60,6 +60,7 @@ from urllib.parse import unquote, urlsplit
 
 from blocklet_cli import __version__
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
+from blocklet_cli.core.report import Task
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
 DEFAULT_TIMEOUT = 20.0
@@ -76,7 +77,6 @@ DEFAULT_MAX_DOWNLOAD = 1 << 30
 CHUNK = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"  # what `_Decoder` decodes (bounded); nothing else is accepted
 
-ProgressCallback = Callable[[int, int], None]  # (bytes sent so far, total bytes)
 
 
 @dataclass
@@ -265,15 +265,15 @@ class HttpClient:
 
     def post_multipart(self, url: str, *, fields: Mapping[str, str] | None = None,
                        files: Mapping[str, tuple[str, Path | bytes, str]] | None = None,
-                       headers: Mapping[str, str] | None = None, progress: ProgressCallback | None = None,
+                       headers: Mapping[str, str] | None = None, task: Task | None = None,
                        raise_for_status: bool = True) -> Response:
         """POST multipart/form-data; file parts given as (filename, path or bytes, content type) are
-        streamed from disk, and `progress(sent, total)` is called as file bytes go out."""
+        streamed from disk, and `task` (blocklet_cli.core.report) advances as file bytes go out."""
         with contextlib.ExitStack() as stack:
             parts: dict[str, tuple[str, Any, str]] = {}
             sizes = {name: (len(body) if isinstance(body, bytes) else Path(body).stat().st_size)
                      for name, (_, body, _) in (files or {}).items()}
-            counter = _Counter(sum(sizes.values()), progress)
+            counter = _Counter(sum(sizes.values()), task)
             for name, (filename, body, content_type) in (files or {}).items():
                 if isinstance(body, bytes):
                     import io
@@ -533,15 +533,15 @@ class _DeadlineBackend:
 
 
 class _Counter:
-    def __init__(self, total: int, callback: ProgressCallback | None) -> None:
+    def __init__(self, total: int, task: Task | None) -> None:
         self.total = total
         self.sent = 0
-        self.callback = callback
+        self.task = task
 
     def add(self, amount: int) -> None:
         self.sent += amount
-        if self.callback and amount:
-            self.callback(self.sent, self.total)
+        if self.task is not None and amount:
+            self.task.advance(amount, total=self.total)
 
 
 class _ProgressReader:

@@ -12,6 +12,7 @@ from werkzeug import Request, Response
 from blocklet_cli import __version__
 from blocklet_cli.core import http
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
+from tests.conftest import RecordingReporter
 
 
 def closed_port_url() -> str:
@@ -96,18 +97,18 @@ def test_post_multipart_streams_files_and_reports_progress(httpserver, tmp_path)
         return Response(json.dumps({"ok": True}), content_type="application/json")
 
     httpserver.expect_request("/api/blocklets/upload", method="POST").respond_with_handler(handler)
-    calls = []
-    with http.client() as c:
+    reporter = RecordingReporter()
+    with http.client() as c, reporter.task("Uploading", unit="bytes") as task:
         res = c.post_multipart(httpserver.url_for("/api/blocklets/upload"), fields={"source": "CLI"},
                                files={"blocklet-tarball": ("a.tgz", payload, "application/x-gzip"),
                                       "blocklet-meta": ("blocklet.json", b'{"a":1}', "application/json")},
-                               progress=lambda sent, total: calls.append((sent, total)))
+                               task=task)
     assert res.json() == {"ok": True}
     assert received["fields"] == {"source": "CLI"}
     assert received["file"] == payload.read_bytes()
     assert received["type"] == "application/x-gzip"
-    assert calls[-1] == (200_007, 200_007)
-    assert len(calls) > 1
+    assert task.completed == task.total == 200_007
+    assert len(task.advances) > 1
 
 
 def test_file_urls_are_read_from_disk(tmp_path):

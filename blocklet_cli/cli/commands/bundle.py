@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from blocklet_cli.cli.options import JsonOption
 
 if TYPE_CHECKING:
     from blocklet_cli.core.bundle.builder import BundleMode
@@ -37,7 +34,6 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
-    json_output: JsonOption = False,
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -54,24 +50,11 @@ def bundle(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.bundle import build_bundle
 
-    ui = UI(json_output)
+    ui = UI()
     mode: BundleMode | None = "simple" if simple or not zip_mode else None
-    with ExitStack() as stack:
-        state: dict = {"stage": None, "done": 0, "advance": None}
-
-        def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
-            if state["advance"] is None:  # the bar starts once the checks passed and writing begins
-                state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
-            advance = state["advance"]
-            if stage != state["stage"]:
-                advance(-state["done"], total=total_bytes or 1)
-                state.update(stage=stage, done=0)
-            advance(done_bytes - state["done"], description=f"{stage} {done_files}/{total_files} files")
-            state["done"] = done_bytes
-
-        result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
-                              mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                              verify_components=not skip_components, link=not copy, progress=progress)
+    result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
+                          mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                          verify_components=not skip_components, link=not copy, reporter=ui)
     for warning in result.warnings:
         ui.warn(warning)
     for item in result.excluded:

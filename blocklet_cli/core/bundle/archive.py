@@ -25,17 +25,18 @@ import struct
 import tarfile
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from blocklet_cli.core.report import NULL_TASK, Task
 
 # npm's fixed date for reproducible packs (1985-10-26T08:15:00Z), used unless SOURCE_DATE_EPOCH is set.
 DEFAULT_MTIME = 499162500
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COPY_BUFFER = 1 << 20
 
-ProgressFn = Callable[..., None]
 
 
 def check_entry_name(name: str) -> str:
@@ -289,11 +290,11 @@ def _tar_header(name: str, entry: ArchiveEntry, mtime: int) -> bytes:
 
 def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = "package/",
                   mtime: int | None = None, threads: int | None = None, level: int = 3,
-                  progress: ProgressFn | None = None) -> TarballInfo:
+                  task: Task = NULL_TASK) -> TarballInfo:
     """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity.
 
     ustar headers (pax records only for long or non-ASCII names), no folder entries, two zero blocks
-    at the end, no padding to 10 KiB records (as node-tar)."""
+    at the end, no padding to 10 KiB records (as node-tar). `task` advances by each file's size."""
     mtime = source_date_epoch() if mtime is None else mtime
     threads = threads if threads is not None else max(1, len(os.sched_getaffinity(0)))
     ordered = sorted(entries, key=lambda entry: entry.name)
@@ -312,8 +313,7 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
                     gz.write_file(handle, entry.size)
                 gz.write(bytes(-entry.size % tarfile.BLOCKSIZE))
                 unpacked += entry.size
-                if progress:
-                    progress(stage="tarball", file=entry.name, bytes=entry.size)
+                task.advance(entry.size)
             gz.write(bytes(2 * tarfile.BLOCKSIZE))
         except BaseException:
             gz.abort()
@@ -325,8 +325,9 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
 
 def write_zip(path: Path, entries: Iterable[ArchiveEntry], *, level: int = 6,
               store_suffixes: tuple[str, ...] = (".tgz", ".gz", ".zip", ".png", ".jpg", ".jpeg", ".webp"),
-              progress: ProgressFn | None = None) -> list[str]:
-    """Write a reproducible zip of `entries` (sorted by name); return the entry names."""
+              task: Task = NULL_TASK) -> list[str]:
+    """Write a reproducible zip of `entries` (sorted by name); return the entry names. `task` advances by
+    each file's size."""
     ordered = sorted(entries, key=lambda entry: entry.name)
     for entry in ordered:
         check_entry_name(entry.name)
@@ -340,6 +341,5 @@ def write_zip(path: Path, entries: Iterable[ArchiveEntry], *, level: int = 6,
             info.file_size = entry.size
             with open(entry.source, "rb") as source, archive.open(info, "w", force_zip64=entry.size > 2**31) as out:
                 shutil.copyfileobj(source, out, COPY_BUFFER)
-            if progress:
-                progress(stage="zip", file=entry.name, bytes=entry.size)
+            task.advance(entry.size)
     return [entry.name for entry in ordered]

@@ -5,8 +5,8 @@ bundle.js; the reference's bugs listed in docs/migrating-from-node-cli.md are fi
 Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
 screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),
 then write. Project files are hard-linked into the bundle (or copied in the kernel with `link=False`), the
-release tarball is streamed and hashed while written. Progress goes through the `progress` callback:
-`progress(stage, done_files, total_files, done_bytes, total_bytes)`.
+release tarball is streamed and hashed while written. Progress: one `Bundling` task of the reporter
+(bytes), started when writing begins and restarted by each stage (copy, zip, tarball).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import posixpath
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +25,9 @@ from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
+from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 BundleMode = Literal["zip", "simple"]
-Progress = Callable[[str, int, int, int, int], None]
 ENTRY_FILE = "blocklet.js"
 ZIP_FILE = "blocklet.zip"
 PREFS_FILE = "blocklet.prefs.json"
@@ -73,20 +73,40 @@ class BundleResult:
         }
 
 
-class _Stage:
-    """Turns per-file archive events into cumulative `progress` calls."""
+class _Progress:
+    """The one `Bundling` task of a build (bytes); each stage restarts it with the stage's own total."""
 
-    def __init__(self, progress: Progress | None, name: str, files: int, total: int) -> None:
-        self.progress, self.name, self.files, self.total = progress, name, files, total
-        self.done_files = self.done_bytes = 0
-        if progress:
-            progress(name, 0, files, 0, total)
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.task: Task | None = None
+        self.done = 0
 
-    def __call__(self, *, bytes: int = 0, **_: object) -> None:
+    def stage(self, name: str, files: int, total: int) -> _Stage:
+        if self.task is None:  # starts once the checks passed and writing begins
+            self.task = self.reporter.task("Bundling", None, "bytes")
+        self.task.advance(-self.done, total=total or 1, description=f"{name} 0/{files} files")
+        self.done = 0
+        return _Stage(self, self.task, name, files)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if self.task is not None:
+            self.task.__exit__(exc_type, *rest)
+
+
+class _Stage(NullTask):
+    """One stage as the archive writers see it: each `advance` is one file of that many bytes."""
+
+    def __init__(self, progress: _Progress, task: Task, name: str, files: int) -> None:
+        self.progress, self.task, self.name, self.files = progress, task, name, files
+        self.done_files = 0
+
+    def advance(self, amount: float = 1, *, total: float | None = None, description: str | None = None) -> None:
         self.done_files += 1
-        self.done_bytes += bytes
-        if self.progress:
-            self.progress(self.name, self.done_files, self.files, self.done_bytes, self.total)
+        self.progress.done += int(amount)
+        self.task.advance(amount, description=f"{self.name} {self.done_files}/{self.files} files")
 
 
 @dataclass
@@ -282,15 +302,15 @@ def _place(source: str | Path, target: str, folders: set[str], *, link: bool) ->
         os.close(src)
 
 
-def _write_plan(plan: _Plan, staging: Path, progress: Progress | None, *, link: bool) -> None:
+def _write_plan(plan: _Plan, staging: Path, progress: _Progress, *, link: bool) -> None:
     sizes = {name: os.stat(source).st_size for name, source in plan.loose.items()}
-    stage = _Stage(progress, "copy", len(sizes), sum(sizes.values()))
+    stage = progress.stage("copy", len(sizes), sum(sizes.values()))
     folders: set[str] = set()
     base = str(staging)
     for name, source in sorted(plan.loose.items()):
         # screenshots are named by their content hash: always an independent copy
         _place(source, os.path.join(base, name), folders, link=link and not name.startswith("screenshots/"))
-        stage(bytes=sizes[name])
+        stage.advance(sizes[name])
     for name, content in plan.generated.items():
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -301,14 +321,14 @@ def _write_plan(plan: _Plan, staging: Path, progress: Progress | None, *, link: 
         (staging / "screenshots").mkdir(exist_ok=True)
     if plan.zip_entries:
         entries = [ArchiveEntry.of(name, source) for name, source in plan.zip_entries.items()]
-        zip_stage = _Stage(progress, "zip", len(entries), sum(entry.size for entry in entries))
-        write_zip(staging / ZIP_FILE, entries, progress=zip_stage)
+        zip_stage = progress.stage("zip", len(entries), sum(entry.size for entry in entries))
+        write_zip(staging / ZIP_FILE, entries, task=zip_stage)
 
 
 def build_bundle(project_dir: str | Path, *, create_release: bool = True, create_archive: bool = False,
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
-                 link: bool = True, progress: Progress | None = None) -> BundleResult:
+                 link: bool = True, reporter: Reporter = NULL_REPORTER) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
     unless everything succeeds.
@@ -321,7 +341,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     root = plan.root
     work = root / ".blocklet"
     work.mkdir(exist_ok=True)
-    with _project_lock(work):
+    with _project_lock(work), _Progress(reporter) as progress:
         return _build(plan, work, create_release=create_release, create_archive=create_archive, mtime=mtime,
                       link=link, progress=progress)
 
@@ -351,7 +371,7 @@ def _project_lock(work: Path) -> Iterator[None]:
 
 
 def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,
-           progress: Progress | None) -> BundleResult:
+           progress: _Progress) -> BundleResult:
     root = plan.root
     staging = release.new_dir(work, ".bundle-")
     release_staging: Path | None = None
@@ -360,8 +380,8 @@ def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: boo
         entries = release.bundle_entries(staging)
         built = None
         if create_release:
-            tar_stage = _Stage(progress, "tarball", len(entries), sum(entry.size for entry in entries))
-            release_staging, built = release.build_release(staging, work, mtime=mtime, progress=tar_stage)
+            tar_stage = progress.stage("tarball", len(entries), sum(entry.size for entry in entries))
+            release_staging, built = release.build_release(staging, work, mtime=mtime, task=tar_stage)
             if create_archive:
                 title = str(plan.meta.get("title") or plan.meta["name"]).replace("/", "-")
                 built.archive = work / f"{title}-{plan.meta['version']}.zip"

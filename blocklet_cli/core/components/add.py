@@ -10,12 +10,12 @@ in place (component_edit) instead of re-dumping it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
     from blocklet_cli.core.components.resolve import ComponentTree
@@ -105,7 +105,7 @@ def _names(components: list) -> list[str]:
 
 def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_point: str | None = None,
                    title: str | None = None, offline: bool = False, timeout: float | None = None,
-                   progress: Callable[[int, int, str], None] | None = None) -> AddResult:
+                   reporter: Reporter = NULL_REPORTER) -> AddResult:
     """Resolve the component (and verify the whole tree with it), then append it to blocklet.yml."""
     import yaml
 
@@ -153,7 +153,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         draft["mountPoint"] = mount_point
     data = yaml.safe_load(text) or {}
     tree = verify_tree({**data, "components": [*current, draft]}, project_dir=path.parent, offline=offline,
-                       progress=progress, timeout=timeout)
+                       reporter=reporter, description=f"Resolving {spec}", timeout=timeout)
     resolved = tree.components[-1]
     if resolved.name in _names(current):
         existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)

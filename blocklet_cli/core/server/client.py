@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.report import Task
 
 GQL_PATH = "/api/gql"
 NODE_INFO_QUERY = "{ getNodeInfo { code info { did name version } } }"
@@ -253,14 +253,14 @@ def install_operations(app_did: str, mount_point: str, tarball: str, integrity: 
 
 def install_component(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str, *, tarball: Path,
                       mount_point: str, integrity: str,
-                      progress: Callable[[int, int], None] | None = None) -> dict:
+                      task: Task | None = None) -> dict:
     """Upload a release tarball as a component of the app (`installComponent`); returns the app."""
     operations = install_operations(app_did, mount_point, tarball.name, integrity)
     response = client.post_multipart(
         endpoint.gql_url,
         fields={"operations": json.dumps(operations), "map": MULTIPART_MAP},
         files={"file0": (tarball.name, Path(tarball), "application/octet-stream")},
-        headers=key.headers(app_did), progress=progress, raise_for_status=False)
+        headers=key.headers(app_did), task=task, raise_for_status=False)
     data = _data(response, key=key, app_did=app_did, what="the upload")
     result = data.get("installComponent") or {}
     if result.get("code") not in (None, "ok"):

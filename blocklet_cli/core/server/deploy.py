@@ -15,13 +15,14 @@ import os
 import re
 import tarfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UsageError
 from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 from blocklet_cli.core.server import client as server
 
 ENV_ENDPOINT = "BLOCKLET_DEPLOY_ENDPOINT"
@@ -31,7 +32,8 @@ ENV_APP_DIDS = ("BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_APP_ID")
 ENV_MOUNT_POINT = "BLOCKLET_DEPLOY_MOUNT_POINT"
 DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
-Progress = Callable[..., None]  # progress(stage, sent=0, total=0)
+STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
+          "verify": "Checking the result"}  # descriptions of the deploy task while it is not uploading
 
 
 @dataclass
@@ -72,6 +74,11 @@ class DeployPlan:
 
     def component(self) -> dict:
         return {key: self.meta.get(key) for key in ("did", "name", "title", "version")}
+
+    @property
+    def label(self) -> str:
+        """`title@version` (the name when there is no title)."""
+        return f"{self.meta.get('title') or self.meta.get('name')}@{self.meta.get('version')}"
 
     def to_dict(self) -> dict:
         """The request as it would be sent; the secret and the signature are never included."""
@@ -207,7 +214,7 @@ def _project_version(project: Path) -> str | None:
 
 
 def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
-                   progress: Progress | None = None) -> tuple[dict, Path, str | None]:
+                   reporter: Reporter = NULL_REPORTER) -> tuple[dict, Path, str | None]:
     """(release meta, tarball, why it was built or None): builds it when missing, when the project's
     version differs from the release's, or when `rebuild` is set."""
     found = read_release_meta(files)
@@ -227,8 +234,7 @@ def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
                             hint="run `blocklet bundle --create-release` in the project folder")
     from blocklet_cli.core.bundle import build_bundle
 
-    if progress:
-        progress("build", reason=reason)
+    reporter.info(f"Building the release first: {reason}")
     build_bundle(files.project_dir, create_release=True)
     built = read_release_meta(files)
     if built is None:
@@ -307,7 +313,7 @@ def project_root(folder: Path) -> Path:
 def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str | None = None,
                 access_key: str | None = None, access_secret: str | None = None,
                 mount_point: str | None = None, rebuild: bool = False,
-                progress: Progress | None = None) -> DeployPlan:
+                reporter: Reporter = NULL_REPORTER) -> DeployPlan:
     """Resolve settings, build the release when needed and check it; no network.
 
     Settings come from the flags, then the environment, then the project's dotenv files (`.env`,
@@ -322,7 +328,7 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     app = resolve_app_did(app_did, env)
     key = resolve_access_key(app, access_key, access_secret, env)
     files = locate_release(Path(folder))
-    meta, tarball, reason = ensure_release(files, rebuild=rebuild, progress=progress)
+    meta, tarball, reason = ensure_release(files, rebuild=rebuild, reporter=reporter)
     from blocklet_cli.core.store.publish import Release, check_integrity
 
     check_integrity(Release(files.meta_path, meta, tarball))  # the tarball must be the one blocklet.json describes
@@ -340,36 +346,30 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
                       built=reason is not None, build_reason=reason)
 
 
-def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None) -> DeployResult:
-    """Find the endpoint, check the app exists, upload the release; the app as the server reports it."""
+def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
+               reporter: Reporter = NULL_REPORTER) -> DeployResult:
+    """Find the endpoint, check the app exists, upload the release; the app as the server reports it.
+    One `Deploying title@version` task of the release's bytes."""
     from blocklet_cli.core import http
 
     started = time.monotonic()
-    with http.client(timeout=timeout, cache=False) as client:
-        if progress:
-            progress("discover")
+    with reporter.task(f"Deploying {plan.label}", total=plan.size, unit="bytes") as task, \
+            http.client(timeout=timeout, cache=False) as client:
+        task.advance(0, description=STAGES["discover"])
         endpoint = server.discover_endpoint(client, plan.endpoint_url)
         app_did = plan.app_did or endpoint.app_pid
         if not app_did:
             raise UsageError("the app to deploy to is required: pass --app-id or set $BLOCKLET_DEPLOY_APP_DID")
-        if progress:
-            progress("app")
+        task.advance(0, description=STAGES["app"])
         app = server.get_app(client, endpoint, plan.key, app_did)
         if app is None:
             raise NotFoundError(f"app {app_did} does not exist on the server {endpoint.url}",
                                 hint="create the app on the server first, or check --app-id")
         size = plan.size
-        if progress:
-            progress("upload", sent=0, total=size)
-
-        def sent(done: int, total: int) -> None:
-            if progress:
-                progress("upload", sent=done, total=total)
-
+        task.advance(0, description=f"Uploading {plan.label}")
         server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
-                                 mount_point=plan.mount_point, integrity=plan.integrity, progress=sent)
-        if progress:
-            progress("verify")
+                                 mount_point=plan.mount_point, integrity=plan.integrity, task=task)
+        task.advance(0, description=STAGES["verify"])
         after = server.get_app(client, endpoint, plan.key, app_did) or app
     child = next((c for c in after.get("children") or [] if (c.get("meta") or {}).get("did") == plan.meta["did"]),
                  None)

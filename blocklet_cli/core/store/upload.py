@@ -11,7 +11,6 @@ credential.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.http import excerpt
+from blocklet_cli.core.report import Task
 
 if TYPE_CHECKING:
     from blocklet_cli.core.http import HttpClient
@@ -123,8 +123,7 @@ class UploadResult:
         return {"status": self.status, "response": self.response}
 
 
-def send(request: UploadRequest, client: HttpClient,
-         progress: Callable[[int, int], None] | None = None) -> UploadResult:
+def send(request: UploadRequest, client: HttpClient, task: Task | None = None) -> UploadResult:
     """POST the multipart request; store errors keep the store's own words."""
     response = client.post_multipart(
         request.url,
@@ -132,7 +131,7 @@ def send(request: UploadRequest, client: HttpClient,
         files={"blocklet-meta": ("blocklet.json", compact_json(request.meta), "application/json"),
                "blocklet-tarball": (request.tarball.name, request.tarball, "application/octet-stream")},
         headers=request.headers,
-        progress=progress,
+        task=task,
         raise_for_status=False,
     )
     body: Any
