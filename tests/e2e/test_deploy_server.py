@@ -10,6 +10,7 @@ import pytest
 from blocklet_cli.core.identity import did as did_core
 from tests.e2e.server_harness import ROUTER_PORT, BlockletServer
 
+# one server for the module: `make test` runs pytest with `--dist loadfile`, so its tests share one worker
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LIST_QUERY = ("{ getBlocklets(input:{includeRuntimeInfo:false}) { code blocklets { appDid status"
