@@ -69,6 +69,8 @@ COMMANDS: dict[str, CommandEntry] = {
                                                   "access token in the profile."),
     "config": CommandEntry("config", "app", "Read and write configuration profiles (~/.arcblock/blocklet.ini, "
                                             "shared with the reference CLI)."),
+    "migrate": CommandEntry("migrate", "migrate", "Convert a legacy Blocklet project (blocklet.json, "
+                                                  "package.json#blocklet) to blocklet.yml."),
 }
 
 HELP_OPTIONS = ("-h", "--help")

@@ -8,7 +8,7 @@ Messages are one line, plain words, and never contain secrets. `location` is "fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class BlockletError(Exception):
@@ -111,12 +111,3 @@ class ConflictError(BlockletError):
 
 class ExternalToolError(BlockletError):
     """A program we run (git, a hook script) failed."""
-
-
-@dataclass
-class Problem:
-    """A non-fatal finding a core function reports as data (warnings)."""
-
-    message: str
-    location: str | None = None
-    extra: dict = field(default_factory=dict)

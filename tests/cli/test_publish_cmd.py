@@ -166,3 +166,14 @@ def test_missing_or_broken_release_is_one_line_and_writes_nothing(run_checked, t
     bad = run_checked("publish", str(broken), "--store", str(store))
     assert bad.returncode == 5 and f"{broken}:1:2" in bad.stderr
     assert not store.exists()
+
+
+def test_verbose_says_where_each_setting_came_from_without_the_secret(run_checked, httpserver, tmp_path):
+    store = FakeStore(httpserver)
+    metafile = make_release(tmp_path)
+    done = run_checked("--verbose", "publish", str(metafile), "--dry-run",
+                       env={"BLOCKLET_ACCESS_TOKEN": TOKEN, "BLOCKLET_STORE": store.url, "BLOCKLET_PROFILE": "ci"})
+    assert done.returncode == 0, done.stderr
+    assert "profile = ci (from env:BLOCKLET_PROFILE)" in done.stderr
+    assert f"store = {store.url} (from env:BLOCKLET_STORE)" in done.stderr
+    assert "accessToken = ******** (from env:BLOCKLET_ACCESS_TOKEN)" in done.stderr

@@ -40,7 +40,7 @@ def test_broken_meta_reports_every_problem_with_positions(cli, project_copy) -> 
         assert lines[error["line"] - 1].strip(), error  # each position points at a real line of the file
     version = next(e for e in result["errors"] if e["pointer"] == "/version")
     assert lines[version["line"] - 1].startswith("version:")
-    assert set(result) == {"path", "valid", "errors"}
+    assert set(result) == {"path", "valid", "errors", "legacy"} and result["legacy"] == []
     assert set(result["errors"][0]) == {"pointer", "message", "line", "column"}
 
 
@@ -119,3 +119,14 @@ def test_json_schema_cross_check_and_store_url(cli, tmp_path: Path) -> None:
     assert errors[0]["line"] == 7
     done = cli("validate", str(tmp_path), "--mode", "dev", env={"COMPONENT_STORE_URL": "https://s.io"})
     assert done.returncode == 0, done.stdout
+
+
+def test_store_url_flag_beats_the_variable_and_verbose_says_so(run_blocklet, tmp_path: Path) -> None:
+    text = good_yaml() + "components:\n  - name: c\n    source:\n      name: c\n"
+    (tmp_path / "blocklet.yml").write_text(text)
+    env = {"COMPONENT_STORE_URL": "https://s.io"}
+    done = run_blocklet("--verbose", "validate", str(tmp_path), "--mode", "dev", env=env)
+    assert done.returncode == 0, done.stdout
+    assert "componentStore = https://s.io (from env:COMPONENT_STORE_URL)" in done.stderr
+    done = run_blocklet("--verbose", "validate", str(tmp_path), "--mode", "dev", "--store-url", "https://f.io", env=env)
+    assert "componentStore = https://f.io (from flag)" in done.stderr

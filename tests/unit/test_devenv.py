@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.dev import env as devenv
 from blocklet_cli.core.errors import ConflictError, FileFormatError, InputRequiredError, MetaError, UsageError
 from blocklet_cli.core.identity import did as did_core
@@ -158,7 +159,7 @@ def test_dev_folder_is_per_project_outside_it_and_reset_empties_it(tmp_path: Pat
 
 
 def test_default_dev_root_is_the_user_data_dir(isolated_home: Path) -> None:
-    assert devenv.user_dev_root() == Path(os.environ["XDG_DATA_HOME"]) / "blocklet" / "dev"
+    assert paths.dev_root() == Path(os.environ["XDG_DATA_HOME"]) / "blocklet" / "dev"
 
 
 def test_port_is_remembered_and_a_taken_port_is_refused(tmp_path: Path) -> None:

@@ -79,7 +79,9 @@ class TarballInfo:
 
 def source_date_epoch(environ: dict | None = None) -> int:
     """`SOURCE_DATE_EPOCH` when set to an integer, else the fixed default date."""
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    from blocklet_cli.core.settings import resolve
+
+    value = resolve("sourceDateEpoch", env=environ).value or ""
     return int(value) if value.isdigit() else DEFAULT_MTIME
 
 
@@ -103,7 +105,6 @@ class _HashingWriter:
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, mtime 0, OS unknown
 BLOCK_SIZE = 1 << 20
 WINDOW = 32768
-SAMPLE = 65536
 
 
 PROBE = 4096

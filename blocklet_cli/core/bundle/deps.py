@@ -102,7 +102,7 @@ def package_files(real: Path) -> list[str]:
             path = base / name
             if path.is_symlink() or any(fnmatch.fnmatchcase(name, pattern) for pattern in JUNK):
                 continue
-            from blocklet_cli.core.bundle.select import secret_reason
+            from blocklet_cli.core.bundle.exclusions import reason as secret_reason
 
             rel = path.relative_to(real).as_posix()
             if secret_reason(rel):

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from blocklet_cli.core.bundle import exclusions
 from blocklet_cli.core.errors import NotFoundError, UnsafePathError
+from blocklet_cli.core.meta.checks import is_glob
 
 IGNORE_FILE = ".blockletignore"
 # Folders a walk does not enter (they are bundled only through the dependency step).
@@ -31,7 +32,6 @@ JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", "*.orig", 
                  "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", IGNORE_FILE)
 ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
 ROOT_FOLDERS = ("migration", "resources")
-GLOB_CHARS = set("*?[]{}!")
 
 
 @dataclass
@@ -54,10 +54,6 @@ class Selection:
     app_files: list[str] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def is_glob(entry: str) -> bool:
-    return any(char in GLOB_CHARS for char in entry)
 
 
 def secret_reason(rel: str, path: Path | None = None) -> str | None:
@@ -226,7 +222,7 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     for entry in meta.get("files") or []:
         if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
             continue
-        if is_glob(entry):
+        if is_glob(entry, any_glob_char=True):
             _glob(root, entry, "files entry", listed, skipped)
         elif not _add_path(root, entry, "files entry", listed, skipped):
             raise NotFoundError(f"files entry {entry!r} does not exist in {root}")

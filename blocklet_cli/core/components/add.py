@@ -49,12 +49,11 @@ def parse_spec(text: str) -> ComponentSpec:
     return ComponentSpec(name=text)
 
 
-def url_path_friendly(text: str) -> str:
-    """The reference's `urlPathFriendly`, with `/` also replaced (a default mount point is one segment)."""
-    ascii_only = text.strip().encode("ascii", "ignore").decode("ascii")
-    friendly = re.sub(r"[^A-Za-z0-9_.\-]", "-", ascii_only)
-    friendly = re.sub(r"-+", "-", re.sub(r"\.+", ".", friendly))
-    return friendly.strip("-") or "component"
+def default_mount_segment(name: str) -> str:
+    """The one-segment default mount point of a component named `name` (`component` when nothing is left)."""
+    from blocklet_cli.core.meta.names import url_path_friendly
+
+    return url_path_friendly(name, one_segment=True) or "component"
 
 
 @dataclass
@@ -162,7 +161,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     chosen_title = (title or "").strip() or printable_title(resolved.meta.get("title"))
     if chosen_title:
         entry["title"] = chosen_title
-    entry["mountPoint"] = mount_point or "/" + url_path_friendly(str(resolved.meta.get("name") or resolved.name))
+    entry["mountPoint"] = mount_point or "/" + default_mount_segment(str(resolved.meta.get("name") or resolved.name))
     if "name" in source:
         source["name"] = resolved.name
     entry["source"] = source

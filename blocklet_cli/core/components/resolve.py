@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from blocklet_cli.core.errors import BlockletError, ComponentError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
@@ -35,7 +35,6 @@ from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 DEFAULT_STORE = "https://store.blocklet.dev"
 MAX_DEPTH = 40
 DEFAULT_WORKERS = 32
-STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
 # The reference accepts octet-stream and x-gzip; static web servers label `.tgz` files with the tar and
 # gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
 TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
@@ -57,19 +56,14 @@ def normalize_store(url: str) -> str:
 
     A static file store (`blocklet publish --store <folder>`) is a `file://` URL or a folder path
     (absolute, `./…`, `../…`, `~/…`, or an existing folder); it becomes a `file://` URL."""
-    text = str(url).strip()
-    if text.startswith("file:"):
-        from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import parse
 
-        return _file_store(file_url_path(text), url)
-    if text.startswith(("/", "./", "../", "~")) or (text and Path(text).is_dir()):
-        return _file_store(Path(text).expanduser(), url)
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-        text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    address = parse(str(url))
+    if address.kind == "file" and address.path is not None:  # a file address always has its path
+        return _file_store(address.path, url)
+    if address.kind != "http":
         raise ComponentError(f"invalid store URL {url!r}: expected http(s)://host[:port]")
-    return text.rstrip("/")
+    return address.url
 
 
 def _file_store(path: Path, given: str) -> str:
@@ -106,7 +100,7 @@ def _label(entry: Any, index: int) -> str:
 
 
 def _absolute_file_url(url: str, project_dir: Path | None) -> str:
-    from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import file_url_path
 
     path = file_url_path(url)
     if not path.is_absolute():

@@ -33,6 +33,7 @@ from blocklet_cli.core.errors import (
 from blocklet_cli.core.fsutil import write_secret_file
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.paths import dev_root
 from blocklet_cli.core.project.dotenv import read_dotenv_files
 
 REDACTED = "********"
@@ -60,7 +61,7 @@ class DevPaths:
         project_dir = project_dir.resolve()
         digest = hashlib.sha256(str(project_dir).encode()).hexdigest()[:12]
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "blocklet"
-        return cls((data_root or user_dev_root()) / f"{safe}-{digest}", project_dir)
+        return cls((data_root or dev_root()) / f"{safe}-{digest}", project_dir)
 
     @property
     def data(self) -> Path:
@@ -93,18 +94,6 @@ class DevPaths:
             folder.mkdir(parents=True, exist_ok=True)
         (self.root / "project").write_text(str(self.project_dir) + "\n", encoding="utf-8")
         return emptied
-
-
-def user_dev_root() -> Path:
-    """Where dev folders live: the user data dir (never inside the project, never bundled)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("blocklet", appauthor=False) / "dev"
-
-
-def node_wallet_file() -> Path:
-    """The dev host's "node" key, shared by every project of this user."""
-    return user_dev_root() / "node-wallet.json"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

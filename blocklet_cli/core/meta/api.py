@@ -9,7 +9,6 @@ Unlike the reference, every problem is reported at once, each with its JSON poin
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,12 +58,19 @@ class ValidationReport:
 
 
 def find_meta_file(path: str | Path) -> Path:
-    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is."""
+    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is.
+
+    A folder with only legacy metadata (blocklet.json, package.json#blocklet) raises LegacyProjectError."""
     path = Path(path)
     if path.is_dir():
         for name in META_FILE_NAMES:
             if (path / name).is_file():
                 return path / name
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(path)
+        if sources:  # a first-generation project: one line saying so, exit 3
+            raise legacy_project_error(path, sources)
         raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")
     if path.is_file():
         return path
@@ -312,8 +318,3 @@ def validate_meta_dict(meta: Any, *, ensure_dist: bool = False, source: str = "b
     del source
     return check_meta_dict(meta, ensure_dist=ensure_dist, fix_services=fix_services,
                            ensure_component_store=ensure_component_store)[1]
-
-
-def default_store_from_env() -> str | None:
-    """`COMPONENT_STORE_URL`, the reference's default store for bundle/dev."""
-    return os.environ.get("COMPONENT_STORE_URL") or None

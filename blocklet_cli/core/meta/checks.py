@@ -258,8 +258,15 @@ def _find(text: str, char: str, start: int) -> int:
     return text.find(char, start)
 
 
-def is_glob(text: str) -> bool:
-    """is-glob 4 with its default strict check (what the bundle's `files` rule skips)."""
+GLOB_CHARS = frozenset("*?[]{}!")
+
+
+def is_glob(text: str, *, any_glob_char: bool = False) -> bool:
+    """is-glob 4 with its default strict check (what the validator's `files` rule skips).
+
+    With `any_glob_char`, any of `*?[]{}!` anywhere makes a pattern (what the bundler expands)."""
+    if any_glob_char:
+        return any(char in GLOB_CHARS for char in text)
     if not text:
         return False
     if _is_extglob(text) or text[0] == "!":

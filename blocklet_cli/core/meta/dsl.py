@@ -51,21 +51,6 @@ def esc(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    if value is None:
-        return "null"
-    return "date" if hasattr(value, "isoformat") else type(value).__name__
-
 
 class T:
     """Base type: required/default/allow/custom checks/documentation."""

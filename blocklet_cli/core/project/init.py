@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklet_cli.core import safejson
+from blocklet_cli.core import paths, safejson
 from blocklet_cli.core.errors import BlockletError, ConflictError, MetaError, MetaIssue, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.project.edit import yaml_scalar
@@ -107,17 +107,6 @@ def package_defaults(root: Path) -> dict:
     if isinstance(found.get("name"), str) and found["name"].startswith("@") and "/" in found["name"]:
         found["name"] = found["name"].split("/", 1)[1]
     return found
-
-
-def wallet_dir() -> Path:
-    """Where random Blocklet wallets are saved: `$ABT_NODE_CUSTOM_DATA_DIR/blocklets` when set (the
-    reference's folder, so its tools find them), else `<user config dir>/blocklet/blocklets`."""
-    custom = os.environ.get("ABT_NODE_CUSTOM_DATA_DIR")
-    if custom:
-        return Path(custom) / "blocklets"
-    from platformdirs import user_config_path
-
-    return user_config_path("blocklet") / "blocklets"
 
 
 # -- checks (through the metadata validator, the one owner of the rules) ----------------------------
@@ -259,6 +248,12 @@ def check_target(root: Path, *, force: bool) -> None:
     found = existing_meta(root)
     if found and not force:
         raise ConflictError(f"{found} already exists", hint="pass --force to overwrite it (other files are kept)")
+    if not found and not force and root.is_dir():
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(root)
+        if sources:  # its metadata would be ignored: migrating keeps it
+            raise legacy_project_error(root, sources)
     probe = root
     while not probe.exists():
         probe = probe.parent
@@ -328,7 +323,7 @@ def init_project(options: InitOptions) -> InitResult:
     try:
         root.mkdir(parents=True, exist_ok=True)
         if wallet is not None:
-            result.wallet_path = wallet_dir() / f"{did}.json"
+            result.wallet_path = paths.wallets_dir() / f"{did}.json"
             write_secret_file(result.wallet_path, json.dumps(wallet.to_json(), indent=2) + "\n")
         meta_path = root / "blocklet.yml"
         (result.overwritten if meta_path.exists() else result.created).append("blocklet.yml")

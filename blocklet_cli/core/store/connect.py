@@ -46,12 +46,11 @@ def b64decode_any(text: str) -> bytes:
 
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of an http(s) URL; UsageError for anything else."""
-    from blocklet_cli.core.config.profiles import is_http_url
+    from blocklet_cli.core.store_address import is_http_url, parse
 
     if not is_http_url(url):
         raise UsageError(f"invalid store url: {url!r} (expected http(s)://host[:port])")
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc}"
+    return parse(url).origin
 
 
 def _probe(base: str, client: HttpClient, *, nocache: bool) -> dict[str, Any]:

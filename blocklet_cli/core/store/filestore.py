@@ -47,17 +47,19 @@ STORE_DESCRIPTION = {
 
 def is_file_store(target: str) -> bool:
     """True for `file://` URLs and plain paths (anything without an http(s) scheme)."""
-    lowered = target.lower()
-    return lowered.startswith("file:") or "://" not in lowered
+    from blocklet_cli.core.store_address import parse
+
+    return parse(target, bare="folder").kind == "file"
 
 
 def root_of(target: str) -> Path:
     """The folder of a file store given as `file://` URL or path."""
-    if target.lower().startswith("file:"):
-        from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import parse
 
-        return file_url_path(target).expanduser().resolve()
-    return Path(target).expanduser().resolve()
+    address = parse(target, bare="folder")
+    if address.path is None:
+        raise UsageError(f"{target!r} is not a file store (a folder or a file:// URL)")
+    return address.path.resolve()
 
 
 def url_of(root: Path) -> str:

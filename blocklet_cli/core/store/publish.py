@@ -5,7 +5,7 @@ Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/upload.js and
 paid/free rules (a free blocklet may not contain paid components), the signature (`core/identity/signing.py`),
 the upload (`core/store/upload.py`). A file store (`core/store/filestore.py`) needs no account: it is signed
 with the configured access token when there is one, else with the per-user local publisher key
-(`publisher_key_path()`, mode 0600).
+(`core/paths.py` `publisher_key_file()`, mode 0600).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blocklet_cli.core import safejson
+from blocklet_cli.core import paths, safejson
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -152,19 +152,18 @@ def check_free_components(meta: dict[str, Any], client: HttpClient, *, project_d
 
 def store_target(value: str) -> str:
     """Check a `--store` value: an http(s) URL, a `file://` URL or a folder path."""
-    import re
-
-    from blocklet_cli.core.config.profiles import is_http_url
+    from blocklet_cli.core.store_address import is_http_url, looks_like_host, parse
 
     lowered = value.lower()
+    address = parse(value, bare="folder")
     if lowered.startswith(("http://", "https://")):
-        if not is_http_url(value):
+        if address.kind != "http" or not is_http_url(value):
             raise UsageError(f"invalid store url: {value!r}")
         return value.rstrip("/")
-    if "://" in value and not lowered.startswith("file:"):
+    if address.kind != "file":
         raise UsageError(f"unsupported store url {value!r}: use http(s)://, file:// or a folder path")
-    if (not lowered.startswith("file:") and not Path(value).expanduser().exists()
-            and re.fullmatch(r"[\w-]+(\.[\w-]+)+(:\d+)?", value)):
+    if not lowered.startswith("file:") and address.path is not None and not address.path.exists() \
+            and looks_like_host(value):
         raise UsageError(f"{value!r} looks like a host name, not a folder",
                          hint=f"for an HTTP store write https://{value}; for a folder write ./{value}")
     return value
@@ -172,18 +171,11 @@ def store_target(value: str) -> str:
 
 # -- who signs ----------------------------------------------------------------------------------
 
-def publisher_key_path() -> Path:
-    """The per-user local publisher key for file stores (`<user config dir>/blocklet/publisher-key.json`)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("blocklet")) / "publisher-key.json"
-
-
 def local_publisher_wallet(create: bool = True) -> Wallet:
     """The local publisher key (created 0600 on first use)."""
     from blocklet_cli.core.fsutil import write_secret_file
 
-    path = publisher_key_path()
+    path = paths.publisher_key_file()
     try:
         data = safejson.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
@@ -266,7 +258,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
             filestore.check_new_version(filestore.root_of(store), meta["did"], meta["version"])
         meta["dist"]["tarball"] = release.tarball.name
         wallet = wallet_from_token(token, token_source) if token else local_publisher_wallet()
-        source = f"accessToken ({token_source})" if token else f"local publisher key ({publisher_key_path()})"
+        source = f"accessToken ({token_source})" if token else f"local publisher key ({paths.publisher_key_file()})"
     else:
         if not token:
             raise AuthError("an access token is required to publish to a store",
