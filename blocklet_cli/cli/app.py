@@ -231,8 +231,10 @@ def _terminate_like_interrupt() -> None:
         signal.signal(signal.SIGTERM, raise_interrupt)
 
 
-def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
     r"""Characters the output encoding cannot hold become `\uXXXX` (valid inside JSON strings, too)."""
+    if not isinstance(error, UnicodeEncodeError):  # registered for encoding only
+        raise error
     escaped = []
     for char in error.object[error.start:error.end]:
         code = ord(char)

@@ -52,6 +52,7 @@ def add(
         ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
     else:
         tree = result.tree
+        assert tree is not None  # an added component comes with its verified tree
         for node in tree.walk():
             for skipped in node.skipped:
                 ui.warn(f"{node.name}: skipped {skipped.url}: {skipped.reason}")

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from blocklet_cli.cli.options import setting
 from blocklet_cli.core.settings import default_sentence
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.bundle.builder import BundleMode
 
 TABLE_LIMIT = 40
 
@@ -53,7 +56,7 @@ def bundle(
 
     ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value
-    mode = "simple" if simple or not zip_mode else None
+    mode: BundleMode | None = "simple" if simple or not zip_mode else None
     result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                           mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
                           verify_components=not skip_components, link=not copy, reporter=ui)

@@ -54,7 +54,7 @@ def init(
     defaults = init_core.package_defaults(directory) if directory.is_dir() else {}
     if name is None:
         name = _default_name(init_core, defaults.get("name"), directory)
-    blocklet_did = bool(did) and did_core.is_valid(did.strip()) and did_core.is_blocklet_role(did.strip())
+    blocklet_did = bool(did and did_core.is_valid(did.strip()) and did_core.is_blocklet_role(did.strip()))
     if not blocklet_did and did_type != "blocklet":
         init_core.check_name(name)
     if did:

@@ -131,7 +131,8 @@ def _stored(data: memoryview) -> bytes:
     return b"".join(parts)
 
 
-def _deflate_block(block: bytes, cuts: list[tuple[int, int]], level: int, dictionary: bytes) -> tuple[bytes, int, int]:
+def _deflate_block(block: bytes | memoryview, cuts: list[tuple[int, int]], level: int,
+                   dictionary: bytes) -> tuple[bytes, int, int]:
     """Raw deflate of one block, ending on a byte boundary (sync flush); its CRC-32 and length.
 
     `cuts` are the pieces the block was written in (a tar header, a slice of one file): pieces that do

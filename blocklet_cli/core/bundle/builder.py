@@ -116,7 +116,7 @@ class _Plan:
     root: Path
     meta: dict
     mode: BundleMode
-    loose: dict[str, Path] = field(default_factory=dict)  # bundle path -> source
+    loose: dict[str, str | Path] = field(default_factory=dict)  # bundle path -> source
     generated: dict[str, bytes] = field(default_factory=dict)  # bundle path -> content
     zip_entries: dict[str, Path] = field(default_factory=dict)
     bundled_main: str | None = None
@@ -257,7 +257,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
 FICLONE = 0x40049409
 
 
-def _place(source: Path, target: str, folders: set[str], *, link: bool) -> None:
+def _place(source: str | Path, target: str, folders: set[str], *, link: bool) -> None:
     """Put `source` at `target` without passing the bytes through Python: a hard link when `link`
     (same file system), else a copy — a reflink where the file system can (btrfs, xfs), else an
     in-kernel `copy_file_range`."""

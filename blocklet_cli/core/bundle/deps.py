@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -166,7 +167,7 @@ def _node_modules_parent(location: Path) -> Path:
     return location.parent
 
 
-def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -> tuple[Path, dict[str, Path]]:
+def zip_layout(project: Path, packages: list[Package], extra: Sequence[Path] = ()) -> tuple[Path, dict[str, Path]]:
     """Zip root (common folder of the project and its dependencies) and the dependency entries
     (`<path in zip>` → source file). Packages keep the place Node finds them at."""
     project = project.absolute()

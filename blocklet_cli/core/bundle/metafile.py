@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import Any
 
 from blocklet_cli.core.meta.yaml_dump import dump_yaml as js_yaml_dump
 
@@ -52,7 +53,7 @@ CREDENTIAL_KEY = re.compile(r"(?:^|[:_])(?:_?authtoken|_auth|_password|password|
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]*@)")
 
 
-def strip_credentials(value, path: str = "") -> tuple[object, list[str]]:
+def strip_credentials(value: Any, path: str = "") -> tuple[Any, list[str]]:
     """`value` without credentials: keys naming a token or password are dropped (`_authToken`,
     `//registry.npmjs.org/:_authToken`, `_password`, …), credentials are removed from URLs.
     Returns the clean value and where something was removed (`publishConfig._authToken`)."""

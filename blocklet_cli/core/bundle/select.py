@@ -247,14 +247,14 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
         _add_path(root, meta["logo"], "logo", loose, skipped)
     selection = Selection(warnings=warnings)
     reasons: dict[str, str | None] = {}
-    for source, target in ((loose, selection.files), (app, selection.app_files)):
+    for source, kept in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):
             if rel not in reasons:
-                reasons[rel] = rules.reason(rel)
-                if reasons[rel]:
-                    selection.excluded.append(Excluded(rel, reasons[rel]))
+                reason = reasons[rel] = rules.reason(rel)
+                if reason:
+                    selection.excluded.append(Excluded(rel, reason))
             if not reasons[rel]:
-                target.append(rel)
+                kept.append(rel)
     for folder, why in sorted(skipped.items()):
         if not any(item.path == folder for item in selection.excluded):
             selection.excluded.append(Excluded(folder, f"never bundled: {why}"))

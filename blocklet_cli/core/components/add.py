@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.components.resolve import ComponentTree
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -57,11 +61,11 @@ class AddResult:
     status: str  # "added" | "exists"
     file: Path
     component: dict
-    tree: object | None = None  # ComponentTree
+    tree: ComponentTree | None = None
 
     def to_dict(self) -> dict:
         return {"status": self.status, "file": str(self.file), "component": self.component,
-                "tree": self.tree.to_dict() if self.tree is not None else None}  # type: ignore[attr-defined]
+                "tree": self.tree.to_dict() if self.tree is not None else None}
 
 
 @dataclass
@@ -129,7 +133,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if problem:
             raise UsageError(f"--mount-point {mount_point!r} {problem}")
         mount_point = mount_point.strip()
-    if wanted.url:
+    if wanted.name is None:  # parse_spec gives either a URL or a name
         source: dict = {"url": wanted.url}
     else:
         normalized = [normalize_store(store) for store in stores]

@@ -59,7 +59,7 @@ def normalize_store(url: str) -> str:
     from blocklet_cli.core.store_address import parse
 
     address = parse(str(url))
-    if address.kind == "file":
+    if address.kind == "file" and address.path is not None:  # a file address always has its path
         return _file_store(address.path, url)
     if address.kind != "http":
         raise ComponentError(f"invalid store URL {url!r}: expected http(s)://host[:port]")
@@ -327,10 +327,12 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
 
 def _needs_web_interface(meta: dict) -> bool:
     """A component that starts a process (dapp with `main`, no docker image) without a web interface."""
-    docker = meta.get("docker") if isinstance(meta.get("docker"), dict) else {}
+    found = meta.get("docker")
+    docker = found if isinstance(found, dict) else {}
     if meta.get("group") != "dapp" or not meta.get("main") or docker.get("image"):
         return False
-    interfaces = meta.get("interfaces") if isinstance(meta.get("interfaces"), list) else []
+    found = meta.get("interfaces")
+    interfaces = found if isinstance(found, list) else []
     return not any(isinstance(i, dict) and i.get("type") == "web" for i in interfaces)
 
 
@@ -430,6 +432,9 @@ class _Resolver:
 
         Speculative: answers land in the HTTP client's cache (requests in flight are joined), so when
         the parent is decided its children resolve from there. Each URL is prefetched once."""
+        pool = self.pool
+        if pool is None:  # not inside `run`: nothing to warm the cache with
+            return
         try:
             entries = children_of(meta)
         except ComponentError:
@@ -447,7 +452,7 @@ class _Resolver:
                         continue
                     self.prefetched.add(url)
                 try:
-                    self.pool.submit(self._warm, url, expected)
+                    pool.submit(self._warm, url, expected)
                 except RuntimeError:  # the resolution is over (pool shut down)
                     return
 

@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from blocklet_cli.core.errors import (
     ConflictError,
@@ -242,7 +243,7 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
     title = str(meta.get("title") or name)
     app_url = (s.app_url or f"http://127.0.0.1:{s.port}").rstrip("/")
     app_data = s.paths.data
-    mount = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
+    mount: dict[str, Any] = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
              "port": s.port, "containerPort": s.port, "resources": [], "resourcesV2": [],
              "group": meta.get("group"), "isGreen": False}
     values = {

@@ -51,9 +51,9 @@ class ValidationReport:
     path: Path
     valid: bool
     issues: list[MetaIssue]
-    meta: dict | None = None  # the normalised metadata when valid
+    meta: dict[str, Any] | None = None  # the normalised metadata when valid
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues]}
 
 
@@ -97,7 +97,7 @@ def load_meta(path: str | Path) -> MetaDocument:
 
 
 def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
-               ensure_component_store: bool | None = None) -> dict:
+               ensure_component_store: bool | None = None) -> dict[str, Any]:
     """Locate, load, normalise and validate; return the normalised metadata (reference key order).
 
     Raises NotFoundError, FileFormatError, or MetaError listing every issue with its position.
@@ -180,7 +180,7 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     return ValidationReport(document.path, True, [], to_json_ready(value))
 
 
-def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
+def bundle_checks(meta: dict[str, Any], project_dir: Path) -> list[tuple[str, str]]:
     """What `blocklet bundle` checks after parse: reserved env names, a static blocklet's index.html."""
     issues = []
     environments = meta.get("environments")
@@ -190,7 +190,8 @@ def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
             issues.append((f"/environments/{index}/name",
                            "Blocklet key of environments can not start with `ABT_NODE_` or `BLOCKLET_`"))
     if meta.get("group") == "static":
-        main = meta.get("main") if isinstance(meta.get("main"), str) else "."
+        main_value = meta.get("main")
+        main = main_value if isinstance(main_value, str) else "."
         main_dir = project_dir / main
         try:
             found = (main_dir / "index.html").exists() or (main_dir / "index.htm").exists()
@@ -212,7 +213,7 @@ def _kind(value: Any) -> str:
     return "string" if isinstance(value, str) else type(value).__name__
 
 
-def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict) -> str:
+def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict[str, Any]) -> str:
     """The pointer of the node as written in the file (before camelCase and renames)."""
     from blocklet_cli.core.meta.blocklet_schema import SCRIPT_RENAMES
 

@@ -107,7 +107,8 @@ def set_yaml_top_level_scalar(text: str, key: str, value: str, *, name: str = "b
             raise FileFormatError(f"`{key}` is not a single value", location=_where(name, node))
         style = node.style if node.style in ("'", '"') else None
         start, end = node.start_mark.index, node.end_mark.index
-        prefix = re.match(r"(?:[&!]\S*\s+)*", text[start:end]).group()  # keep an anchor or a tag
+        prefix_match = re.match(r"(?:[&!]\S*\s+)*", text[start:end])  # keep an anchor or a tag
+        prefix = prefix_match.group() if prefix_match else ""
         start += len(prefix)
         new = yaml_scalar(value, style)
         if node.style in ("|", ">"):  # a block scalar ends with its line break: keep one
@@ -145,13 +146,19 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """The offset of the first non-whitespace character at or after `pos`."""
+    match = _JSON_SKIP.match(text, pos)
+    return match.end() if match else pos  # the pattern matches the empty string: always a match
+
+
 def _json_top_level_members(text: str) -> list[tuple[str, int, int, int]]:
     """Members of a top-level JSON object: (key, key start, value start, value end) offsets."""
     decoder = json.JSONDecoder()
-    pos = _JSON_SKIP.match(text, 0).end()
+    pos = _skip_space(text, 0)
     if not text.startswith("{", pos):
         raise ValueError("not an object")
-    pos = _JSON_SKIP.match(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     members: list[tuple[str, int, int, int]] = []
     if text.startswith("}", pos):
         return members
@@ -160,15 +167,15 @@ def _json_top_level_members(text: str) -> list[tuple[str, int, int, int]]:
         if not key_match:
             raise ValueError("expected a key")
         key = json.loads(key_match.group())
-        pos = _JSON_SKIP.match(text, key_match.end()).end()
+        pos = _skip_space(text, key_match.end())
         if not text.startswith(":", pos):
             raise ValueError("expected ':'")
-        value_start = _JSON_SKIP.match(text, pos + 1).end()
+        value_start = _skip_space(text, pos + 1)
         _, value_end = decoder.raw_decode(text, value_start)
         members.append((key, key_match.start(), value_start, value_end))
-        pos = _JSON_SKIP.match(text, value_end).end()
+        pos = _skip_space(text, value_end)
         if text.startswith(",", pos):
-            pos = _JSON_SKIP.match(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             continue
         if text.startswith("}", pos):
             return members
@@ -194,7 +201,9 @@ def set_json_top_level_string(text: str, key: str, value: str, *, name: str = "p
         return text[:start] + literal + text[end:]
     separator = ": "
     if members:
-        key_end = _JSON_STRING.match(text, members[0][1]).end()
+        key_match = _JSON_STRING.match(text, members[0][1])
+        assert key_match is not None  # every member starts with its key string
+        key_end = key_match.end()
         separator = text[key_end : members[0][2]]
     if len(members) >= 2:
         gap = text[members[0][3] : members[1][1]]  # e.g. ",\n  "

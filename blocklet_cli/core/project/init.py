@@ -112,7 +112,7 @@ def package_defaults(root: Path) -> dict:
 # -- checks (through the metadata validator, the one owner of the rules) ----------------------------
 
 def _draft(name: str, did: str | None, key: str, value: object) -> dict:
-    draft = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
+    draft: dict[str, object] = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
              "description": "A Blocklet"}
     draft[key] = value
     if key == "name":
@@ -197,8 +197,8 @@ def _yaml_block(key: str, value: object) -> list[str]:
         items = [item for item in value if isinstance(item, str) and item.strip()]
         return [f"{key}:", *[f"  - {yaml_scalar(item)}" for item in items]] if items else []
     if isinstance(value, dict):
-        items = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
-        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in items]] if items else []
+        pairs = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
+        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in pairs]] if pairs else []
     return []
 
 
@@ -310,7 +310,7 @@ def init_project(options: InitOptions) -> InitResult:
         target = relative
         if relative == "gitignore":
             target = ".gitignore"
-        elif relative == TEMPLATE_ENTRY.get(group):
+        elif relative == TEMPLATE_ENTRY.get(group) and main is not None:  # gateway: no main, no entry
             target = f"{main.rstrip('/')}/index.html" if group == "static" else main
             target = os.path.normpath(target)
         if source.suffix in (".md", ".html", ".js"):

@@ -81,7 +81,7 @@ class MigrationResult:
 
     def diff(self) -> str:
         """A unified diff of every file it writes or removes."""
-        out = []
+        out: list[str] = []
         for path, text in self.writes.items():
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             name = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
@@ -372,14 +372,14 @@ def _remember(result: MigrationResult) -> None:
         result.originals[path] = path.read_bytes() if path.is_file() else None
 
 
-def _check_current(text: str, path: Path) -> dict | None:
+def _check_current(text: str, path: Path) -> dict:
     """Refuse to write a file today's parser would reject; return its normalised metadata."""
     from blocklet_cli.core.meta.api import MetaDocument, validate_document
     from blocklet_cli.core.meta.yaml12 import load_yaml
 
     data, positions = load_yaml(text, str(path))
     report = validate_document(MetaDocument(path, text, data, positions), mode="meta")
-    if not report.valid:
+    if not report.valid or report.meta is None:  # a valid report has the metadata
         raise MetaError("the migrated blocklet.yml would not be valid; fix the legacy metadata first",
                         issues=report.issues, path=str(path))
     return report.meta

@@ -67,8 +67,9 @@ def increment(current: str, release: str, preid: str | None = None) -> str:
             parts = [0]
         else:
             for index in range(len(parts) - 1, -1, -1):
-                if isinstance(parts[index], int):
-                    parts = [*parts[:index], parts[index] + 1, *parts[index + 1 :]]
+                part = parts[index]
+                if isinstance(part, int):
+                    parts = [*parts[:index], part + 1, *parts[index + 1 :]]
                     break
             else:
                 parts = [*parts, 0]

@@ -294,7 +294,7 @@ def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str]
     found = resolve("deployMountPoint", flag, environ)
     value = found.value
     if value:
-        source = BY_NAME["deployMountPoint"].flag if found.source == "flag" else str(found.source)[4:]
+        source = str(BY_NAME["deployMountPoint"].flag) if found.source == "flag" else str(found.source)[4:]
     else:
         from blocklet_cli.core.meta.names import url_path_friendly
 
