@@ -6,6 +6,7 @@ no traceback reaches the user unless `--debug` is given.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Annotated
 
@@ -94,14 +95,15 @@ app.command("connect")(connect_cmd.connect)
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn every failure into an exit code."""
-    from blocklet_cli.cli.errors import ExitStatus, error_lines, exit_status_for
+    from blocklet_cli.cli.errors import ExitStatus, as_blocklet_error, error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
     _tolerant_streams()
     _terminate_like_interrupt()
-    command = typer.main.get_command(app)
     status: int = ExitStatus.OK
     try:
+        _interrupt_raises()  # from here on Ctrl-C is a KeyboardInterrupt, handled below (cli/entry.py)
+        command = typer.main.get_command(app)
         result = command.main(args=argv, prog_name="blocklet", standalone_mode=False)
         status = result if isinstance(result, int) else ExitStatus.OK
     except typer.TyperException as exc:  # Click's usage errors (unknown option, missing argument)
@@ -111,16 +113,13 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("\n✖ interrupted\n")
         status = ExitStatus.INTERRUPTED
-    except BlockletError as exc:
-        status = exit_status_for(exc)
-        _report(error_lines(exc))
-        _json_error(exc.to_dict(), status)
-        if SETTINGS.debug:
-            import traceback
-
-            traceback.print_exc()
     except BrokenPipeError:
         status = ExitStatus.OK
+    except (BlockletError, OSError) as exc:  # expected failures: one line (a traceback would be noise)
+        error = as_blocklet_error(exc) if isinstance(exc, OSError) else exc
+        status = exit_status_for(error)
+        _report(error_lines(error))
+        _json_error(error.to_dict(), status)
     except Exception as exc:  # a bug: one line, the traceback only on request
         status = ExitStatus.INTERNAL
         if SETTINGS.debug:
@@ -130,14 +129,39 @@ def main(argv: list[str] | None = None) -> None:
         _report([f"internal error: {type(exc).__name__}: {exc}",
                  "hint: run again with --debug for the traceback, and report it"])
         _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
-    sys.stdout.flush()
+    status = _flush_stdout(status)
     sys.exit(int(status))
+
+
+def _flush_stdout(status: int) -> int:
+    """Flush the output; a full disk or a closed pipe on stdout is one line and the file system code."""
+    import errno
+    import os
+
+    from blocklet_cli.cli.errors import ExitStatus
+
+    try:
+        sys.stdout.flush()
+        return status
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # nothing more can be written there, not even at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if exc.errno == errno.EPIPE:
+            return status
+        _report([f"cannot write the output: {exc.strerror or exc}"])
+        return status or ExitStatus.FILESYSTEM
+
+
+def _interrupt_raises() -> None:
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _terminate_like_interrupt() -> None:
     """SIGTERM is handled like Ctrl-C: KeyboardInterrupt runs every cleanup (staging folders, locks,
     temporary files) and the run ends with the interrupted status."""
-    import contextlib
     import signal
 
     def raise_interrupt(signum: int, frame: object) -> None:
@@ -184,7 +208,8 @@ def _json_error(error: dict, status: int) -> None:
     if SETTINGS.json:
         from blocklet_cli.cli.output import json_text
 
-        sys.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
+        with contextlib.suppress(OSError):  # stdout itself may be what failed (a full disk)
+            sys.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
 
 
 if __name__ == "__main__":
