@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.errors import ComponentError, NotFoundError, UsageError
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -75,16 +75,12 @@ class RemoveResult:
         return {"status": "removed", "file": str(self.file), "name": self.name, "remaining": self.remaining}
 
 
-def _read(project: Path) -> tuple[Path, str]:
+def _read(project: Path):
+    """The project's metadata file, read with `validate`'s input checks (`edit.read_user_file`)."""
     from blocklet_cli.core.meta import find_meta_file
+    from blocklet_cli.core.project.edit import read_user_file
 
-    path = find_meta_file(project)
-    try:
-        return path, path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError("not UTF-8 text", location=str(path)) from exc
-    except OSError as exc:
-        raise FileFormatError(f"cannot read: {exc.strerror}", location=str(path)) from exc
+    return read_user_file(find_meta_file(project))
 
 
 def printable_title(value: object) -> str:
@@ -113,9 +109,10 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         store_meta_url,
         verify_tree,
     )
-    from blocklet_cli.core.fsutil import atomic_write_text
+    from blocklet_cli.core.project.edit import editing, write_user_files
 
-    path, text = _read(Path(project))
+    file = _read(Path(project))
+    path, text = file.path, file.text
     if title is not None and not title.strip():
         raise UsageError("--title must not be empty")
     if title is not None and not all(char.isprintable() for char in title):
@@ -162,23 +159,32 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     if "name" in source:
         source["name"] = resolved.name
     entry["source"] = source
-    try:
-        check_siblings([*current, entry])
-    except ComponentError as exc:
-        raise ComponentError(exc.message, hint="choose another one with --mount-point") from exc
-    atomic_write_text(path, add_component(text, entry, str(path)))
+    with editing(file.target.parent, "add"):  # re-read under the lock: another edit may have landed meanwhile
+        file = _read(Path(project))
+        current = components_in(file.text, str(path))
+        if resolved.name in _names(current):
+            existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)
+            return AddResult("exists", path, existing)
+        try:
+            check_siblings([*current, entry])
+        except ComponentError as exc:
+            raise ComponentError(exc.message, hint="choose another one with --mount-point") from exc
+        write_user_files([(file, add_component(file.text, entry, str(path)))])
     return AddResult("added", path, entry, tree)
 
 
 def remove_from_project(project: str | Path, name: str) -> RemoveResult:
     """Remove the component called `name` from blocklet.yml (no network)."""
     from blocklet_cli.core.components.edit import components_in, remove_component
-    from blocklet_cli.core.fsutil import atomic_write_text
+    from blocklet_cli.core.meta import find_meta_file
+    from blocklet_cli.core.project.edit import editing, write_user_files
 
-    path, text = _read(Path(project))
-    names = _names(components_in(text, str(path)))
-    if name not in names:
-        known = f"known: {', '.join(names)}" if names else "it has no components"
-        raise NotFoundError(f"cannot find component {name} ({known})", location=str(path))
-    atomic_write_text(path, remove_component(text, name, str(path)))
+    with editing(find_meta_file(Path(project)).resolve().parent, "remove"):
+        file = _read(Path(project))
+        path = file.path
+        names = _names(components_in(file.text, str(path)))
+        if name not in names:
+            known = f"known: {', '.join(names)}" if names else "it has no components"
+            raise NotFoundError(f"cannot find component {name} ({known})", location=str(path))
+        write_user_files([(file, remove_component(file.text, name, str(path)))])
     return RemoveResult(path, name, [n for n in names if n != name])

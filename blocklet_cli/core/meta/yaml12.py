@@ -22,6 +22,7 @@ from blocklet_cli.core.errors import FileFormatError
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # nodes built, counting alias expansions
 MAX_DEPTH = 500
+MAX_INT_DIGITS = 4000  # below Python's int/str conversion limit (4300 digits)
 
 _PLAIN = "tag:blocklet:plain"
 _INT_DEC = re.compile(r"^[-+]?[0-9]+$")
@@ -151,6 +152,8 @@ def _resolve_plain(value: str, only: str | None = None) -> Any:
                                   or _INT_DEC.match(value)):
         sign = -1 if value.startswith("-") else 1
         body = value.lstrip("+-")
+        if len(body) > MAX_INT_DIGITS:
+            raise ValueError(f"an integer of {len(body)} digits is too large (the limit is {MAX_INT_DIGITS})")
         if _INT_BIN.match(value):
             return sign * int(body[2:], 2)
         if _INT_OCT.match(value):
