@@ -14,6 +14,7 @@ import base64
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,37 @@ def load_release(metafile: Path) -> Release:
         raise NotFoundError(f"the release tarball {tarball} does not exist",
                             hint="build the release again: blocklet bundle --create-release")
     return Release(metafile, legacy_payment(meta), tarball)
+
+
+def stale_reason(project_dir: Path, metafile: Path) -> str | None:
+    """Why the release at `metafile` no longer matches the project in `project_dir`, None when it does (or
+    when there is no release or no project): the project's version differs, or a project file (what
+    `bundle` could ship: dotfolders, `node_modules` and the never-bundled folders skipped) is newer."""
+    from blocklet_cli.core.bundle import exclusions
+    from blocklet_cli.core.meta.api import find_meta_file, load_meta
+
+    try:
+        meta_path = find_meta_file(project_dir)
+        built = metafile.stat().st_mtime
+        release_meta = safejson.loads(metafile.read_bytes())
+    except (OSError, ValueError, NotFoundError):
+        return None
+    data = load_meta(meta_path).data
+    version = data.get("version") if isinstance(data, dict) else None
+    released = release_meta.get("version") if isinstance(release_meta, dict) else None
+    if version is not None and str(version) != str(released):
+        return f"the release is version {released}, blocklet.yml says {version}"
+    for folder, dirs, names in os.walk(project_dir):
+        dirs[:] = [d for d in dirs
+                   if not d.startswith(".") and d != "node_modules" and not exclusions.skipped_folder(d)]
+        for name in names:
+            path = Path(folder, name)
+            try:
+                if path.stat().st_mtime > built:
+                    return f"{path.relative_to(project_dir).as_posix()} changed after the release was built"
+            except OSError:
+                continue
+    return None
 
 
 def legacy_payment(meta: dict) -> dict:
