@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core.errors import ComponentError, NotFoundError, UsageError
@@ -59,10 +59,12 @@ class AddResult:
     file: Path
     component: dict
     tree: object | None = None  # ComponentTree
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"status": self.status, "file": str(self.file), "component": self.component,
-                "tree": self.tree.to_dict() if self.tree is not None else None}  # type: ignore[attr-defined]
+                "tree": self.tree.to_dict() if self.tree is not None else None,  # type: ignore[attr-defined]
+                "warnings": self.warnings}
 
 
 @dataclass
@@ -81,6 +83,18 @@ def _read(project: Path):
     from blocklet_cli.core.project.edit import read_user_file
 
     return read_user_file(find_meta_file(project))
+
+
+def _portable(url: str, project_dir: Path) -> str:
+    """A `file://` URL as a `file:` path relative to the project (the resolver reads relative `file:` paths
+    from the project folder), so the project and its store can move together."""
+    import os
+    from urllib.parse import quote
+
+    from blocklet_cli.core.http import file_url_path
+
+    relative = os.path.relpath(file_url_path(url), project_dir.resolve())
+    return "file:" + quote(Path(relative).as_posix(), safe="/._-~")
 
 
 def printable_title(value: object) -> str:
@@ -113,6 +127,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
 
     file = _read(Path(project))
     path, text = file.path, file.text
+    warnings: list[str] = []
     if title is not None and not title.strip():
         raise UsageError("--title must not be empty")
     if title is not None and not all(char.isprintable() for char in title):
@@ -136,8 +151,11 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if any(store.startswith("file:") for store in normalized):
             # `source.store` must be an http(s) URL (`@blocklet/meta`'s schema): a file store is written as
             # the URL(s) of the component's blocklet.json in it, which any reader resolves the same way.
-            urls = [store_meta_url(store, wanted.name, wanted.version) for store in normalized]
+            urls = [_portable(store_meta_url(store, wanted.name, wanted.version), path.parent) for store in normalized]
             source = {"url": urls[0] if len(urls) == 1 else urls}
+            warnings.append(f"the source of {wanted.name} is a local folder ({urls[0]}, relative to the project): "
+                            "it resolves only on this machine; serve the store over HTTP and add it with "
+                            "--store http://… before you publish or deploy")
         else:
             source = {"store": normalized[0] if len(normalized) == 1 else normalized, "name": wanted.name,
                       "version": wanted.version}
@@ -170,7 +188,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         except ComponentError as exc:
             raise ComponentError(exc.message, hint="choose another one with --mount-point") from exc
         write_user_files([(file, add_component(file.text, entry, str(path)))])
-    return AddResult("added", path, entry, tree)
+    return AddResult("added", path, entry, tree, warnings)
 
 
 def remove_from_project(project: str | Path, name: str) -> RemoveResult:
