@@ -63,8 +63,8 @@ def test_package_json_fills_the_defaults(run_blocklet, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "package.json").read_text())["name"] == "ferry-times"  # untouched
 
 
-@pytest.mark.parametrize("package_main, expected", [("server/app.js", "server/app.js"), ("./lib/main.js", "./lib/main.js"),
-                                                    ("", "index.js"), (None, "index.js")])
+@pytest.mark.parametrize("package_main, expected", [
+    ("server/app.js", "server/app.js"), ("./lib/main.js", "./lib/main.js"), ("", "index.js"), (None, "index.js")])
 def test_an_existing_node_project_keeps_its_package_json_main(run_blocklet, tmp_path: Path, package_main,
                                                               expected) -> None:
     package = {"name": "ferry-times", "version": "0.4.2"}

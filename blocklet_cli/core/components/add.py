@@ -123,6 +123,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         store_meta_url,
         verify_tree,
     )
+    from blocklet_cli.core.meta.mount_point import normalize_mount_point
     from blocklet_cli.core.project.edit import editing, write_user_files
 
     file = _read(Path(project))
@@ -141,7 +142,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         problem = mount_point_problem(mount_point)
         if problem:
             raise UsageError(f"--mount-point {mount_point!r} {problem}")
-        mount_point = mount_point.strip()
+        mount_point = normalize_mount_point(mount_point)
     if wanted.url:
         source: dict = {"url": wanted.url}
     else:

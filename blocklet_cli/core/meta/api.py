@@ -164,6 +164,10 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     issues = [*fix_issues, *schema_issues]
     if mode == "bundle" and isinstance(value, dict):
         issues.extend(bundle_checks(value, project_dir))
+    if isinstance(fixed, dict):  # dot segments and two spellings of one mount point (core/meta/mount_point.py)
+        from blocklet_cli.core.meta.mount_point import mount_point_issues
+
+        issues.extend(mount_point_issues(fixed.get("components")))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
     if json_schema:
