@@ -53,9 +53,11 @@ class ValidationReport:
     valid: bool
     issues: list[MetaIssue]
     meta: dict | None = None  # the normalised metadata when valid
+    warnings: list[MetaIssue] = field(default_factory=list)  # what `bundle` would refuse on top (meta mode)
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues]}
+        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues],
+                "warnings": [i.to_dict() for i in self.warnings]}
 
 
 def find_meta_file(path: str | Path) -> Path:
@@ -232,7 +234,24 @@ def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict) -> str:
 def _with_position(document: MetaDocument, key_map: dict[str, str], pointer: str, message: str) -> MetaIssue:
     position = document.position(_raw_pointer(pointer, key_map, document.data))
     line, column = position if position else (None, None)
+    if message.endswith('" is not allowed'):  # an unknown key: name the known one it most likely means
+        from blocklet_cli.core.meta.blocklet_schema import nearest_key
+
+        nearest = nearest_key(pointer)
+        if nearest:
+            message = f"{message}; did you mean \"{nearest}\"?"
     return MetaIssue(pointer, message, line, column)
+
+
+def with_bundle_warnings(report: ValidationReport, *, default_store_url: str | None = None,
+                         description_dir: str | None = None, json_schema: bool = True) -> ValidationReport:
+    """`report` (a meta-mode validation) with `warnings`: every problem `blocklet bundle` would refuse that
+    the meta mode does not (unknown keys — with the nearest known one —, missing files, reserved names)."""
+    bundle = validate_path(report.path, mode="bundle", default_store_url=default_store_url,
+                           description_dir=description_dir, json_schema=json_schema)
+    seen = {(issue.pointer, issue.message) for issue in report.issues}
+    report.warnings = [issue for issue in bundle.issues if (issue.pointer, issue.message) not in seen]
+    return report
 
 
 def _json_schema_only(document: MetaDocument, key_map: Any, fixed: Any, reported: list[MetaIssue], *,
