@@ -89,7 +89,7 @@ def init(
                     lambda value: None if value in init_core.GROUPS
                     else f"choose one of {', '.join(init_core.GROUPS)}")
     if main is None and group != "gateway":
-        main = ask("Entry point", "--main", init_core.DEFAULT_MAIN[group],
+        main = ask("Entry point", "--main", init_core.default_main(directory, group),
                    lambda value: init_core.main_problem(group, value))
 
     version = defaults.get("version")

@@ -24,7 +24,7 @@ from typing import Literal
 from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
-from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
+from blocklet_cli.core.errors import BundleError, FileFormatError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 BundleMode = Literal["zip", "simple"]
@@ -351,23 +351,15 @@ LEFTOVER_PREFIXES = (".bundle-", ".release-")
 
 @contextmanager
 def _project_lock(work: Path) -> Iterator[None]:
-    """One bundle run per project at a time. Holding the lock, every staging folder found is a
-    leftover of a killed run (a live run would hold the lock): it is removed."""
-    import fcntl
+    """One bundle run (or edit of the project's files) at a time (`fsutil.project_lock`). Holding the lock,
+    every staging folder found is a leftover of a killed run (a live run would hold the lock): it is removed."""
+    from blocklet_cli.core.fsutil import project_lock
 
-    handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
-                                hint="wait for it to finish") from None
+    with project_lock(work.parent, "bundle"):
         for leftover in work.iterdir():
             if leftover.name.startswith(LEFTOVER_PREFIXES) and leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         yield
-    finally:
-        handle.close()
 
 
 def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,

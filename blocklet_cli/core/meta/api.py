@@ -52,9 +52,11 @@ class ValidationReport:
     valid: bool
     issues: list[MetaIssue]
     meta: dict[str, Any] | None = None  # the normalised metadata when valid
+    warnings: list[MetaIssue] = field(default_factory=list)  # what `bundle` would refuse on top (meta mode)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues]}
+        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues],
+                "warnings": [i.to_dict() for i in self.warnings]}
 
 
 def find_meta_file(path: str | Path) -> Path:
@@ -170,6 +172,10 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     issues = [*fix_issues, *schema_issues]
     if mode == "bundle" and isinstance(value, dict):
         issues.extend(bundle_checks(value, project_dir))
+    if isinstance(fixed, dict):  # dot segments and two spellings of one mount point (core/meta/mount_point.py)
+        from blocklet_cli.core.meta.mount_point import mount_point_issues
+
+        issues.extend(mount_point_issues(fixed.get("components")))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
     if json_schema:
@@ -235,7 +241,24 @@ def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict[str, Any]) ->
 def _with_position(document: MetaDocument, key_map: dict[str, str], pointer: str, message: str) -> MetaIssue:
     position = document.position(_raw_pointer(pointer, key_map, document.data))
     line, column = position if position else (None, None)
+    if message.endswith('" is not allowed'):  # an unknown key: name the known one it most likely means
+        from blocklet_cli.core.meta.blocklet_schema import nearest_key
+
+        nearest = nearest_key(pointer)
+        if nearest:
+            message = f"{message}; did you mean \"{nearest}\"?"
     return MetaIssue(pointer, message, line, column)
+
+
+def with_bundle_warnings(report: ValidationReport, *, default_store_url: str | None = None,
+                         description_dir: str | None = None, json_schema: bool = True) -> ValidationReport:
+    """`report` (a meta-mode validation) with `warnings`: every problem `blocklet bundle` would refuse that
+    the meta mode does not (unknown keys — with the nearest known one —, missing files, reserved names)."""
+    bundle = validate_path(report.path, mode="bundle", default_store_url=default_store_url,
+                           description_dir=description_dir, json_schema=json_schema)
+    seen = {(issue.pointer, issue.message) for issue in report.issues}
+    report.warnings = [issue for issue in bundle.issues if (issue.pointer, issue.message) not in seen]
+    return report
 
 
 def _json_schema_only(document: MetaDocument, key_map: Any, fixed: Any, reported: list[MetaIssue], *,

@@ -620,6 +620,36 @@ def validate(data: Any, *, strip_unknown: bool = True, **options: Any) -> tuple[
     return value, ctx.issues
 
 
+def known_keys_at(pointer: str) -> list[str]:
+    """The keys the schema knows for the object holding the last segment of `pointer` (a JSON pointer such as
+    `/interfaces/0/protocl`); [] when that object takes any key or the path leaves the schema."""
+    from blocklet_cli.core.meta.dsl import Alt, Arr, Obj
+
+    node: Any = blocklet_schema()
+    for raw in pointer.split("/")[1:-1]:
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Alt):
+            node = next((o for o in node.options if isinstance(o, (Obj, Arr))), None)
+        if isinstance(node, Obj) and node.keys is not None:
+            node = node.keys.get(segment)
+        elif isinstance(node, Arr) and segment.isdigit():
+            node = node.items
+        else:
+            return []
+    if isinstance(node, Alt):
+        node = next((o for o in node.options if isinstance(o, Obj)), None)
+    return sorted(node.keys) if isinstance(node, Obj) and node.keys is not None else []
+
+
+def nearest_key(pointer: str) -> str | None:
+    """The known key nearest to the misspelt last segment of `pointer` (`descripton` → `description`)."""
+    import difflib
+
+    name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    matches = difflib.get_close_matches(name, known_keys_at(pointer), n=1, cutoff=0.7)
+    return matches[0] if matches else None
+
+
 def schema_document() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a blocklet.yml file as written, for editors and `jsonschema`.
 

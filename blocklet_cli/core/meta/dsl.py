@@ -99,10 +99,16 @@ class T:
         return True
 
     # -- JSON Schema ------------------------------------------------------------------------------
+    def _allowed_schema(self, allowed: Any) -> dict[str, Any]:
+        """An allowed value as the file may write it: a trimmed field's allowed '' also as only spaces."""
+        if allowed == "" and getattr(self, "trim", False) is True:
+            return {"type": "string", "pattern": "^[\\s\\ufeff]*$"}
+        return {"const": allowed}
+
     def json_schema(self) -> dict[str, Any]:
         schema = self.own_schema()
         if self.allow:
-            schema = {"anyOf": [schema, *({"const": a} for a in self.allow)]}
+            schema = {"anyOf": [schema, *(self._allowed_schema(a) for a in self.allow)]}
         if self.file_form is not None:
             schema = {"anyOf": [self.file_form.json_schema(), schema]}
         doc: dict[str, Any] = {}
@@ -160,6 +166,8 @@ class Str(T):
             value = value.lower()
         if self.uppercase:
             value = value.upper()
+        if any(value == allowed for allowed in self.allow if isinstance(allowed, str)):
+            return value  # Joi matches `allow` values after conversion: '   ' trimmed to an allowed '' passes
         if value == "" and not self.empty_ok and "" not in self.allow:
             ctx.add(ptr, "is not allowed to be empty")
             return value

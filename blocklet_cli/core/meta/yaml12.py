@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # nodes built, counting alias expansions
 MAX_DEPTH = 500
+MAX_INT_DIGITS = 4000  # below Python's int/str conversion limit (4300 digits)
 
 _PLAIN = "tag:blocklet:plain"
 _INT_DEC = re.compile(r"^[-+]?[0-9]+$")
@@ -154,6 +155,8 @@ def _resolve_plain(value: str, only: str | None = None) -> Any:
                                   or _INT_DEC.match(value)):
         sign = -1 if value.startswith("-") else 1
         body = value.lstrip("+-")
+        if len(body) > MAX_INT_DIGITS:
+            raise ValueError(f"an integer of {len(body)} digits is too large (the limit is {MAX_INT_DIGITS})")
         if _INT_BIN.match(value):
             return sign * int(body[2:], 2)
         if _INT_OCT.match(value):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tarfile
 import time
 from collections.abc import Mapping
@@ -300,9 +299,13 @@ def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str]
 
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
         return f"/{name}".lower(), "default, from the title"
-    if not value.startswith("/") or "//" in value or re.search(r"\s", value):
-        raise UsageError(f"invalid mount point {value!r}: use a path such as /my-blocklet")
-    return value, source
+    from blocklet_cli.core.meta.mount_point import mount_point_problem, normalize_mount_point
+
+    problem = "must start with /" if not value.startswith("/") else mount_point_problem(value)
+    if problem:
+        raise UsageError(f"invalid mount point {value!r} ({source}): it {problem}",
+                         hint="use a path such as /my-blocklet")
+    return normalize_mount_point(value), source
 
 
 # -- the two steps ----------------------------------------------------------------------------
