@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.bundle.builder import BundleMode
 
 TABLE_LIMIT = 40
 
@@ -26,7 +32,8 @@ def bundle(
     create_archive: Annotated[bool, typer.Option("--create-archive", help="With --create-release: zip blocklet.json and the tarball into .blocklet/<title>-<version>.zip.")] = False,  # noqa: E501
     simple: Annotated[bool, typer.Option("--simple", help="Simple mode: no blocklet.zip, no dependencies.")] = False,
     zip_mode: Annotated[bool, typer.Option("--zip/--no-zip", help="Zip mode for dapps (default): code and production dependencies in blocklet.zip.")] = True,  # noqa: E501
-    store_url: Annotated[str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without source.store.")] = None,  # noqa: E501
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", help=f"Default store for components without source.store {default_sentence('componentStore')}.")] = None,  # noqa: E501
     changelog: Annotated[bool, typer.Option("--changelog/--no-changelog", help="Include CHANGELOG.md.")] = True,
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
@@ -51,7 +58,8 @@ def bundle(
     from blocklet_cli.core.bundle import build_bundle
 
     ui = UI()
-    mode = "simple" if simple or not zip_mode else None
+    store_url = setting("componentStore", store_url, ui=ui).value
+    mode: BundleMode | None = "simple" if simple or not zip_mode else None
     externals = [name.strip() for item in external or [] for name in item.split(",") if name.strip()]
     result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                           mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,

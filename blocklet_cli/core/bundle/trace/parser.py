@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 Kind = Literal["require", "require.resolve", "import", "export", "dynamic-import"]
 Dialect = Literal["javascript", "typescript", "tsx"]
@@ -70,12 +70,13 @@ def _language(dialect: Dialect):
     import tree_sitter
 
     if dialect == "javascript":
-        import tree_sitter_javascript as grammar
+        import tree_sitter_javascript
 
-        return tree_sitter.Language(grammar.language())
-    import tree_sitter_typescript as grammar
+        return tree_sitter.Language(tree_sitter_javascript.language())
+    import tree_sitter_typescript
 
-    return tree_sitter.Language(grammar.language_tsx() if dialect == "tsx" else grammar.language_typescript())
+    name = "language_tsx" if dialect == "tsx" else "language_typescript"
+    return tree_sitter.Language(getattr(tree_sitter_typescript, name)())
 
 
 @functools.cache
@@ -172,15 +173,15 @@ def parse_module(source: bytes, filename: str) -> Module:
         if kind in ("import", "export") and _type_only(arg.parent):
             continue
         value = _literal(arg)
-        spec_kind = "require" if kind == "import-equals" else kind
-        text = "" if value is not None else arg.text.decode("utf-8", "replace")[:200]
+        spec_kind = cast(Kind, "require" if kind == "import-equals" else kind)
+        text = "" if value is not None else (arg.text or b"").decode("utf-8", "replace")[:200]
         guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
         found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
     found.sort(key=lambda item: item[0])
     used = {start for start, _ in found}
     scripts = []
     for node in strings:
-        if node.start_byte in used or not node.text.rstrip(b"'\"").endswith(_SCRIPT_BYTES):
+        if node.start_byte in used or not (node.text or b"").rstrip(b"'\"").endswith(_SCRIPT_BYTES):
             continue
         value = _literal(node)
         if value and value.endswith(SCRIPT_SUFFIXES) and "\n" not in value and len(value) < 300:
