@@ -160,7 +160,10 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
         _tolerant_streams()
         _terminate_like_interrupt()
         env = Env()
-        status = _flush_stdout(env, run(args, env))
+        try:
+            status = _flush_stdout(env, run(args, env))
+        except KeyboardInterrupt:  # landed between the command's own handling and the exit
+            status = 130
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
     sys.exit(status)
