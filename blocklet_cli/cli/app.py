@@ -160,7 +160,10 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
         _tolerant_streams()
         _terminate_like_interrupt()
         env = Env()
-        status = _flush_stdout(env, run(args, env))
+        try:
+            status = _flush_stdout(env, run(args, env))
+        except KeyboardInterrupt:  # landed between the command's own handling and the exit
+            status = 130
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
     sys.exit(status)
@@ -214,16 +217,16 @@ def run(args: list[str], env: Env) -> int:
 
 def _flush_stdout(env: Env, status: int) -> int:
     """Flush the output; a full disk or a closed pipe on stdout is one line and the file system code."""
-    import contextlib
-    import errno
-    import os
-
-    from blocklet_cli.cli.errors import ExitStatus
-
     try:
         env.stdout.flush()
         return status
     except OSError as exc:
+        import contextlib
+        import errno
+        import os
+
+        from blocklet_cli.cli.errors import ExitStatus
+
         with contextlib.suppress(OSError, ValueError, AttributeError):  # nothing more can be written there
             os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
         if exc.errno == errno.EPIPE:
