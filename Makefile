@@ -29,17 +29,20 @@ prereqs:
 test: prereqs $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
+	bash scripts/install-dapp-projects.sh
 	bash scripts/install-vite.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
+	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) benchmarks/startup.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache .mypy_cache

@@ -5,7 +5,7 @@
 #   PYTHON                 the interpreter make uses for .venv (default python3): 3.10+ with venv/ensurepip
 #   node >= 18, npm        the npm oracles and the real Blocklet Server (scripts/install-*.sh)
 #   git                    the tests make real repositories (and clone this one)
-#   make, g++              only until the server is installed: its sqlite3 module is compiled from source
+#   make, g++              only until the server and the test dapps are installed: sqlite3 is compiled from source
 #   disk                   2 GB free in the cache (~/.cache/blocklet-cli-tests) before the first install
 #                          (server ~900 MB, oracles ~60 MB), 1 GB free in the temporary folder
 #   root + `ip netns`      the end-to-end tests run the server in a private network namespace; without
@@ -44,9 +44,12 @@ command -v git >/dev/null || missing "git not found (apt-get install git)"
 
 server_ready=no
 compgen -G "$CACHE/server/.installed-*" >/dev/null && [ -d "$CACHE/server/node_modules/@blocklet/cli" ] && server_ready=yes
-if [ "$server_ready" = no ]; then
-  command -v make >/dev/null || missing "make not found: the server's sqlite3 module is compiled (apt-get install make)"
-  command -v g++ >/dev/null || missing "g++ not found: the server's sqlite3 module is compiled (apt-get install g++)"
+# the real dapp test projects (scripts/install-dapp-projects.sh) compile sqlite3 too, with npm and pnpm
+dapps_ready=no
+[ "$(compgen -G "$CACHE/dapps/*/.installed" | wc -l)" -ge 4 ] && dapps_ready=yes
+if [ "$server_ready" = no ] || [ "$dapps_ready" = no ]; then
+  command -v make >/dev/null || missing "make not found: sqlite3 (server, test dapps) is compiled (apt-get install make)"
+  command -v g++ >/dev/null || missing "g++ not found: sqlite3 (server, test dapps) is compiled (apt-get install g++)"
   need=2048
 else
   need=200

@@ -308,7 +308,7 @@ class HttpClient:
                 return hit
             running = self._inflight.get(key)
             owner = running is None
-            if owner:
+            if running is None:
                 running = self._inflight[key] = Future()
         if not owner:
             return running.result()
@@ -486,7 +486,7 @@ def _bound_by_deadline(client: Any) -> None:
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, _DeadlineBackend):
+        if pool is not None and backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)
 
 
@@ -565,7 +565,7 @@ class _ProgressReader:
 
 
 def _reason(exc: BaseException) -> str:
-    text = _one_line(exc)
+    text = _one_line(str(exc))
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"

@@ -40,6 +40,6 @@ def test_default_mount_segment(name, expected):
     assert default_mount_segment(name) == expected
 
 
-def test_file_without_final_newline_gets_one_before_the_new_key():
+def test_file_without_final_newline_keeps_having_none():
     added = add_component("name: a", {"name": "b", "source": {"url": "x://b"}})
-    assert added == "name: a\ncomponents:\n  - name: b\n    source:\n      url: x://b\n"
+    assert added == "name: a\ncomponents:\n  - name: b\n    source:\n      url: x://b"

@@ -197,3 +197,15 @@ def test_each_extra_interface_port_variable_gets_its_own_free_port(project: Path
     env = devenv.compute_environment(meta, settings(project, tmp_path), environ={}).values
     ports = {env["BLOCKLET_PORT"], env["GRPC_PORT"], env["METRICS_PORT"]}
     assert len(ports) == 3 and all(0 < int(port) < 65536 for port in ports)
+
+
+def test_our_own_credentials_never_reach_the_app(project: Path, tmp_path: Path) -> None:
+    meta = {**META, "environments": [*META["environments"], {"name": "BLOCKLET_ACCESS_TOKEN"}]}
+    ours = {"BLOCKLET_ACCESS_TOKEN": "0x" + "11" * 64, "BLOCKLET_DEPLOY_ACCESS_KEY": "key-id",
+            "BLOCKLET_DEPLOY_ACCESS_SECRET": "s3cret", "FERRY_API_TOKEN": "t", "PATH": "/usr/bin"}
+    env = devenv.compute_environment(meta, settings(project, tmp_path), environ=ours)
+    child = env.process_env(ours)
+    assert child["PATH"] == "/usr/bin" and child["FERRY_API_TOKEN"] == "t"
+    for name in devenv.OWN_CREDENTIALS:
+        assert ours[name] not in child.values()
+    assert child.get("BLOCKLET_ACCESS_TOKEN", "") == ""

@@ -52,9 +52,12 @@ def add(
         ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
     else:
         tree = result.tree
+        assert tree is not None  # an added component comes with its verified tree
         for node in tree.walk():
             for skipped in node.skipped:
                 ui.warn(f"{node.name}: skipped {skipped.url}: {skipped.reason}")
+        for warning in result.warnings:
+            ui.warn(warning)
         where = " (offline, from cache)" if tree.offline else ""
         ui.success(f"Blocklet components verify success! {tree.count} component(s) in {tree.elapsed:.2f}s{where}")
         ui.success(f"Component {result.component['name']} was successfully added at "

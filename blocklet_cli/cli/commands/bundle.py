@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from blocklet_cli.cli.options import setting
 from blocklet_cli.core.settings import default_sentence
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.bundle.builder import BundleMode
 
 TABLE_LIMIT = 40
 
@@ -35,6 +38,7 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
+    external: Annotated[list[str] | None, typer.Option("--external", help="Zip mode: leave package NAME out of blocklet.zip for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -46,6 +50,8 @@ def bundle(
 
       blocklet bundle --simple --create-release --create-archive
 
+      blocklet bundle --external sqlite3,sharp
+
       SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
     """
     from blocklet_cli.cli.output import UI
@@ -53,12 +59,14 @@ def bundle(
 
     ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value
-    mode = "simple" if simple or not zip_mode else None
+    mode: BundleMode | None = "simple" if simple or not zip_mode else None
+    externals = [name.strip() for item in external or [] for name in item.split(",") if name.strip()]
     result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                           mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                          verify_components=not skip_components, link=not copy, reporter=ui)
+                          verify_components=not skip_components, link=not copy, reporter=ui, externals=externals)
     for warning in result.warnings:
         ui.warn(warning)
+    _report_trace(ui, result)
     for item in result.excluded:
         ui.verbose(f"not bundled: {item.path} ({item.reason})")
     if result.excluded:
@@ -84,3 +92,21 @@ def bundle(
                   ("total files", str(len(built.files)))])
         if built.archive:
             ui.success(f"Archive: {built.archive} ({built.archive.stat().st_size / 1024:.1f} KB)")
+
+
+def _report_trace(ui, result) -> None:
+    """Zip mode's tracer: externals always, the rest with --verbose (all of it is in --json)."""
+    summary = result.trace_summary()
+    if summary is None:
+        return
+    for name, version in summary["externals"].items():
+        ui.info(f"external (installed by the server): {name}@{version}")
+    for item in summary["nonLiteral"]:
+        where = f"{item['file']}:{item['line']}"
+        shipped = f"whole package {item['package']} shipped" if item["package"] else "all app code traced"
+        ui.verbose(f"{where}: {item['message']} ({shipped})")
+    for item in summary["unresolved"]:
+        ui.verbose(f"{item['file']}:{item['line']}: {item['message']} (not in the bundle)")
+    for item in summary["packages"]:
+        why = f" — whole package: {item['whole']}" if item["whole"] else ""
+        ui.verbose(f"package {item['name']}@{item['version']}: {item['files']} files{why}")

@@ -10,6 +10,11 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.dev.gateway import Gateway
+    from blocklet_cli.core.dev.supervisor import Fleet
 
 READY_TIMEOUT = 120.0
 
@@ -58,8 +63,8 @@ class ComposedRun:
         self.ended: set[str] = set()
         self.announced = False
         self.url = (options.app_url or f"http://127.0.0.1:{plan.port}").rstrip("/")
-        self.fleet = None
-        self.gateway = None
+        self.fleet: Fleet | None = None
+        self.gateway: Gateway | None = None
 
     # -- output ---------------------------------------------------------------------------------
     def output(self, label: str, stream: str, line: str) -> None:
@@ -156,9 +161,9 @@ class ComposedRun:
         members = [Member(RunSpec(command=u.command, cwd=u.directory, env=u.env.process_env(os.environ), port=u.port,
                                   label=u.name, hooks_before=u.hooks_before, hooks_after=u.hooks_after),
                           u.directory if u.is_local else None) for u in units if u.kind == "dapp"]
-        self.fleet = Fleet(members, on_output=self.output, on_event=self.event)
+        fleet = self.fleet = Fleet(members, on_output=self.output, on_event=self.event)
         statics = []
-        previous = {s: signal.signal(s, lambda number, frame: self.fleet.request_stop(number))
+        previous = {s: signal.signal(s, lambda number, frame: fleet.request_stop(number))
                     for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}") for u in units]
@@ -166,7 +171,7 @@ class ComposedRun:
                                    on_request=self.request).start()
             for unit in units:
                 if unit.kind == "static":
-                    statics.append(serve_static(unit.static_root, unit.port))
+                    statics.append(serve_static(unit.static_root, unit.port, front_port=plan.port))
                     unit.pid = os.getpid()
             self.ui.info(f"Dev folder: {self.paths.root}")
             for unit in units:
@@ -175,32 +180,32 @@ class ComposedRun:
             if self.options.watch:
                 for member in members:
                     if member.watch_root is not None:
-                        watch_changes(member.watch_root, self.changed(member.spec.label), self.fleet.stop)
+                        watch_changes(member.watch_root, self.changed(member.spec.label), fleet.stop)
             if not members:
                 self.maybe_announce()
             timer = threading.Timer(READY_TIMEOUT, self.announce_anyway)
             timer.daemon = True
             timer.start()
-            code = self.fleet.run()
+            code = fleet.run()
             timer.cancel()
         finally:
-            if self.fleet is not None:
-                self.fleet.request_stop(self.fleet.stop_signal)
+            fleet.request_stop(fleet.stop_signal)
             for server in statics:
                 server.close()
             if self.gateway is not None:
                 self.gateway.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        if self.fleet.stop.is_set():
-            self.ui.info(f"Stopped ({signal.Signals(self.fleet.stop_signal).name}): every component is down")
+        if fleet.stop.is_set():
+            self.ui.info(f"Stopped ({signal.Signals(fleet.stop_signal).name}): every component is down")
         return code
 
     def changed(self, label: str):
         def restart(paths: list[str]) -> None:
             shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             self.say("info", f"{label}: changed {shown}: restarting")
-            self.fleet.restart(label)
+            if self.fleet is not None:
+                self.fleet.restart(label)
 
         return restart
 

@@ -49,6 +49,7 @@ def meta(
         result = plan_legacy(path, keep=True)
         for note in result.notes:
             ui.text(f"note: {note}")
+        assert result.meta is not None  # plan_legacy sets it or raises MetaError
         data = result.meta
     else:
         project = load_project(path, mode="meta")

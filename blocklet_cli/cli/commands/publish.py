@@ -85,19 +85,23 @@ def core_timeout() -> float:
 
 
 def _release_path(metafile: Path | None, ui) -> Path:
-    """The release metadata; the default one is built first when it is missing."""
+    """The release metadata; the default one is built first when it is missing or stale (the project's
+    version or files are newer), as `deploy` does."""
     from blocklet_cli.core.store.publish import DEFAULT_METAFILE
 
     if metafile is not None:
         return metafile
+    from blocklet_cli.core.bundle.release import stale_reason
+
     path = Path.cwd() / DEFAULT_METAFILE
-    if path.exists():
+    reason = stale_reason(Path.cwd(), path) if path.exists() else "no release yet"
+    if reason is None:
         return path
     try:
         from blocklet_cli.core.bundle import build_bundle
     except ImportError:
         return path  # load_release explains how to build it
-    ui.info("no release yet: building it (blocklet bundle --create-release)")
+    ui.info(f"{reason}: building the release (blocklet bundle --create-release)")
     with ui.spinner("Bundling"):
         build_bundle(Path.cwd(), create_release=True)
     return path

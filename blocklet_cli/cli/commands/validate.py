@@ -32,9 +32,10 @@ def validate(
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
-    Exit code 0 when all files are valid, 3 when any is not. Legacy keys (children, charging,
-    requirements.abtnode, an old specVersion, first-generation keys) are explained in notes; `blocklet migrate`
-    rewrites them.
+    Without --strict/--mode, what `blocklet bundle` would still refuse (a misspelt key, a missing file) is
+    listed as a warning, with the nearest known key. Exit code 0 when all files are valid, 3 when any is not.
+    Legacy keys (children, charging, requirements.abtnode, an old specVersion, first-generation keys) are
+    explained in notes; `blocklet migrate` rewrites them.
 
     Examples:
 
@@ -46,7 +47,7 @@ def validate(
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
-    from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
+    from blocklet_cli.core.meta.api import PARSE_MODES, validate_path, with_bundle_warnings
 
     ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value
@@ -55,23 +56,31 @@ def validate(
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
     reports = [validate_path(file, mode=mode, default_store_url=store_url, json_schema=json_schema)  # type: ignore[arg-type]
                for file in _meta_files(paths or [Path(".")])]
+    if mode == "meta":  # what `bundle` will refuse, as warnings (`--strict` makes them errors)
+        reports = [with_bundle_warnings(r, default_store_url=store_url, json_schema=json_schema)
+                   if r.issues == [] or r.issues[0].rule != "yaml" else r for r in reports]
     invalid = [r for r in reports if not r.valid]
     legacy = {report.path: _legacy_keys(report.path) for report in reports}
+    warnings = sum(len(r.warnings) for r in reports)
     if ui.json_mode:
         ui.result({"results": [{**r.to_dict(), "legacy": [k.to_dict() for k in legacy[r.path]]} for r in reports]})
     else:
         for report in reports:
             for issue in report.issues:
-                where = f"{report.path}:{issue.line}:{issue.column}" if issue.line else str(report.path)
-                ui.out(f"{where}: {issue.pointer or '/'}: {issue.message}")
+                ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
+            for issue in report.warnings:
+                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
+                       "(`blocklet bundle` refuses this)")
             for key in legacy[report.path]:
-                where = f"{report.path}:{key.line}:{key.column}" if key.line else str(report.path)
-                ui.out(f"{where}: {key.pointer}: note: {key.message}")
+                ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
         problems = sum(len(r.issues) for r in invalid)
         if invalid:
             ui.error(f"{len(invalid)} of {len(reports)} file(s) invalid, {problems} problem(s) (mode {mode})")
         else:
             ui.success(f"{len(reports)} file(s) valid (mode {mode})")
+        if warnings:
+            ui.warn(f"{warnings} warning(s): `blocklet bundle` will refuse the file(s) until they are fixed "
+                    "(--strict makes them errors)")
     if invalid:
         from blocklet_cli.cli.errors import ExitStatus
 
@@ -89,6 +98,10 @@ def _legacy_keys(path: Path) -> list:
     except BlockletError:
         return []
     return legacy_keys(document.data, document.positions)
+
+
+def _where(path: Path, issue) -> str:
+    return f"{path}:{issue.line}:{issue.column}" if issue.line else str(path)
 
 
 def _meta_files(paths: list[Path]) -> list[Path]:

@@ -24,7 +24,9 @@ from typing import Literal
 from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
-from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
+from blocklet_cli.core.bundle.trace.graph import Trace
+from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES
+from blocklet_cli.core.errors import BundleError, FileFormatError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 BundleMode = Literal["zip", "simple"]
@@ -49,6 +51,25 @@ class BundleResult:
     excluded: list[select.Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     release: release.ReleaseResult | None = None
+    trace: Trace | None = None
+
+    @property
+    def externals(self) -> dict[str, str]:
+        """Packages left out of blocklet.zip for the server to install (name → version)."""
+        return dict(self.trace.externals) if self.trace else {}
+
+    def trace_summary(self) -> dict | None:
+        """What zip mode's tracer found: packages shipped, non-literal loads, misses, externals."""
+        if self.trace is None:
+            return None
+        packages = sorted(self.trace.packages.values(), key=lambda item: (item.name, item.version))
+        return {
+            "packages": [{"name": item.name, "version": item.version, "files": len(item.files),
+                          "whole": item.whole} for item in packages],
+            "nonLiteral": [note.to_dict() for note in self.trace.non_literal],
+            "unresolved": [note.to_dict() for note in self.trace.unresolved],
+            "externals": self.externals,
+        }
 
     @property
     def tarball(self) -> Path | None:
@@ -69,7 +90,7 @@ class BundleResult:
             "files": [{"path": path, "size": size} for path, size in self.files],
             "totalSize": self.total_size, "zipEntries": self.zip_entries,
             "excluded": [item.to_dict() for item in self.excluded], "warnings": self.warnings,
-            "release": self.release.to_dict() if self.release else None,
+            "release": self.release.to_dict() if self.release else None, "trace": self.trace_summary(),
         }
 
 
@@ -116,13 +137,16 @@ class _Plan:
     root: Path
     meta: dict
     mode: BundleMode
-    loose: dict[str, Path] = field(default_factory=dict)  # bundle path -> source
+    loose: dict[str, str | Path] = field(default_factory=dict)  # bundle path -> source
     generated: dict[str, bytes] = field(default_factory=dict)  # bundle path -> content
     zip_entries: dict[str, Path] = field(default_factory=dict)
     bundled_main: str | None = None
     screenshots: list[str] | None = None
     excluded: list[select.Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    trace: Trace | None = None
+    package_entries: set[str] = field(default_factory=set)  # zip names laid out from traced packages
+    boundary: Path | None = None  # the workspace the tracer stayed in
 
 
 def git_head(folder: Path) -> str | None:
@@ -172,19 +196,57 @@ def _plan_docs(plan: _Plan, *, with_changelog: bool, monorepo: bool) -> None:
             plan.loose["CHANGELOG.md"] = found
 
 
-def _plan_zip(plan: _Plan, app_files: list[str], package_json: dict | None, monorepo: bool) -> None:
+def _zip_roots(root: Path, meta: dict, selection: select.Selection) -> tuple[list[str], list[str]]:
+    """The files the tracer starts from: `main`, hook scripts and migrations; then `files` scripts
+    (traced leniently: they may be browser code)."""
+    roots = [posixpath.normpath(meta["main"])]
+    code = set(select.hook_files(root, meta.get("scripts")))
+    code.update(rel for rel in selection.app_files if rel.startswith("migration/"))
+    roots += sorted(rel for rel in code if rel.endswith(PARSED_SUFFIXES) and rel not in roots)
+    scripts = sorted(rel for rel in selection.scripts if rel in selection.app_files and rel.endswith(PARSED_SUFFIXES)
+                     and rel not in roots)
+    return roots, scripts
+
+
+def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | None, monorepo: bool,
+              externals: list[str]) -> None:
+    from blocklet_cli.core.bundle import trace
+
     root = plan.root
-    packages = deps.dependency_closure(root)
-    workspace = changelog.find_workspace_root(root) if monorepo else None
-    zip_root, dep_entries = deps.zip_layout(root, packages, extra=[workspace] if workspace else [])
-    rel = root.absolute().relative_to(zip_root).as_posix()
+    real_root = os.path.realpath(root)
+    workspace = changelog.find_workspace_root(root)
+    boundary = Path(os.path.realpath(workspace or root))
+    deps.check_declared(root, package_json, workspace)
+    external = deps.external_versions(root, externals or [], package_json)
+    roots, scripts = _zip_roots(root, plan.meta, selection)
+    traced = trace.trace_app(Path(real_root), roots, app_code=selection.app_files, boundary=boundary,
+                             externals=sorted(external), lenient_roots=scripts)
+    traced.externals = external
+    outside = [os.path.dirname(path) for path in traced.app_files if not _inside(path, real_root)]
+    zip_root = deps.common_root([Path(real_root), *map(Path, outside),
+                                 *([Path(os.path.realpath(workspace))] if monorepo and workspace else [])])
+    rel = Path(real_root).relative_to(zip_root).as_posix()
     rel = "" if rel == "." else rel
     prefix = f"{rel}/" if rel else ""
-    entries = {prefix + name: root / name for name in app_files}
+    loose = set(selection.files)
+    # a file shipped loose is not shipped again inside blocklet.zip (both land in the same folder)
+    entries = {prefix + name: root / name for name in selection.app_files if rel or name not in loose}
     if rel and package_json is not None:
         entries[prefix + "package.json"] = root / "package.json"
-    entries.update(dep_entries)
+    for path in sorted(traced.app_files):
+        name = os.path.relpath(path, zip_root)
+        if name not in entries and not (not rel and name in loose):
+            entries[name] = Path(path)
+    package_entries, _ = trace.layout_packages(traced)
+    entries.update(package_entries)
+    plan.package_entries = set(package_entries)
+    plan.boundary = boundary
+    checked = dict(entries)
+    if not rel:
+        checked.update({name: root / name for name in loose if name not in entries})
+    trace.verify_bundle(traced, checked)
     plan.zip_entries = entries
+    plan.trace = traced
     module = bool(package_json and package_json.get("type") == "module")
     main = posixpath.normpath(plan.meta["main"])
     plan.generated[ENTRY_FILE] = _entry_line(prefix + main, module)
@@ -196,8 +258,12 @@ def _plan_zip(plan: _Plan, app_files: list[str], package_json: dict | None, mono
     plan.bundled_main = ZIP_FILE
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: bool, monorepo: bool,
-                store_url: str | None, verify_components: bool) -> _Plan:
+                store_url: str | None, verify_components: bool, externals: list[str] | None = None) -> _Plan:
     """Read and check everything; decide every file of the bundle. Writes nothing."""
     from blocklet_cli.core.meta import parse_meta
 
@@ -226,14 +292,15 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     plan.excluded = selection.excluded
     plan.warnings += selection.warnings
     if zip_app:
-        _plan_zip(plan, selection.app_files, package_json, monorepo)
+        _plan_zip(plan, selection, package_json, monorepo, externals or [])
     elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen == "simple":
         plan.generated[ENTRY_FILE] = _entry_line(posixpath.normpath(main), bool(
             package_json and package_json.get("type") == "module"))
         if group == "dapp":
             plan.bundled_main = ENTRY_FILE
     if package_json is not None:
-        text, removed = metafile.bundled_package_json_checked(package_json)
+        external = plan.trace.externals if plan.trace else deps.external_versions(root, externals or [], package_json)
+        text, removed = metafile.bundled_package_json_checked(package_json, external)
         plan.generated["package.json"] = text.encode("utf-8")
         plan.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     for rel in selection.files:
@@ -244,9 +311,11 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
     project_sources = [Path(source) for source in plan.loose.values()]
-    project_sources += [Path(source) for source in plan.zip_entries.values()
-                        if "node_modules" not in Path(source).parts]
-    select.check_sources(root, project_sources, workspace=changelog.find_workspace_root(root) if monorepo else None)
+    project_sources += [Path(source) for name, source in plan.zip_entries.items()
+                        if name not in plan.package_entries and "node_modules" not in Path(source).parts]
+    workspace = plan.boundary if plan.boundary is not None and plan.boundary != Path(os.path.realpath(root)) else (
+        changelog.find_workspace_root(root) if monorepo else None)
+    select.check_sources(root, project_sources, workspace=workspace)
     bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
                                     git_hash=git_head(root))
     plan.generated["blocklet.yml"] = metafile.dump_yaml(bundled).encode("utf-8")
@@ -257,7 +326,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
 FICLONE = 0x40049409
 
 
-def _place(source: Path, target: str, folders: set[str], *, link: bool) -> None:
+def _place(source: str | Path, target: str, folders: set[str], *, link: bool) -> None:
     """Put `source` at `target` without passing the bytes through Python: a hard link when `link`
     (same file system), else a copy — a reflink where the file system can (btrfs, xfs), else an
     in-kernel `copy_file_range`."""
@@ -328,16 +397,20 @@ def _write_plan(plan: _Plan, staging: Path, progress: _Progress, *, link: bool) 
 def build_bundle(project_dir: str | Path, *, create_release: bool = True, create_archive: bool = False,
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
-                 link: bool = True, reporter: Reporter = NULL_REPORTER) -> BundleResult:
+                 link: bool = True, reporter: Reporter = NULL_REPORTER,
+                 externals: list[str] | None = None) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
     unless everything succeeds.
 
     With `link` (the default) project files are hard-linked into the bundle folder where the file
     system allows (no data written): the bundle folder then follows in-place edits of those sources
-    until the next run; the release tarball never does. `link=False` makes independent copies."""
+    until the next run; the release tarball never does. `link=False` makes independent copies.
+
+    `externals` (package names, `*` for every dependency) are left out of blocklet.zip and listed in
+    the bundled package.json for the server to install."""
     plan = plan_bundle(Path(project_dir), mode=mode, with_changelog=changelog, monorepo=monorepo,
-                       store_url=store_url, verify_components=verify_components)
+                       store_url=store_url, verify_components=verify_components, externals=externals)
     root = plan.root
     work = root / ".blocklet"
     work.mkdir(exist_ok=True)
@@ -351,23 +424,15 @@ LEFTOVER_PREFIXES = (".bundle-", ".release-")
 
 @contextmanager
 def _project_lock(work: Path) -> Iterator[None]:
-    """One bundle run per project at a time. Holding the lock, every staging folder found is a
-    leftover of a killed run (a live run would hold the lock): it is removed."""
-    import fcntl
+    """One bundle run (or edit of the project's files) at a time (`fsutil.project_lock`). Holding the lock,
+    every staging folder found is a leftover of a killed run (a live run would hold the lock): it is removed."""
+    from blocklet_cli.core.fsutil import project_lock
 
-    handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
-                                hint="wait for it to finish") from None
+    with project_lock(work.parent, "bundle"):
         for leftover in work.iterdir():
             if leftover.name.startswith(LEFTOVER_PREFIXES) and leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         yield
-    finally:
-        handle.close()
 
 
 def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,
@@ -398,7 +463,7 @@ def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: boo
         project_dir=root, bundle_dir=work / "bundle", mode=plan.mode, name=str(plan.meta.get("name")),
         version=str(plan.meta.get("version")), did=str(plan.meta.get("did")), meta=plan.meta,
         files=[(entry.name, entry.size) for entry in entries], zip_entries=sorted(plan.zip_entries),
-        excluded=plan.excluded, warnings=plan.warnings, release=built,
+        excluded=plan.excluded, warnings=plan.warnings, release=built, trace=plan.trace,
     )
 
 

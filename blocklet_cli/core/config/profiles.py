@@ -88,9 +88,9 @@ class ConfigFile:
         if profile == DEFAULT_PROFILE:
             section = self.data
         else:
-            section = self.data.get(profile)
-            if not isinstance(section, dict):
-                section = self.data[profile] = {}
+            found = self.data.get(profile)
+            section = found if isinstance(found, dict) else {}
+            self.data[profile] = section
         section[key] = value
 
     def delete(self, key: str, profile: str | None = None) -> bool:

@@ -119,8 +119,8 @@ def local_folder(entry: Mapping, project_dir: Path, links: Mapping[str, Path]) -
     name = entry.get("name")
     if isinstance(name, str) and name in links:
         return links[name]
-    source = entry.get("source") if isinstance(entry.get("source"), dict) else {}
-    urls = source.get("url")
+    source = entry.get("source")
+    urls = source.get("url") if isinstance(source, dict) else None
     for url in urls if isinstance(urls, list) else [urls]:
         if isinstance(url, str) and url.startswith("file:"):
             from blocklet_cli.core.http import file_url_path
@@ -366,7 +366,7 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
             unit.env = devenv.compute_environment(
                 unit.meta, _settings_for(settings, unit.directory, unit.port, unit.mount_point), ask=ask)
     for unit in units:
-        if not unit.is_app:
+        if not unit.is_app and unit.env is not None:
             shared = shared_values(app_meta, app_env, unit, units)
             unit.env.values.update(shared)
             unit.env.secret_names.update(name for name in shared if _is_secret(name, app_env, units))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import FileFormatError, MetaError, NotFoundError
 
 LEGACY_FILE = "blocklet.json"
@@ -69,10 +70,10 @@ class LegacyProject:
 
     root: Path
     package_text: str | None
-    package: dict | None
+    package: dict[str, Any] | None
     blocklet_json_text: str | None
-    blocklet_json: dict | None
-    merged: dict = field(default_factory=dict)
+    blocklet_json: dict[str, Any] | None
+    merged: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)  # top-level key -> source
 
     @property
@@ -97,7 +98,7 @@ def legacy_sources(root: str | Path) -> list[str]:
     package = root / PACKAGE_FILE
     if package.is_file():
         try:
-            data = json.loads(package.read_text(encoding="utf-8"))
+            data = safejson.loads(package.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
         if isinstance(data, dict) and isinstance(data.get("blocklet"), dict):
@@ -120,7 +121,7 @@ def _read_json(path: Path) -> tuple[str, Any]:
     except UnicodeDecodeError:
         raise FileFormatError("the file is not UTF-8 text", location=str(path)) from None
     try:
-        return text, json.loads(text)
+        return text, safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"invalid JSON: {exc.msg}", location=f"{path}:{exc.lineno}:{exc.colno}") from None
 
@@ -173,7 +174,7 @@ def guess_main(root: Path) -> str | None:
     return None
 
 
-def fix_required(data: dict, root: Path, directory: str) -> None:
+def fix_required(data: dict[str, Any], root: Path, directory: str) -> None:
     """fixRequired of @blocklet/meta 1.7.7: defaults for name, description, version, group, main, public_url."""
     if not _truthy(data.get("name")):
         data["name"] = root.name
@@ -187,8 +188,8 @@ def fix_required(data: dict, root: Path, directory: str) -> None:
         if main is not None:
             data["main"] = main
     if not _truthy(data.get("group")):
-        main = root / str(data.get("main"))
-        data["group"] = "dapp" if main.exists() and not main.is_dir() else "static"
+        main_path = root / str(data.get("main"))
+        data["group"] = "dapp" if main_path.exists() and not main_path.is_dir() else "static"
     if not _truthy(data.get("specVersion")) and not _truthy(data.get("public_url")) and not _truthy(
             data.get("admin_url")):
         data["public_url"] = "/"
@@ -200,7 +201,7 @@ def _pick(value: Any, keys: tuple[str, ...]) -> Any:
     return {k: v for k, v in value.items() if k in keys}
 
 
-def _old_schema(data: dict) -> dict:
+def _old_schema(data: dict[str, Any]) -> dict[str, Any]:
     """The 1.7.7 Joi schema's effect on valid input: renames, unknown keys stripped, defaults filled."""
     if "requiredEnvironments" in data:
         data["environments"] = data.pop("requiredEnvironments")
@@ -222,7 +223,8 @@ def _old_schema(data: dict) -> dict:
     environments = out.get("environments", [])
     out["environments"] = [_old_environment(x) for x in environments] if isinstance(environments, list) \
         else environments
-    capabilities = out.get("capabilities") if isinstance(out.get("capabilities"), dict) else {}
+    found = out.get("capabilities")
+    capabilities: dict[str, Any] = found if isinstance(found, dict) else {}
     out["capabilities"] = {"clusterMode": capabilities.get("clusterMode", False),
                            "component": capabilities.get("component", True)}
     if isinstance(out.get("scripts"), dict):
@@ -264,7 +266,7 @@ def _old_environment(item: Any) -> Any:
     return out
 
 
-def parse_legacy(project: LegacyProject, directory: str | None = None) -> dict:
+def parse_legacy(project: LegacyProject, directory: str | None = None) -> dict[str, Any]:
     """What @blocklet/meta 1.7.7 `parse(dir)` returns for the legacy sources (for valid input).
 
     `directory` is the folder named in a default description (the absolute folder, like the reference)."""
@@ -297,7 +299,7 @@ def parse_legacy(project: LegacyProject, directory: str | None = None) -> dict:
     return _old_schema(camel)
 
 
-def to_spec_102(project: LegacyProject, directory: str | None = None) -> dict:
+def to_spec_102(project: LegacyProject, directory: str | None = None) -> dict[str, Any]:
     """The document `abtnode blocklet:migrate` (@abtnode/cli 1.7.7) writes to blocklet.yml: json → yml
     (specVersion 1.0.0), 1.0.1 (hooks merged into scripts, default files, interfaces from public_url),
     1.0.2 (screenshots from screenshots/)."""
@@ -322,7 +324,7 @@ def to_spec_102(project: LegacyProject, directory: str | None = None) -> dict:
     return meta
 
 
-def fix_interfaces(meta: dict, dynamic_path_prefix: Any = True) -> None:
+def fix_interfaces(meta: dict[str, Any], dynamic_path_prefix: Any = True) -> None:
     """fixInterfaces of @blocklet/meta 1.7.7: a `publicUrl` web interface from `publicUrl`, services from
     `exposeServices`, then the url keys removed."""
     if not isinstance(meta.get("interfaces"), list):
@@ -358,7 +360,7 @@ class LegacyKey:
     line: int | None = None
     column: int | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"pointer": self.pointer, "message": self.message, "line": self.line, "column": self.column}
 
 

@@ -20,28 +20,35 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+
+InstancePath = tuple[str | int, ...]  # an instance path: keys and indexes
 
 
 @functools.lru_cache(maxsize=1)
-def _schema() -> dict:
+def _schema() -> dict[str, Any]:
     from blocklet_cli.resources import schema_path
 
-    return json.loads(schema_path().read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.lru_cache(maxsize=1)
-def _validator():
+def _validator() -> jsonschema_rs.Draft202012Validator:
     import jsonschema_rs
 
     return jsonschema_rs.Draft202012Validator(_schema())
 
 
 _JSON_TYPES = (dict, list, str, int, float, bool, type(None))
-_STAND_INS = ("", 0, [], {}, True, None)  # one value of each JSON type
+_STAND_INS: tuple[Any, ...] = ("", 0, [], {}, True, None)  # one value of each JSON type
 
 
-def _scan(value: Any, path: tuple, odd: list[tuple]) -> bool:
+def _scan(value: Any, path: InstancePath, odd: list[InstancePath]) -> bool:
     """Collect in `odd` the paths of the values JSON has no type for; True when some key is not a string."""
     if isinstance(value, dict):
         keys = not all(isinstance(key, str) for key in value)
@@ -53,7 +60,7 @@ def _scan(value: Any, path: tuple, odd: list[tuple]) -> bool:
     return False
 
 
-def _replaced(value: Any, paths: set[tuple], stand_in: Any, path: tuple = ()) -> Any:
+def _replaced(value: Any, paths: set[InstancePath], stand_in: Any, path: InstancePath = ()) -> Any:
     """`value` with JSON's string keys and `stand_in` at `paths`."""
     if path in paths:
         return stand_in
@@ -64,12 +71,12 @@ def _replaced(value: Any, paths: set[tuple], stand_in: Any, path: tuple = ()) ->
     return value
 
 
-def _errors(fixed: Any) -> list[tuple[tuple, str, str]]:
+def _errors(fixed: Any) -> list[tuple[InstancePath, str, str]]:
     """(instance path, error kind, short message) of every schema error."""
-    odd: list[tuple] = []
+    odd: list[InstancePath] = []
     if not _scan(fixed, (), odd) and not odd:
         return [_described(error) for error in _validator().iter_errors(fixed)]
-    found: dict[tuple, tuple[tuple, str, str]] = {}
+    found: dict[tuple[InstancePath, str], tuple[InstancePath, str, str]] = {}
     for stand_in in _STAND_INS if odd else _STAND_INS[:1]:
         for error in _validator().iter_errors(_replaced(fixed, set(odd), stand_in)):
             path, kind, message = _described(error)
@@ -80,16 +87,16 @@ def _errors(fixed: Any) -> list[tuple[tuple, str, str]]:
     return list(found.values())
 
 
-def _described(error) -> tuple[tuple, str, str]:
+def _described(error: Any) -> tuple[InstancePath, str, str]:
     kind = _kind(error)
     return tuple(error.instance_path), kind, _short(error, kind)
 
 
-def _pointer(parts) -> str:
+def _pointer(parts: Iterable[str | int]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def _kind(error) -> str:
+def _kind(error: Any) -> str:
     return type(error.kind).__name__
 
 
@@ -107,7 +114,7 @@ def json_schema_issues(fixed: Any, *, strip_unknown: bool = False) -> list[tuple
     return issues
 
 
-def _short(error, kind: str) -> str:
+def _short(error: Any, kind: str) -> str:
     if kind in ("AnyOf", "OneOfNotValid"):
         return "matches none of the allowed forms"
     message = str(error.message)

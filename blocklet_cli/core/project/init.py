@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core import paths, safejson
-from blocklet_cli.core.errors import BlockletError, ConflictError, MetaError, MetaIssue, UsageError
+from blocklet_cli.core.errors import ConflictError, FileSystemError, MetaError, MetaIssue, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.project.edit import yaml_scalar
 
@@ -109,10 +109,25 @@ def package_defaults(root: Path) -> dict:
     return found
 
 
+def default_main(root: Path, group: str) -> str:
+    """The entry point `init` proposes: for a dapp in an existing Node project its `package.json` `main`
+    (when it is a usable entry), else the template's (`www`, `index.js`)."""
+    if group == "dapp":
+        path = Path(root) / "package.json"
+        try:
+            data = safejson.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, ValueError, UnicodeDecodeError):
+            data = None
+        main = data.get("main") if isinstance(data, dict) else None
+        if isinstance(main, str) and main.strip() and main_problem(group, main.strip()) is None:
+            return main.strip()
+    return DEFAULT_MAIN.get(group, "")
+
+
 # -- checks (through the metadata validator, the one owner of the rules) ----------------------------
 
 def _draft(name: str, did: str | None, key: str, value: object) -> dict:
-    draft = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
+    draft: dict[str, object] = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
              "description": "A Blocklet"}
     draft[key] = value
     if key == "name":
@@ -197,8 +212,8 @@ def _yaml_block(key: str, value: object) -> list[str]:
         items = [item for item in value if isinstance(item, str) and item.strip()]
         return [f"{key}:", *[f"  - {yaml_scalar(item)}" for item in items]] if items else []
     if isinstance(value, dict):
-        items = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
-        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in items]] if items else []
+        pairs = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
+        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in pairs]] if pairs else []
     return []
 
 
@@ -258,7 +273,7 @@ def check_target(root: Path, *, force: bool) -> None:
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write to {probe}: permission denied")
+        raise FileSystemError(f"cannot write to {probe}: permission denied")
 
 
 def init_project(options: InitOptions) -> InitResult:
@@ -277,7 +292,7 @@ def init_project(options: InitOptions) -> InitResult:
     if options.did_type not in DID_TYPES:
         raise UsageError(f"unknown --did-type {options.did_type!r}: use name or blocklet")
     check_target(root, force=options.force)
-    main = options.main if group == "gateway" else (options.main or DEFAULT_MAIN[group]).strip()
+    main = options.main if group == "gateway" else (options.main or default_main(root, group)).strip()
     check_main(group, main)
     wallet = None
     if options.did:
@@ -310,7 +325,7 @@ def init_project(options: InitOptions) -> InitResult:
         target = relative
         if relative == "gitignore":
             target = ".gitignore"
-        elif relative == TEMPLATE_ENTRY.get(group):
+        elif relative == TEMPLATE_ENTRY.get(group) and main is not None:  # gateway: no main, no entry
             target = f"{main.rstrip('/')}/index.html" if group == "static" else main
             target = os.path.normpath(target)
         if source.suffix in (".md", ".html", ".js"):
@@ -341,7 +356,7 @@ def init_project(options: InitOptions) -> InitResult:
             screenshots.mkdir()
             result.created.append("screenshots/")
     except OSError as exc:
-        raise BlockletError(f"cannot write {exc.filename or root}: {exc.strerror}") from exc
+        raise FileSystemError.from_os_error(exc, "cannot write") from None
     return result
 
 

@@ -81,7 +81,7 @@ class MigrationResult:
 
     def diff(self) -> str:
         """A unified diff of every file it writes or removes."""
-        out = []
+        out: list[str] = []
         for path, text in self.writes.items():
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             name = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
@@ -299,12 +299,9 @@ def _ordered(meta: dict) -> dict:
 
 def dump_yaml(value: dict) -> str:
     """Block-style YAML like the reference's js-yaml dump, without folding long lines."""
-    import yaml
+    from blocklet_cli.core.meta.yaml_dump import dump_yaml as js_yaml_dump
 
-    from blocklet_cli.core.bundle.metafile import _Dumper
-
-    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000,
-                     default_flow_style=False, indent=2)
+    return js_yaml_dump(value, width=10_000)
 
 
 def render(meta: dict, comments: dict[str, list[str]], sources: list[str]) -> str:
@@ -375,14 +372,14 @@ def _remember(result: MigrationResult) -> None:
         result.originals[path] = path.read_bytes() if path.is_file() else None
 
 
-def _check_current(text: str, path: Path) -> dict | None:
+def _check_current(text: str, path: Path) -> dict:
     """Refuse to write a file today's parser would reject; return its normalised metadata."""
     from blocklet_cli.core.meta.api import MetaDocument, validate_document
     from blocklet_cli.core.meta.yaml12 import load_yaml
 
     data, positions = load_yaml(text, str(path))
     report = validate_document(MetaDocument(path, text, data, positions), mode="meta")
-    if not report.valid:
+    if not report.valid or report.meta is None:  # a valid report has the metadata
         raise MetaError("the migrated blocklet.yml would not be valid; fix the legacy metadata first",
                         issues=report.issues, path=str(path))
     return report.meta

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tarfile
 import time
 from collections.abc import Mapping
@@ -198,7 +197,7 @@ def _has_dist(path: Path) -> bool:
     """True when `path` reads as release metadata (it has `dist`); unreadable files count as releases (the
     release reader reports them)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True
     return not isinstance(data, dict) or "dist" in data
@@ -294,15 +293,19 @@ def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str]
     found = resolve("deployMountPoint", flag, environ)
     value = found.value
     if value:
-        source = BY_NAME["deployMountPoint"].flag if found.source == "flag" else str(found.source)[4:]
+        source = str(BY_NAME["deployMountPoint"].flag) if found.source == "flag" else str(found.source)[4:]
     else:
         from blocklet_cli.core.meta.names import url_path_friendly
 
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
         return f"/{name}".lower(), "default, from the title"
-    if not value.startswith("/") or "//" in value or re.search(r"\s", value):
-        raise UsageError(f"invalid mount point {value!r}: use a path such as /my-blocklet")
-    return value, source
+    from blocklet_cli.core.meta.mount_point import mount_point_problem, normalize_mount_point
+
+    problem = "must start with /" if not value.startswith("/") else mount_point_problem(value)
+    if problem:
+        raise UsageError(f"invalid mount point {value!r} ({source}): it {problem}",
+                         hint="use a path such as /my-blocklet")
+    return normalize_mount_point(value), source
 
 
 # -- the two steps ----------------------------------------------------------------------------
