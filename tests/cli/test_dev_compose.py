@@ -108,6 +108,10 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
 
         assert b"<title>parent</title>" in fetch(f"{gateway}/")
         assert b"<title>lighthouse</title>" in fetch(f"{gateway}/light/")
+        rebound = urllib.request.Request(f"{gateway}/light/", headers={"Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:  # the static server's DNS-rebinding check still holds
+            urllib.request.urlopen(rebound, timeout=5)
+        assert refused.value.code == 403
         settings = json.loads(fetch(f"{gateway}/light/__blocklet__.js?type=json"))
         assert settings["prefix"] == "/light/" and settings["appName"] == "parent"
         assert fetch(f"{gateway}/__blocklet__.js").startswith(b"window.blocklet = ")
