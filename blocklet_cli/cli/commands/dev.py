@@ -42,8 +42,9 @@ def dev(
         bool, typer.Option("--component", help="Run this project as a component of an app (--app-did or --app).")
     ] = False,
     app_did: Annotated[
-        str | None, typer.Option("--app-did", "--app-id", envvar="BLOCKLET_DEV_APP_DID",
-                                 help="The app (by DID, from the store) to run this project in as a component.")
+        str | None, typer.Option("--app-did", "--app-id",
+                                 help="The app (by DID, from the store) to run this project in as a component "
+                                      f"{default_sentence('devAppDid')}.")
     ] = None,
     app_dir: Annotated[
         Path | None, typer.Option("--app", help="The app (a project folder) to run this project in as a component.")
@@ -52,8 +53,9 @@ def dev(
         bool, typer.Option("--plan", help="Check and list the components (merged services too), start nothing.")
     ] = False,
     mount_point: Annotated[
-        str | None, typer.Option("--mount-point", envvar="BLOCKLET_DEV_MOUNT_POINT",
-                                 help="Mount point of this project in the app (default: its entry, or /<name>).")
+        str | None, typer.Option("--mount-point",
+                                 help="Mount point of this project in the app "
+                                      f"{default_sentence('devMountPoint', 'its entry, or /<name>')}.")
     ] = None,
 ) -> int:
     """Run the blocklet in DIRECTORY as Blocklet Server would, with no server.
@@ -86,6 +88,8 @@ def dev(
 
     ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value or None
+    app_did = setting("devAppDid", app_did, ui=ui).value or None
+    mount_point = setting("devMountPoint", mount_point, ui=ui).value or None
     project_dir = (directory or Path.cwd()).resolve()
     if not project_dir.is_dir():
         raise NotFoundError(f"the project folder {project_dir} does not exist")
