@@ -162,6 +162,11 @@ def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, run_blocklet, t
     assert children(e2e.server, e2e.app_did)[component]["meta"]["version"] == "1.0.0"
     expected = (project / "app" / "index.html").read_text(encoding="utf-8")
     path = urlsplit(document["url"]).path or "/"
+    # the app is running since test_3; adding a component to an app that was never initialised makes the
+    # server stop it ("set blocklet as stopped since not initialized"), so it is started again, as a user would
+    started_answer = e2e.server.gql("mutation($input: RequestComponentsInput){ startBlocklet(input:$input){ code } }",
+                                    {"input": {"did": e2e.app_did}}, app_did=e2e.app_did)
+    assert started_answer["data"]["startBlocklet"]["code"] == "ok", started_answer
     e2e.server.wait_until(lambda: e2e.server.has_site(app_host(e2e.app_did)), "the app's site in the router", 180)
     _status, body = e2e.server.wait_until(
         lambda: (lambda r: r if r[0] == 200 and r[1] == expected else None)(
