@@ -83,8 +83,10 @@ def deploy(
     with ui.progress(f"Deploying {label}", total=plan.size, unit="bytes") as advance:
         last = {"sent": 0}
 
-        def on_progress(stage: str, sent: int = 0, total: int = 0, **_: object) -> None:
-            if stage == "upload":
+        def on_progress(stage: str, sent: int = 0, total: int = 0, **extra: object) -> None:
+            if stage == "busy":
+                advance(0, description=f"Waiting: the app is {extra.get('status')}")
+            elif stage == "upload":
                 advance(sent - last["sent"], total=total or None, description=f"Uploading {label}")
                 last["sent"] = sent
             elif stage in STAGES:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.server import client as server
 
@@ -31,6 +31,13 @@ ENV_MOUNT_POINT = "BLOCKLET_DEPLOY_MOUNT_POINT"
 DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
 Progress = Callable[..., None]  # progress(stage, sent=0, total=0)
+# The app states in which Blocklet Server 1.17.12 refuses an upload with "Can not deploy blocklet when it
+# is <status>" (ArcBlock/blocklet-server core/state lib/blocklet/manager/helper/install-component-from-upload.js,
+# `isInProgress` of @blocklet/meta lib/util.js): deploy waits for them to pass and tries again.
+BUSY_STATUSES = frozenset({"downloading", "waiting", "starting", "installing", "extracting", "stopping",
+                           "upgrading", "restarting", "deleting"})
+BUSY_ANSWER = re.compile(r"can ?not deploy blocklet when it is (\w+)", re.IGNORECASE)
+BUSY_POLL = 2.0
 
 
 @dataclass
@@ -257,6 +264,27 @@ def forbidden_node_modules(tarball: Path) -> str | None:
     return None
 
 
+def busy_status(message: str) -> str | None:
+    """The app state named by the server's "Can not deploy blocklet when it is <status>" answer."""
+    found = BUSY_ANSWER.search(message or "")
+    return found.group(1).lower() if found and found.group(1).lower() in BUSY_STATUSES else None
+
+
+def _wait_while_busy(client, endpoint, plan: DeployPlan, app_did: str, app: dict, deadline: float,
+                     progress: Progress | None) -> None:
+    """Poll the app until it leaves a busy state (starting, installing, …); RemoteError at the deadline."""
+    status = str(app.get("status") or "")
+    while status in BUSY_STATUSES:
+        if time.monotonic() + BUSY_POLL > deadline:
+            raise RemoteError(f"the app {app_did} is still {status} on the server; try again when it is done",
+                              hint="raise --timeout to wait longer")
+        if progress:
+            progress("busy", status=status)
+        time.sleep(BUSY_POLL)
+        current = server.get_app(client, endpoint, plan.key, app_did) or {}
+        status = str(current.get("status") or "")
+
+
 # -- mount point ------------------------------------------------------------------------------
 def url_path_friendly(name: str) -> str:
     """`@blocklet/meta` `urlPathFriendly` (keepSlash)."""
@@ -358,15 +386,25 @@ def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT, progress: 
             raise NotFoundError(f"app {app_did} does not exist on the server {endpoint.url}",
                                 hint="create the app on the server first, or check --app-id")
         size = plan.size
-        if progress:
-            progress("upload", sent=0, total=size)
+        deadline = started + timeout
 
         def sent(done: int, total: int) -> None:
             if progress:
                 progress("upload", sent=done, total=total)
 
-        server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
-                                 mount_point=plan.mount_point, integrity=plan.integrity, progress=sent)
+        while True:
+            _wait_while_busy(client, endpoint, plan, app_did, app, deadline, progress)
+            if progress:
+                progress("upload", sent=0, total=size)
+            try:
+                server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
+                                         mount_point=plan.mount_point, integrity=plan.integrity, progress=sent)
+                break
+            except RemoteError as exc:
+                status = busy_status(exc.message)
+                if status is None or time.monotonic() + BUSY_POLL > deadline:
+                    raise
+                app = {**app, "status": status}
         if progress:
             progress("verify")
         after = server.get_app(client, endpoint, plan.key, app_did) or app
