@@ -5,7 +5,7 @@ changelog, deps (Node dependencies), archive (reproducible tgz and zip), metafil
 package.json, blocklet.json), release, builder (orchestration).
 """
 
-from blocklet_cli.core.bundle.builder import BundleMode, BundleResult, build_bundle, plan_bundle
+from blocklet_cli.core.bundle.builder import BundleMode, BundleResult, CompactOptions, build_bundle, plan_bundle
 from blocklet_cli.core.bundle.release import ReleaseResult
 
-__all__ = ["BundleMode", "BundleResult", "ReleaseResult", "build_bundle", "plan_bundle"]
+__all__ = ["BundleMode", "BundleResult", "CompactOptions", "ReleaseResult", "build_bundle", "plan_bundle"]
