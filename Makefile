@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   - create .venv, install, run the main job end to end in a temporary folder
-#   make test   - the whole test suite (installs the npm oracles and the real Blocklet Server first)
+#   make test   - the whole test suite (installs the npm oracles, the real Blocklet Server and the real test
+#                 dapps first)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -22,6 +23,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
+	bash scripts/install-real-dapps.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
 	$(PY) -m pytest
 
