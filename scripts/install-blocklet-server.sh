@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Install the real Blocklet Server (@blocklet/cli 1.17.12) for the end-to-end deploy tests.
-# Reference: ../shared/reference/blocklet-server.md, "Install".
 #
 # Idempotent and cached outside the repository in
 #   ${BLOCKLET_TEST_CACHE:-$HOME/.cache/blocklet-cli-tests}/server

@@ -3,7 +3,8 @@
 Used by component resolution, publish and deploy. What it does for every caller:
 
 * timeouts: connect `BLOCKLET_HTTP_CONNECT_TIMEOUT` (default 10 s), read/write
-  `BLOCKLET_HTTP_TIMEOUT` (default 20 s, the reference's meta timeout, cli.md §3.7);
+  `BLOCKLET_HTTP_TIMEOUT` (default 20 s, the reference's meta timeout: `getBlockletMetaFromUrl`
+  in ArcBlock/blocklet-server blocklet/meta/src/util-meta.ts);
 * retries with exponential backoff (`BLOCKLET_HTTP_RETRIES`, default 2) for idempotent requests
   (GET, HEAD, PUT, DELETE, OPTIONS) on connection failures and on HTTP 429/502/503/504 (honouring
   `Retry-After` up to 5 s); never for POST, never on read timeouts (a slow remote stays slow);

@@ -1,5 +1,5 @@
 """JavaScript string semantics the reference tools rely on (trim set, UTF-16 lengths, UTF-8 of lone
-surrogates). Reference: meta-schema.md §1 and §4."""
+surrogates): Joi's `trim()` and lengths, and `toBlockletDid` hashing a name's UTF-8 bytes."""
 
 from __future__ import annotations
 

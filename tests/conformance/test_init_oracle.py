@@ -10,7 +10,8 @@ import pytest
 from blocklet_cli.core.identity import did as did_core
 from tests.conftest import node_eval
 
-# The two validation paths of meta-oracle.js (../shared/tools), run on a real project folder.
+# The two validation paths of @blocklet/meta (`parse` with `ensureFiles`, then `validateMeta`), run on a real
+# project folder.
 SCRIPT = r"""
 const fs = require('fs');
 const path = require('path');

@@ -49,7 +49,7 @@ def _skip_loudly(reason: str) -> None:
 
 
 def _create_app(server: BlockletServer) -> str:
-    """An app made through GraphQL with the `ci` key (blocklet-server.md, "Deploy protocol")."""
+    """An app made through GraphQL with the `ci` key (`installBlocklet` with `type: create`)."""
     from blocklet_cli.core.identity import did
     from blocklet_cli.core.identity.wallet import Wallet
 

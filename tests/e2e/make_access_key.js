@@ -1,5 +1,6 @@
 // Create a `ci` access key on a stopped-or-running local Blocklet Server without a wallet, through the
-// CLI's own server core (reference: blocklet-server.md, "Creating an access key without a wallet").
+// CLI's own server core (`getNode` of @blocklet/cli lib/node.js; the key is made by
+// ArcBlock/blocklet-server core/state/lib/states/access-key.js).
 // Run with the server folder as the current directory and the server environment (env.sh).
 // Prints one JSON line: {serverDid, port, accessKeyId, accessKeySecret}.
 const path = require('path');

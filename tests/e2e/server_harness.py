@@ -1,7 +1,7 @@
 """A real Blocklet Server (@blocklet/cli 1.17.12) in a private network namespace, for the e2e tests.
 
-Reference: ../shared/reference/blocklet-server.md ("Start/stop recipe", "Creating an access key
-without a wallet", "Verifying and listing"). How it is run:
+The server is driven by its own CLI (`blocklet server init/start/stop`: ArcBlock/blocklet-server
+core/cli/lib/commands/server/). How it is run:
 
 * the npm install lives in `$BLOCKLET_TEST_CACHE/server` (scripts/install-blocklet-server.sh);
 * `ip netns add <ns>` creates a namespace with only `lo`: nothing the server tries to reach on the

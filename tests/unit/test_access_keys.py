@@ -1,4 +1,4 @@
-"""core/access_keys.py: the reference's access-key.ini, looked up under the app id, expireAt honoured."""
+"""core/server/access_keys.py: the reference's access-key.ini, looked up under the app id, expireAt honoured."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CIDv0 of screenshots (cli.md Appendix B)."""
+"""CIDv0 of screenshots (as npm `@arcblock/ipfs-only-hash` computes them for the reference's bundle)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Component resolution (core/components.py) against real local stores (pytest-httpserver).
+"""Component resolution (core/components/resolve.py) against real local stores (pytest-httpserver).
 
 `FakeStore` and `store_meta` are also used by the CLI tests of `add` / `remove`.
 """
@@ -48,7 +48,7 @@ def store_entry(name: str, store: str | list[str], *, version: str = "latest", m
 
 
 class FakeStore:
-    """A Blocklet Store layout on a real local HTTP server (cli.md Appendix D)."""
+    """A Blocklet Store layout on a real local HTTP server (the read API the reference resolves components from)."""
 
     def __init__(self, server: HTTPServer) -> None:
         self.server = server

@@ -1,4 +1,4 @@
-"""Argument parsing and defaults of `blocklet add` (core/component_add.py)."""
+"""Argument parsing and defaults of `blocklet add` (core/components/add.py)."""
 
 from __future__ import annotations
 

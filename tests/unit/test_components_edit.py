@@ -1,4 +1,4 @@
-"""Round-trip edits of `components` in blocklet.yml (core/component_edit.py)."""
+"""Round-trip edits of `components` in blocklet.yml (core/components/edit.py)."""
 
 from __future__ import annotations
 

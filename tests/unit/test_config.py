@@ -1,4 +1,4 @@
-"""core/config.py: the reference's profiles file, validation, and flag > env > profile > default."""
+"""core/config/profiles.py: the reference's profiles file, validation, and flag > env > profile > default."""
 
 from __future__ import annotations
 

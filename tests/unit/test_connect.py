@@ -1,4 +1,4 @@
-"""core/connect.py against a real local HTTP server implementing the DID-connect endpoints, which
+"""core/store/connect.py against a real local HTTP server implementing the DID-connect endpoints, which
 seals a real answer to the `_ek_` key of the request (libsodium sealed box, as the store does)."""
 
 from __future__ import annotations

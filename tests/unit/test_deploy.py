@@ -1,4 +1,4 @@
-"""core/deploy.py: settings, release location and building, refusals, and a full run against the
+"""core/server/deploy.py: settings, release location and building, refusals, and a full run against the
 protocol-speaking local server of test_server.py."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""core/filestore.py: the static file store layout, versions, latest, locking, and that it works as a
-component store for the resolver of core/components.py (over HTTP and as file:// URLs)."""
+"""core/store/filestore.py: the static file store layout, versions, latest, locking, and that it works as a
+component store for the resolver of core/components/resolve.py (over HTTP and as file:// URLs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""core/ini.py reads and writes INI exactly as npm `ini` v2 (the reference's config files)."""
+"""core/config/ini.py reads and writes INI exactly as npm `ini` v2 (the reference's config files)."""
 
 from __future__ import annotations
 

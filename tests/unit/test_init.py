@@ -1,4 +1,4 @@
-"""Project creation from the templates (core/init.py)."""
+"""Project creation from the templates (core/project/init.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The fix step (meta-schema.md §3): each fix on its own, plus names and persons helpers."""
+"""The fix step (ArcBlock/blocklet-server blocklet/meta/src/fix.ts): each fix on its own, plus names and
+persons helpers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The schema's rules (meta-schema.md §4–§6), one at a time, through `blocklet_schema.validate`.
+"""The schema's rules (ArcBlock/blocklet-server blocklet/meta/src/schema.ts), one at a time, through
+`blocklet_schema.validate`.
 
 Each case is a minimal valid document plus one change; the expected (pointer, message) pairs are the
 complete list of problems."""

@@ -1,9 +1,9 @@
-"""core/server.py against a local HTTP server speaking the Blocklet Server deploy protocol.
+"""core/server/client.py against a local HTTP server speaking the Blocklet Server deploy protocol.
 
 Also home of `FakeBlockletServer`, imported by the deploy unit and CLI tests: a pytest-httpserver that
 answers `getNodeInfo`, `getBlocklet` and the `installComponent` multipart request like Blocklet Server
-1.17.12 (blocklet-server.md "Deploy protocol", "Error bodies"), checking the access-key signature with
-PyNaCl directly (independent of the code under test).
+1.17.12 (its access-key check is ArcBlock/blocklet-server core/webapp/api/index.js), checking the access-key
+signature with PyNaCl directly (independent of the code under test).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""core/signing.py: json-stable-stringify bytes and the store signature of a release."""
+"""core/identity/signing.py: json-stable-stringify bytes and the store signature of a release."""
 
 from __future__ import annotations
 

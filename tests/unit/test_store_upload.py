@@ -1,7 +1,7 @@
-"""core/store_upload.py and core/publish.py against a real local HTTP store (pytest-httpserver).
+"""core/store/upload.py and core/store/publish.py against a real local HTTP store (pytest-httpserver).
 
 Also home of the helpers other publish tests import: `make_release` (a release folder as
-`bundle --create-release` leaves it) and `FakeStore` (the store endpoints of cli.md Appendix D).
+`bundle --create-release` leaves it) and `FakeStore` (the store endpoints `blocklet publish` calls).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`blocklet add`: resolve a component and add it to blocklet.yml (reference: cli.md §3.7)."""
+"""`blocklet add`: resolve a component and add it to blocklet.yml (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/add.js)."""
 
 from __future__ import annotations
 

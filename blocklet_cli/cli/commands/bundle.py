@@ -1,5 +1,5 @@
 """`blocklet bundle`: build `.blocklet/bundle/` and, with --create-release, `.blocklet/release/`
-(the reference: @blocklet/cli `blocklet bundle`)."""
+(reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/)."""
 
 from __future__ import annotations
 

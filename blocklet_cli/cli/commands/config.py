@@ -1,4 +1,5 @@
-"""`blocklet config list|get|set|delete`: the reference's profiles file (cli.md §1.3, §3.5)."""
+"""`blocklet config list|get|set|delete`: the reference's profiles file (reference:
+ArcBlock/blocklet-server core/cli/lib/commands/blocklet/config.js)."""
 
 from __future__ import annotations
 

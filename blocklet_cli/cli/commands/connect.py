@@ -1,4 +1,5 @@
-"""`blocklet connect <store-url>`: get a store access token through DID Connect (cli.md §3.6)."""
+"""`blocklet connect <store-url>`: get a store access token through DID Connect (reference:
+ArcBlock/blocklet-server core/cli/lib/commands/blocklet/connect.js)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`blocklet deploy`: install or upgrade a blocklet as a component of an app on a Blocklet Server
-(reference: cli.md §3.10, blocklet-server.md "Deploy protocol")."""
+(reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`blocklet dev`: run a blocklet locally with the Blocklet Server environment, no server needed
-(reference: cli.md §3.11)."""
+(reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/dev.js, which needs a running server)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def dev(
 
 
 def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
-    """The component tree (cli.md §3.8.6), or None when the blocklet has no components."""
+    """The verified component tree (as `bundle` and `add` check it), or None when the blocklet has no components."""
     import os
 
     from blocklet_cli.core.components.resolve import verify_tree

@@ -1,4 +1,5 @@
-"""`blocklet did`: print the Blocklet DID of each name (reference: cli.md §2.4)."""
+"""`blocklet did`: print the Blocklet DID of each name (reference: `toBlockletDid`,
+ArcBlock/blocklet-server blocklet/meta/src/did.ts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`blocklet init`: create a Blocklet project offline (reference: cli.md §3.1)."""
+"""`blocklet init`: create a Blocklet project offline (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/init.js)."""
 
 from __future__ import annotations
 

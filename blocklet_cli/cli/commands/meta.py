@@ -1,4 +1,5 @@
-"""`blocklet meta`: print the normalised metadata of a project (reference: cli.md §3.3, §2.2)."""
+"""`blocklet meta`: print the normalised metadata of a project (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/meta.js, which prints `parse` of blocklet/meta/src/parse.ts)."""
 
 from __future__ import annotations
 

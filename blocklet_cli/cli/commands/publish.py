@@ -1,4 +1,5 @@
-"""`blocklet publish` (alias `upload`): sign a release and send it to a store (cli.md §3.9)."""
+"""`blocklet publish` (alias `upload`): sign a release and send it to a store (reference:
+ArcBlock/blocklet-server core/cli/lib/commands/blocklet/upload.js)."""
 
 from __future__ import annotations
 

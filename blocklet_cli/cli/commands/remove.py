@@ -1,4 +1,5 @@
-"""`blocklet remove`: remove a component from blocklet.yml (reference: cli.md §3.7). No network."""
+"""`blocklet remove`: remove a component from blocklet.yml (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/remove.js). No network."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """`blocklet validate`: check blocklet metadata files and report every problem with its position
-(reference: meta-schema.md, cli.md §2)."""
+(the rules of `@blocklet/meta` 1.17.12: ArcBlock/blocklet-server
+blocklet/meta/src/schema.ts, parse.ts, validate.ts; the reference CLI has no `validate` command)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`blocklet version`: bump the version in blocklet.yml (and package.json) in place (reference: cli.md §3.4)."""
+"""`blocklet version`: bump the version in blocklet.yml (and package.json) in place (reference:
+ArcBlock/blocklet-server core/cli/lib/commands/blocklet/version.js)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Bundles and releases (reference: cli.md §3.8): `build_bundle(project_dir, ...) -> BundleResult`.
+"""Bundles and releases (reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/):
+`build_bundle(project_dir, ...) -> BundleResult`.
 
 Modules: select (which files), assets (logo, screenshots), cid (IPFS CIDv0), markdown (media links),
 changelog, deps (Node dependencies), archive (reproducible tgz and zip), metafile (bundled yml,

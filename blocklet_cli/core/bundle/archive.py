@@ -1,4 +1,5 @@
-"""Reproducible archives: the release tarball and zip files (reference: cli.md §3.8.4 and §3.8.2).
+"""Reproducible archives: the release tarball and zip files (reference: ArcBlock/blocklet-server
+core/util/lib/create-blocklet-release.js and core/cli/lib/commands/blocklet/bundle/zip/archive.js).
 
 Tarball: gzip tar, every entry under `package/`, regular files only, sorted by path, uid/gid 0, empty
 owner names, modes 0644 (0755 when the source is executable), one fixed mtime, gzip header mtime 0.

@@ -1,4 +1,5 @@
-"""Logo and screenshot checks (reference: cli.md §3.8.3 steps 1–2).
+"""Logo and screenshot checks (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundlers/logo.js and screenshots.js).
 
 Logo: required, at most 1024 KB, png/jpg/jpeg/webp/svg whose real type matches the extension,
 at least 256×256, aspect 1:1 (±0.01); an svg only gets the byte-size check.

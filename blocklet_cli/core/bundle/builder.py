@@ -1,6 +1,6 @@
-"""`blocklet bundle`: check everything, then build `.blocklet/bundle/` (and the release) in temporary
-folders and move them into place (reference: cli.md §3.8; the reference's bugs listed in §7 and in
-the fixtures' EXPECTED.md are fixed, not copied).
+"""`blocklet bundle`: check everything, then build `.blocklet/bundle/` (and the release) in temporary folders
+and move them into place (reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/index.js and
+bundle.js; the reference's bugs listed in docs/migrating-from-node-cli.md are fixed, not copied).
 
 Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
 screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),

@@ -1,4 +1,5 @@
-"""CHANGELOG checks (reference: cli.md §3.8.3 "CHANGELOG.md"): only h1–h4 headings are allowed.
+"""CHANGELOG checks (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundlers/changelog.js): only h1–h4 headings are allowed.
 
 Headings are found by a CommonMark parser, so `#####` lines inside code blocks do not count.
 """

@@ -1,4 +1,5 @@
-"""IPFS CIDv0 of a file, as `ipfs add --only-hash` computes it (reference: cli.md Appendix B).
+"""IPFS CIDv0 of a file, as `ipfs add --only-hash` computes it (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundlers/screenshots.js, which uses npm `@arcblock/ipfs-only-hash`).
 
 ipfs-unixfs-importer 9 defaults: fixed 256 KiB chunks, balanced layout with at most 174 links per
 node, leaves are dag-pb nodes holding unixfs `file` data (no raw leaves), sha2-256, a single chunk is

@@ -8,7 +8,8 @@ ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/compact/; we use 
 * Externals (default `sqlite3, sharp, @abtnode/models, ws`, plus `--external`, plus every installed
   package with native code, plus packages that cannot be resolved at all) stay `require()` calls. Their
   versions go into `package.json` (`dependencies`, `blockletExternalDependencies`, `trustedDependencies`),
-  which the server installs on start when they are missing (@abtnode/core lib/util/install-external-dependencies.js).
+  which the server installs on start when they are missing
+  (ArcBlock/blocklet-server core/state/lib/util/install-external-dependencies.js).
 * The installed externals are also shipped, traced to the files they load at run time (their JavaScript,
   `package.json` files and native binaries), in `blocklet.zip` as `node_modules/<name>/…`, with the
   server's `node_modules_os_lock` marker naming this OS: a server on the same OS finds them installed and

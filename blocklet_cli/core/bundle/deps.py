@@ -1,4 +1,5 @@
-"""The production Node dependencies a dapp needs at run time (reference: cli.md §3.8.2 "zip").
+"""The production Node dependencies a dapp needs at run time (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/zip/dependencies.js).
 
 From `package.json` `dependencies` and `optionalDependencies`, transitively, each package found the
 way Node finds it: the nearest `node_modules/<name>` walking up from the requiring package (so

@@ -1,4 +1,5 @@
-"""Local media of the markdown files (reference: cli.md §3.8.3 "Media handling").
+"""Local media of the markdown files (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundlers/markdown.js).
 
 Local links and images (inline, reference definitions, `src`/`href` in raw HTML) are copied to
 `media/<md5[0:2]>/<md5[2:]><ext>` and rewritten to `/assets/media/<md5[0:2]>/<md5[2:]><ext>`.

@@ -1,4 +1,5 @@
-"""The files of a bundle that describe it (reference: cli.md §3.8.3 steps 4–5, §3.8.4, §5).
+"""The files of a bundle that describe it (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundle.js and bundlers/blocklet.js, core/util/lib/create-blocklet-release.js).
 
 `blocklet.yml`: the normalised metadata, js-yaml `dump` style (2-space indent, sequences indented
 under their key, no key sorting, `''` quoting where needed, line width 80). `package.json`: the

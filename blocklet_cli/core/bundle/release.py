@@ -1,5 +1,6 @@
 """The release: `.blocklet/release/<slug>-<version>.tgz` and `blocklet.json` with `dist`
-(reference: cli.md §3.8.4), and the `--create-archive` zip of both.
+(reference: ArcBlock/blocklet-server core/util/lib/create-blocklet-release.js), and the `--create-archive` zip of both
+(core/util/lib/create-archive-file.js).
 
 Everything is written into a temporary folder next to the final one and moved into place at the
 end, so a failure or Ctrl-C leaves the previous release as it was.

@@ -1,5 +1,6 @@
-"""Which project files go into a bundle, and which never do (reference: cli.md §3.8.2–§3.8.3, with
-the reference's quirks 5 and 6 fixed: one rule for every project, with or without `package.json`).
+"""Which project files go into a bundle, and which never do (reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/bundle.js, zip/ and simple/, with items 5 and 6 of
+docs/migrating-from-node-cli.md fixed: one rule for every project, with or without `package.json`).
 
 Selected: `main` (the folder of a static blocklet; the entry file and its folder for a dapp), every
 `files` entry (paths and globs), files referenced by `pre*`/`post*` scripts, `migration/`, `logo`,

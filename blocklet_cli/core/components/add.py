@@ -1,6 +1,7 @@
 """`blocklet add` / `blocklet remove`: change the components of a project's blocklet.yml.
 
-Reference: cli.md §3.7 (argument parsing, what is written, messages). Unlike the reference we check
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/add.js and remove.js (argument parsing, what is
+written, messages). Unlike the reference we check
 an already-listed name before any network, refuse `name@^1.0.0` instead of taking it as a name, never
 write `title: ''` (the schema rejects it), check mount points against the siblings, and edit the file
 in place (component_edit) instead of re-dumping it.
@@ -126,7 +127,7 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if not normalized:
             raise UsageError("no store to look the component up in: pass --store")
         if any(store.startswith("file:") for store in normalized):
-            # `source.store` must be an http(s) URL (meta-schema.md §6.12): a file store is written as
+            # `source.store` must be an http(s) URL (`@blocklet/meta`'s schema): a file store is written as
             # the URL(s) of the component's blocklet.json in it, which any reader resolves the same way.
             urls = [store_meta_url(store, wanted.name, wanted.version) for store in normalized]
             source = {"url": urls[0] if len(urls) == 1 else urls}

@@ -4,7 +4,8 @@ Every source a resolution accepted online is written here (its validated `blockl
 absolute `dist.tarball`), keyed by the meta URL, in the user cache folder
 (`platformdirs.user_cache_path("blocklet")/components`, i.e. `$XDG_CACHE_HOME/blocklet/components`
 on Linux). `--offline` resolves only from it. Not a reference format: the reference CLI has no
-offline mode (it caches answers in memory for 30 s, cli.md §3.7 step 4).
+offline mode (`getBlockletMetaFromUrl` caches answers in memory for 30 s: ArcBlock/blocklet-server
+blocklet/meta/src/util-meta.ts).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Round-trip edits of the `components` list of a `blocklet.yml`, by text surgery.
 
-Reference: cli.md §3.7 ("What is written"; `children` is the legacy name of `components`). The
-reference re-dumps the whole file with js-yaml (comments lost, everything reformatted); we change
-only the lines of the entry we add or remove, using node positions from the YAML composer: every
-comment, key order, quoting style and line ending elsewhere stays byte for byte. New entries follow
-the file's own indentation (sequence indent, mapping indent, offset of keys after `- `).
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/add.js and remove.js (what is written;
+`children` is the legacy name of `components`). The reference re-dumps the whole file with js-yaml (comments
+lost, everything reformatted); we change only the lines of the entry we add or remove, using node positions from
+the YAML composer: every comment, key order, quoting style and line ending elsewhere stays byte for byte. New
+entries follow the file's own indentation (sequence indent, mapping indent, offset of keys after `- `).
 
 After each edit the new text is parsed again and must hold exactly the intended list; otherwise the
 edit is refused (nothing is written by the caller).

@@ -1,9 +1,10 @@
 """Component trees: where a component comes from, fetching its meta with fallback, and verifying
 the whole tree before `add`, `bundle` and `dev`.
 
-Reference: cli.md §3.7 ("Store source resolution", "Fetching a component meta", "Name check") and
-§3.8.6 (recursive verification); seed 002 "Components" (url / store sources, several of each as
-fallbacks, `version: latest` or exact).
+Reference: ArcBlock/blocklet-server blocklet/meta/src/util-meta.ts (`getSourceUrlsFromConfig`: store source →
+meta URL; `getBlockletMetaFromUrl`: fetch, validate, name check, tarball HEAD) and
+core/cli/lib/util/blocklet/meta.js (`checkCircularDependencies`: recursive verification). Sources are `url` or
+`store` + `name`, several of each as fallbacks, `version: latest` or exact.
 
 Differences from the reference, on purpose:
 * fallback is deterministic: all sources of a component are fetched concurrently, and the answer of
@@ -38,12 +39,12 @@ STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
 # gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
 TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
                            "application/x-gtar", "application/x-compressed-tar", "application/x-tgz"})
-# `dist.integrity` as stores and our releases write it: an SRI string (cli.md §0, "Integrity")
+# `dist.integrity` as stores and our releases write it: an SRI string (`sha512-<base64>`, like npm's)
 SRI = re.compile(r"^sha(?:256|384|512)-(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 MOUNT_POINT = re.compile(r"^[A-Za-z0-9/._-]+$")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ARROW = " → "
-# what the reference sends (cli.md §3.7); a store may shape its answer by the server version
+# what the reference sends (blocklet/meta/src/util-meta.ts); a store may shape its answer by the server version
 STORE_HEADERS = {"x-blocklet-server-version": "1.17.12"}
 
 # progress(done, total, name): called after each component is resolved; total grows as children appear
@@ -156,7 +157,7 @@ def entry_sources(entry: Any, *, default_store: str | None = None, project_dir: 
 
 # -- mount points and siblings ---------------------------------------------------------------
 def mount_point_problem(value: Any) -> str | None:
-    """Why a mount point is invalid (reference rule, meta-schema §6.12), or None."""
+    """Why a mount point is invalid (`mountPointSchema` of blocklet/meta/src/schema.ts), or None."""
     if not isinstance(value, str) or not value.strip():
         return "must be a non-empty string"
     text = value.strip()

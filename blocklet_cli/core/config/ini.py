@@ -1,6 +1,7 @@
 """INI files exactly as npm `ini` v2 reads and writes them (the reference's config files).
 
-Reference: cli.md §1.3. `decode` and `encode` follow `ini@2` (`ini.parse` / `ini.stringify`):
+Reference: ArcBlock/blocklet-server core/cli/lib/util/blocklet/config.js (the reference reads and writes its files with
+npm `ini`) and npm `ini` 2.0.0 lib/ini.js. `decode` and `encode` follow it (`ini.parse` / `ini.stringify`):
 top-level `key=value` lines are the default section; `[name]` sections are nested objects; a `.` in
 a section name makes nested sections (escaped as `\\.` on write); values are JSON-quoted on write
 when they contain `=`, CR/LF, start with `[`, are quoted, or have surrounding spaces, and `;`/`#` are

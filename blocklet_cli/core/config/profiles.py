@@ -1,8 +1,10 @@
 """Configuration profiles in the reference's INI file, with environment overrides.
 
-Reference: cli.md §1.3 (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2, default profile = top-level
-keys, other profiles = sections) and §3.5 (keys and their validation). The file is shared with the
-reference CLI, so it is read and written with the same semantics (`core/ini.py`); keys and sections
+Reference: ArcBlock/blocklet-server core/cli/lib/constant.js (`$ABT_NODE_HOME/blocklet.ini`, where `ABT_NODE_HOME` is
+`$ABT_NODE_CUSTOM_DATA_DIR` or `~/.arcblock`), core/cli/lib/util/blocklet/config.js (npm `ini` v2, default
+profile = top-level keys, other profiles = sections) and core/cli/lib/commands/blocklet/config.js (keys and
+their validation). The file is shared with the reference CLI, so it is read and written with the same
+semantics (`core/config/ini.py`); keys and sections
 we do not know are kept. Every setting can also come from the environment (table `ENV_VARS`);
 precedence: flag > environment > profile > default.
 """

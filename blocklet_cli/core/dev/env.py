@@ -1,7 +1,8 @@
 """The environment a blocklet gets from Blocklet Server, computed locally for `blocklet dev`.
 
-Reference: cli.md §3.11.3 (the runtime environment table) and §3.11.1 (dotenv files applied to the
-declared `environments` only). We run standalone, so the "server" is the dev host: a per-user dev
+Reference: `getRuntimeEnvironments` in ArcBlock/blocklet-server core/state/lib/util/blocklet/environment.js (the
+runtime environment) and core/cli/lib/util/blocklet/env.js (dotenv files applied to the declared
+`environments` only). We run standalone, so the "server" is the dev host: a per-user dev
 node wallet stands for the node key, a per-project dev wallet for the app key, and a per-project dev
 folder (under the user data dir, keyed by the project path) holds data, logs and cache.
 
@@ -35,7 +36,8 @@ from blocklet_cli.core.project.dotenv import read_dotenv_files
 
 REDACTED = "********"
 DEV_SUBDIRS = ("data", "logs", "cache")
-# The server blanks these in the blocklet process (cli.md §3.11.3): never leak the CLI's own values.
+# The server blanks these in the blocklet process (`PRIVATE_NODE_ENVS` and the rest of environment.js):
+# never leak the CLI's own values.
 BLANKED = ("ABT_NODE_SK", "ABT_NODE_UPDATER_PORT", "ABT_NODE_SESSION_TTL", "ABT_NODE_ROUTER_PROVIDER",
            "ABT_NODE_DATA_DIR", "ABT_NODE_TOKEN_SECRET", "ABT_NODE_SESSION_SECRET", "ABT_NODE_BASE_URL",
            "ABT_NODE_LOG_LEVEL", "ABT_NODE_LOG_DIR", "CLI_MODE", "ABT_NODE_HOME", "PM2_HOME",
@@ -197,7 +199,7 @@ class DevSettings:
 
 def compute_environment(meta: dict, settings: DevSettings, *, environ: Mapping[str, str] | None = None,
                         ask: AskValue | None = None) -> DevEnvironment:
-    """The runtime environment of the blocklet `meta` in dev mode (cli.md §3.11.3).
+    """The runtime environment of the blocklet `meta` in dev mode (as `getRuntimeEnvironments` makes it).
 
     Declared `environments` get their default, then the dotenv files, then the real environment
     (`environ`); a required variable still empty is asked through `ask`, or raises InputRequiredError.
@@ -300,7 +302,7 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
 
 def interface_ports(meta: dict, taken: set[int]) -> dict[str, str]:
     """A free port for each extra interface port variable (`port: NAME` or `port: {internal: NAME}`),
-    as the server allocates one per interface (cli.md §3.11.3)."""
+    as the server allocates one per interface."""
     ports: dict[str, str] = {}
     for interface in meta.get("interfaces") or []:
         port = interface.get("port") if isinstance(interface, dict) else None
@@ -316,7 +318,7 @@ def interface_ports(meta: dict, taken: set[int]) -> dict[str, str]:
 
 
 def _single_line(value: object) -> str:
-    """Env values are single-line: objects JSON-encoded, newlines turned into spaces (cli.md §3.11.3)."""
+    """Env values are single-line: objects JSON-encoded, newlines turned into spaces (as the server does)."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, (dict, list)):

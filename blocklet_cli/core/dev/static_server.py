@@ -1,8 +1,8 @@
 """A small HTTP server for `static` blocklets in `blocklet dev` (what the server's static engine does).
 
-Reference: cli.md §3.11 / blocklet spec ("Blocklet Server will use an HTTP Server to serve `static`
-Blocklet" from its `main` folder). Serves GET/HEAD from one root folder: index files for folders,
-content types by extension, and never anything outside the root — `..` segments (also percent-encoded),
+Reference: ArcBlock/blocklet-server core/blocklet-services/api/middlewares/serve-static-engine.js (Blocklet
+Server serves a `static` blocklet from its `main` folder). Serves GET/HEAD from one root folder: index files for
+folders, content types by extension, and never anything outside the root — `..` segments (also percent-encoded),
 backslashes, NUL bytes and symlinks that resolve outside the root are refused with 403/404.
 
 Never prints: each request is reported through the `on_request(method, path, status)` callback.

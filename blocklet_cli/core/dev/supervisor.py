@@ -1,9 +1,10 @@
 """Supervise the dev process of a blocklet: hooks, the `scripts.dev` command, restarts, shutdown.
 
-Reference: cli.md §3.11.2 (cwd = the project folder, `scripts.dev` run through the shell, hooks
-`preFlight`/`preStart` before and `postStart` after start). Instead of pm2 we run the command in its
-own session (process group), stream its output line by line through a callback, and stop the whole
-group on request: SIGTERM, then SIGKILL after a grace period (5 s).
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/dev.js and
+core/state/lib/util/blocklet/process-manager.js (cwd = the project folder, `scripts.dev` run through the shell,
+hooks `preFlight`/`preStart` before and `postStart` after start). Instead of pm2 we run the command in its own
+session (process group), stream its output line by line through a callback, and stop the whole group on request:
+SIGTERM, then SIGKILL after a grace period (5 s).
 
 Never prints: output lines and lifecycle events go to the `on_output` / `on_event` callbacks.
 """

@@ -1,6 +1,7 @@
 """ABT DIDs: derive a Blocklet DID from a name, validate DIDs and decode their type.
 
-Reference: cli.md §2.4 and meta-schema.md §4 (`toBlockletDid`, `@arcblock/did` `isValid`).
+Reference: `toBlockletDid` in ArcBlock/blocklet-server blocklet/meta/src/did.ts, and npm `@arcblock/did` (`isValid`,
+`fromPublicKey`).
 A DID is ``"z" + base58btc(type(2) || hash(pk)[0:20] || checksum(4))``; the type packs the role
 (6 bits), key type (5 bits) and hash type (5 bits) big-endian.
 """

@@ -1,6 +1,7 @@
 """The store signature of a release's metadata, byte for byte as the reference makes it.
 
-Reference: cli.md Appendix C and §5 ("Canonical JSON for signing"): the message is
+Reference: ArcBlock/blocklet-server blocklet/store/src/utils/sign.ts (signing, as `blocklet upload` does it)
+and blocklet/meta/src/verify-multi-sig.ts (the store's check). The message is
 `json-stable-stringify` of the metadata with `signatures: [{type, name, signer, pk, created}]`
 (keys sorted by UTF-16 code units at every level, no whitespace, `JSON.stringify` escaping and
 number formatting); the signature is `@ocap/wallet` `sign` (Ed25519 over SHA3-256 of the UTF-8

@@ -1,7 +1,8 @@
 """Ed25519 wallets as ArcBlock's `@ocap/wallet` uses them: key formats, the DID of a key, sign/verify.
 
-Reference: cli.md §2.4 (secret key = 64 bytes `0x…` hex = seed(32) || pk(32)), §1.3 (wallet JSON),
-Appendix C (`wallet.sign` hashes the message with SHA3-256 and signs the 32-byte digest).
+Reference: npm `@ocap/wallet` (`fromSecretKey`, `sign`, `toJSON`): a secret key is 64 bytes, `0x…` hex =
+seed(32) || pk(32); the wallet JSON is `{type, sk, pk, address, method}`; `wallet.sign` hashes the message with
+SHA3-256 and signs the 32-byte digest.
 """
 
 from __future__ import annotations

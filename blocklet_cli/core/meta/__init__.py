@@ -1,7 +1,8 @@
 """Blocklet metadata: locate, load (YAML 1.2 with positions), normalise (the reference fix step),
 validate (JSON Schema + rules JSON Schema cannot express).
 
-Reference: meta-schema.md (all of it) and cli.md §2. This package's public API is what the rest of
+Reference: `@blocklet/meta` 1.17.12 (ArcBlock/blocklet-server blocklet/meta/src/: parse.ts, fix.ts, schema.ts,
+validate.ts, name.ts, did.ts). This package's public API is what the rest of
 the code uses; everything else in it is internal.
 """
 

@@ -1,7 +1,8 @@
 """The metadata API used by every command: locate, load (YAML 1.2 with positions), normalise (the fix
 step), validate (the schema and the rules it cannot express), in the modes the commands need.
 
-Reference: meta-schema.md §1 (entry points, parse options), cli.md §2 (discovery, pipeline, key order).
+Reference: `parse` and `validateMeta` of `@blocklet/meta` (ArcBlock/blocklet-server blocklet/meta/src/parse.ts,
+validate.ts) and the meta file lookup of blocklet/meta/src/file.ts (`blocklet.yml`, else `blocklet.yaml`).
 Unlike the reference, every problem is reported at once, each with its JSON pointer and position.
 """
 

@@ -1,7 +1,8 @@
 """The blocklet.yml schema (`createBlockletSchema` of @blocklet/meta 1.17.12), written with `dsl`.
 
-Reference: meta-schema.md §6 (field by field), §4 (name ⇄ DID), §5 (names), §1 (parse options).
-Key order matters: defaults are appended in this order (cli.md §2.2 "Key order of the output").
+Reference: ArcBlock/blocklet-server blocklet/meta/src/schema.ts (`createBlockletSchema`, field by field, and its
+object-level name ⇄ DID check), name.ts (names), parse.ts (parse options).
+Key order matters: the output keeps the input's key order, then appends defaulted keys in this order.
 """
 
 from __future__ import annotations
@@ -582,7 +583,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
 
 
 def top_level_check(data: dict, ctx: Ctx, ptr: str) -> dict:
-    """Name ⇄ DID (meta-schema.md §4 "Name ↔ DID rule")."""
+    """Name ⇄ DID, the schema's object-level check that runs last (blocklet/meta/src/schema.ts)."""
     did, name = data.get("did"), data.get("name")
     if not isinstance(did, str):
         return data

@@ -2,7 +2,8 @@
 emails, ISO dates, IP addresses, cjk-length, navigation ids and links, mount points, docker commands
 and volumes.
 
-Reference: meta-schema.md §1 (Joi message shapes), §6 (field rules), §6.13, §6.15.
+Reference: ArcBlock/blocklet-server blocklet/meta/src/schema.ts (field rules, navigation validators),
+npm `@abtnode/docker-utils` (docker command and volume validators) and Joi 17's message shapes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ that reports every problem instead of the first, and can describe itself as JSON
 
 The blocklet schema (`blocklet_schema.py`) is written with it; `schemas/blocklet.schema.json` is
 generated from the same definitions, so the editor schema and the validator cannot disagree.
-Reference: meta-schema.md §1 ("Common Joi behaviour") and §8.
+Joi behaviour kept: conversions (trim, case, numeric and `'true'`/`'false'` strings, single values
+wrapped), defaults, renames, unknown keys; JSON Schema cannot express the fix step, conversions,
+uniqueness by key or cross-field rules, so those stay in code.
 """
 
 from __future__ import annotations

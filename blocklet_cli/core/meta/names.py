@@ -1,7 +1,8 @@
 """Blocklet name rules (`validateName`: validate-npm-package-name 3.0.0 for new packages, then 32
 characters at most) and lodash `camelCase` for top-level keys.
 
-Reference: meta-schema.md §5 (names) and §3 step 9 (camelCase).
+Reference: ArcBlock/blocklet-server blocklet/meta/src/name.ts (`validateName`) and the camelCase step of
+blocklet/meta/src/parse.ts.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The fix step of `parse` (meta-schema.md §3): required defaults, repository, files, keywords/tags,
-name from a ROLE_BLOCKLET did, persons, services, default store, camelCase top-level keys.
+"""The fix step of `parse` (ArcBlock/blocklet-server blocklet/meta/src/fix.ts and parse.ts): required
+defaults, repository, files, keywords/tags, name from a ROLE_BLOCKLET did, persons, services, default store,
+camelCase top-level keys.
 
 It works on the raw keys as written and returns the problems it finds (the reference throws on the
 first one) as (pointer, message) pairs.

@@ -1,7 +1,7 @@
 """Person fields (`author`, `contributors[]`, `maintainers[]`): format to "Name <email> (url)", then
 parse back to `{name, email, url}` — the reference's round trip, quirks included.
 
-Reference: meta-schema.md §3 step 6.
+Reference: `fixPerson` in ArcBlock/blocklet-server blocklet/meta/src/fix.ts.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`repository` fix: a string becomes `{type: git, url}`, and a url hosted-git-info 3.0.8 recognises
 (github, gitlab, bitbucket, gist) is rewritten to its canonical form.
 
-Reference: meta-schema.md §3 step 2 (the mapping table).
+Reference: `fixRepository` in ArcBlock/blocklet-server blocklet/meta/src/fix.ts (hosted-git-info 3.0.8).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
 The file is generated from `blocklet_schema` (`python -m blocklet_cli.core.meta.blocklet_schema`), so
 it accepts everything the validator accepts in strict mode; the rules it cannot express are checked in
-code only. Reference: meta-schema.md §8.
+code only (the fix step, conversions, uniqueness by key, name ⇄ DID, file existence …).
 
 It is applied with `jsonschema-rs` (a compiled JSON Schema 2020-12 validator: about 30 ms to import
 and compile, where the pure-Python `jsonschema` needs about 110 ms — the difference between meeting

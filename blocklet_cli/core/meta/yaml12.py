@@ -2,7 +2,7 @@
 schema plus timestamps and merge keys, duplicate keys allowed with the last one winning), keeping the
 line and column of every node as a JSON pointer -> (line, column) map (1-based).
 
-Reference: meta-schema.md §2 ("Reading the file", and the YAML dialect pitfalls table).
+Reference: ArcBlock/blocklet-server blocklet/meta/src/parse.ts (reads the file with js-yaml `load`).
 
 PyYAML only composes the node graph (its C parser when available); scalars are resolved here with the
 YAML 1.2 core rules js-yaml uses (`yes`/`on` stay strings, `0o17` = 15, `017` = 17, `1:20` a string).

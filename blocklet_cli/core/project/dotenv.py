@@ -1,6 +1,7 @@
-"""The project's dotenv files as the reference loads them (dotenv-flow with NODE_ENV=development,
-cli.md §1.1 item 3 and §3.11.1): `.env`, `.env.local`, `.env.development`, `.env.development.local`;
-later files win, the real environment wins over all of them."""
+"""The project's dotenv files as the reference loads them (dotenv-flow with NODE_ENV=development:
+ArcBlock/blocklet-server core/cli/lib/util/blocklet/env.js and the top of commands/blocklet/dev.js, deploy.js):
+`.env`, `.env.local`, `.env.development`, `.env.development.local`; later files win, the real environment wins
+over all of them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Round-trip edits of files users own: change one value, keep every other byte.
 
-Reference: cli.md §3.4 and §7 item 7 — the reference `blocklet version` re-serialises the whole
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/version.js (item 7 of
+docs/migrating-from-node-cli.md) — the reference `blocklet version` re-serialises the whole
 `blocklet.yml` (comments, quoting and key order lost) and never touches `package.json`; we edit in
 place instead. YAML values are located with PyYAML compose marks (character offsets), JSON values with
 a small scanner; several files are written all-or-nothing (`write_all`).

@@ -1,6 +1,7 @@
 """The few git operations the CLI needs (commit and tag a version bump, read the user's name).
 
-Reference: cli.md §3.4 (`--git-commit`, broken in the reference: it never commits). We run the `git`
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/version.js (`--git-commit`, broken there: it never
+commits). We run the `git`
 program with argument lists (no shell) and raise typed errors: `UsageError` when the folder is not
 in a repository or the index holds unrelated changes, `ExternalToolError` when git itself fails.
 """

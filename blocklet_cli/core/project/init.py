@@ -1,9 +1,10 @@
 """`blocklet init`: create a Blocklet project offline from `templates/<group>/`.
 
-Reference: cli.md §3.1 (and §7 items 1, 2, 14: `init -y` always fails, package.json's version is
-ignored, the dapp template prints a fixed port — none of that here). The DID is derived from the name
-(seed 002, `did.to_blocklet_did`) or is a new random Blocklet DID whose wallet is saved 0600 in the
-user's config folder. The generated `blocklet.yml` is validated by the metadata validator before the
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/init.js (and items 1, 2, 14 of
+docs/migrating-from-node-cli.md: `init -y` always fails, package.json's version is ignored, the dapp
+template prints a fixed port — none of that here). The DID is derived from the name
+(`did.to_blocklet_did`) or is a new random Blocklet DID whose wallet is saved 0600 in the user's config
+folder. The generated `blocklet.yml` is validated by the metadata validator before the
 first file is written.
 
 Templates: each `templates/<group>/` is a complete project (the commented `blocklet.yml` with

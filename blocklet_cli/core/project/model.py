@@ -1,6 +1,7 @@
 """A Blocklet project: its folder, its metadata file and its normalised metadata.
 
-Reference: cli.md §2.1 (discovery) and §2.2 (the parse pipeline).
+Reference: ArcBlock/blocklet-server blocklet/meta/src/file.ts (`blocklet.yml`, else `blocklet.yaml`) and
+blocklet/meta/src/parse.ts (read, fix, validate).
 """
 
 from __future__ import annotations

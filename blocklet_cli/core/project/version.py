@@ -1,7 +1,8 @@
 """`blocklet version`: compute the next version (npm `semver.inc` semantics) and write it in place.
 
-Reference: cli.md §3.4 and §7 item 7. Unlike the reference we change only the `version` value of
-`blocklet.yml` (every other byte kept, see `core/edit.py`), update `package.json` too, refuse
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/version.js (item 7 of
+docs/migrating-from-node-cli.md). Unlike the reference we change only the `version` value of
+`blocklet.yml` (every other byte kept, see `core/project/edit.py`), update `package.json` too, refuse
 downgrades and same-version bumps unless forced, and `--git-commit` / `--git-tag` really commit / tag.
 """
 

@@ -1,9 +1,10 @@
 """Deploy access keys saved in the reference's `access-key.ini`.
 
-Reference: cli.md §1.3 (`$ABT_NODE_HOME/access-key.ini`, npm `ini` v2, one section per app DID with
-`accessKeyId`, `accessKeySecret`, `expireAt` in milliseconds) and §3.10 / §7 quirks 10-11. Unlike the
-reference, the key is always looked up in the section of the app being deployed to, and `expireAt`
-is honoured: an expired key is refused with the date it expired.
+Reference: ArcBlock/blocklet-server core/cli/lib/constant.js (`$ABT_NODE_HOME/access-key.ini`) and
+core/cli/lib/commands/blocklet/deploy.js (npm `ini` v2, one section per app DID with `accessKeyId`,
+`accessKeySecret`, `expireAt` in milliseconds; its bugs are items 10-11 of docs/migrating-from-node-cli.md).
+Unlike the reference, the key is always looked up in the section of the app being deployed to, and `expireAt` is
+honoured: an expired key is refused with the date it expired.
 """
 
 from __future__ import annotations

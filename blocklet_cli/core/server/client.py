@@ -1,7 +1,9 @@
 """Blocklet Server: endpoint discovery, access-key auth headers, the GraphQL calls deploy makes.
 
-Reference: blocklet-server.md ("Deploy protocol", "Auth headers", "Signature and key format", "Error
-bodies") and cli.md §3.10 (`ensureServerEndpoint`, the `getBlocklet` and `installComponent` requests).
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js (the `getBlocklet` and
+`installComponent` requests, the `x-access-*` headers), core/util/lib/ensure-server-endpoint.js
+(`ensureServerEndpoint`), and the server's side: core/webapp/api/index.js (access-key check) and
+core/client/src/node.js (the signature: `<stamp>-<keyId>`).
 
 Differences from the reference on purpose:
 * discovery verifies each candidate with an unauthenticated `getNodeInfo` query, so the server's own

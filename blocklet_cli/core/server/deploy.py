@@ -1,9 +1,9 @@
 """`deploy`: install or upgrade a blocklet as a component of an existing app on a Blocklet Server.
 
-Reference: cli.md §3.10 (folder rules, mount point, node_modules refusal, request order) and
-blocklet-server.md ("Deploy protocol"). Orchestration only: settings are resolved here (flag >
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js (folder rules, mount point,
+node_modules refusal, request order). Orchestration only: settings are resolved here (flag >
 environment > access-key.ini), the release is built with the bundler when it is missing or older
-than the project's version, and the requests live in `core/server.py`.
+than the project's version, and the requests live in `core/server/client.py`.
 
 `plan_deploy()` works offline (what `--dry-run` shows); `run_deploy()` talks to the server.
 """
@@ -32,8 +32,8 @@ DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
 Progress = Callable[..., None]  # progress(stage, sent=0, total=0)
 # The app states in which Blocklet Server 1.17.12 refuses an upload with "Can not deploy blocklet when it
-# is <status>" (ArcBlock/blocklet-server core/state lib/blocklet/manager/helper/install-component-from-upload.js,
-# `isInProgress` of @blocklet/meta lib/util.js): deploy waits for them to pass and tries again.
+# is <status>" (ArcBlock/blocklet-server core/state/lib/blocklet/manager/helper/install-component-from-upload.js,
+# whose busy states are @blocklet/meta's `isInProgress`): deploy waits for them to pass and tries again.
 BUSY_STATUSES = frozenset({"downloading", "waiting", "starting", "installing", "extracting", "stopping",
                            "upgrading", "restarting", "deleting"})
 BUSY_ANSWER = re.compile(r"can ?not deploy blocklet when it is (\w+)", re.IGNORECASE)

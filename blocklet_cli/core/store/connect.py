@@ -1,6 +1,7 @@
 """The DID-connect flow of the reference (`@blocklet/store` `createConnect`) and store URL normalisation.
 
-Reference: cli.md §3.6 and §3.6.1. Requests: the `__blocklet__.js?type=json` probe (the Blocklet
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/connect.js and blocklet/store/src/create-connect.ts.
+Requests: the `__blocklet__.js?type=json` probe (the Blocklet
 Store component's mount point; federation `sourceAppPid`), `GET {base}/api/did/<action>/token?_ek_=…`
 with a fresh X25519 public key (base64url without padding), a page for the user's wallet
 (`{base}/<action>?__connect_url__=<base64url(url)>&source=…`), `GET …/status?_t_=<token>` every 1.5 s

@@ -1,8 +1,9 @@
 """The static file store: a folder laid out like a Blocklet Store's read API.
 
-Reference: cli.md §3.7 (meta URL `{store}/api/blocklets/<did>/[<version>/]blocklet.json`, `dist.tarball`
-resolved relative to the meta URL) and Appendix D (`/api/store.json`, the metadata documents and the
-tarball next to them). Layout written by `publish`:
+Reference: ArcBlock/blocklet-server blocklet/meta/src/util-meta.ts (meta URL
+`{store}/api/blocklets/<did>/[<version>/]blocklet.json`, `dist.tarball` resolved relative to the meta URL)
+and the store's read API the reference calls (`/api/store.json`, the metadata documents and the tarball
+next to them). Layout written by `publish`:
 
     api/store.json                                   store description (created once, then kept)
     api/blocklets.json                               index: every blocklet, its latest and all versions
@@ -211,7 +212,7 @@ def _update_index(root: Path, meta: dict, is_latest: bool) -> None:
 
 
 def meta_url(store_url: str, did: str, version: str | None = None) -> str:
-    """The reference's component meta URL for a store (§3.7)."""
+    """The reference's component meta URL for a store (`getSourceUrlsFromConfig`)."""
     segments = [store_url.rstrip("/"), "api", "blocklets", did]
     if version and version != "latest":
         segments.append(version)

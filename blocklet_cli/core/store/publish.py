@@ -1,10 +1,11 @@
 """Publishing a release: load it, check it, sign it, and send it to an HTTP store or a file store.
 
-Reference: cli.md §3.9 (`blocklet upload`): the release `blocklet.json` (legacy `charging` →
-`payment`), the tarball next to it, the paid/free rules (a free blocklet may not contain paid
-components), the signature (Appendix C, `core/signing.py`), the upload (`core/store_upload.py`).
-A file store (`core/filestore.py`) needs no account: it is signed with the configured access token
-when there is one, else with the per-user local publisher key (`publisher_key_path()`, mode 0600).
+Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/upload.js and blocklet/store/src/upload.ts
+(`blocklet upload`): the release `blocklet.json` (legacy `charging` → `payment`), the tarball next to it, the
+paid/free rules (a free blocklet may not contain paid components), the signature (`core/identity/signing.py`),
+the upload (`core/store/upload.py`). A file store (`core/store/filestore.py`) needs no account: it is signed
+with the configured access token when there is one, else with the per-user local publisher key
+(`publisher_key_path()`, mode 0600).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def check_integrity(release: Release) -> None:
 def check_free_components(meta: dict, client, *, project_dir: Path | None = None) -> None:
     """A free blocklet may not contain a paid component, at any depth (the reference's rule).
 
-    The tree is resolved by `core/components.py` (the same resolution `bundle` and `dev` use)."""
+    The tree is resolved by `core/components/resolve.py` (the same resolution `bundle` and `dev` use)."""
     from blocklet_cli.core.components.resolve import children_of, verify_tree
 
     if not children_of(meta):

@@ -1,11 +1,11 @@
 """Upload a signed release to a Blocklet Store over HTTP, as the reference's `upload` does.
 
-Reference: cli.md §3.9 steps 4 and 8–9, Appendix D: `GET {store}/api/store.json` (its
-`maxBundleSize`, xbytes syntax such as "100MB", is checked before anything is sent), then
-`POST {store}/api/blocklets/upload` multipart with parts `blocklet-meta` (compact JSON, file name
+Reference: ArcBlock/blocklet-server blocklet/store/src/upload.ts and utils/verify-bundle-size.ts:
+`GET {store}/api/store.json` (its `maxBundleSize`, xbytes syntax such as "100MB", is checked before anything is
+sent), then `POST {store}/api/blocklets/upload` multipart with parts `blocklet-meta` (compact JSON, file name
 `blocklet.json`), `blocklet-tarball` (the tgz, streamed from disk) and `source=CLI`, and headers
-`blocklet-version` / `blocklet-did`. There is no auth header: the signature inside the metadata is
-the credential.
+`blocklet-version` / `blocklet-did`. There is no auth header: the signature inside the metadata is the
+credential.
 """
 
 from __future__ import annotations
