@@ -63,7 +63,7 @@ def measure(tool: str, name: str, mode: str, work: Path, env: dict[str, str], ex
     command = [binary, "bundle", "--create-release", *(["--compact"] if mode.startswith("compact") else []), *extra]
     seconds, rss, code, tail = run(command, project, env)
     size = release_size(project)
-    shutil.rmtree(project.parents[len(Path(DAPPS[name]).parts) + 1], ignore_errors=True)
+    shutil.rmtree(project.parents[len(Path(DAPPS[name]).parts)], ignore_errors=True)
     return {"seconds": seconds, "rss": rss, "code": code, "size": size, "tail": tail}
 
 
