@@ -1,12 +1,13 @@
 """Real Node dapps (tests/real_dapps.py) deployed to the real Blocklet Server 1.17.12 in zip and compact modes.
 
 For each: the release is bundled by the console script, booted locally from an empty folder (`node
-blocklet.js`, no NODE_PATH), then the same release is deployed (the compact one as the next patch version of
-the same component); the component reaches `running` and answers through the server's router. The server runs
+blocklet.js`, no NODE_PATH), then the same release is deployed (the compact one as a component of its own, renamed,
+beside the zip one); the component reaches `running` and answers through the server's router. The server runs
 without NODE_PATH, so everything a dapp needs must come with its release."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -51,6 +52,18 @@ def _component_did(project: Path) -> str:
     return yaml.safe_load((project / "blocklet.yml").read_text(encoding="utf-8"))["did"]
 
 
+def _rename(project: Path, name: str) -> None:
+    """Give the blocklet in `project` another name (and so another DID)."""
+    import re
+
+    from blocklet_cli.core.identity.did import to_blocklet_did
+
+    path = project / "blocklet.yml"
+    text = re.sub(r"(?m)^name: .*$", f"name: {name}", path.read_text(encoding="utf-8"))
+    path.unlink()  # a hard link to the installed copy: write a new file
+    path.write_text(re.sub(r"(?m)^did: .*$", f"did: {to_blocklet_did(name)}", text), encoding="utf-8")
+
+
 def _component_name(project: Path) -> str:
     import yaml
 
@@ -62,9 +75,8 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, run_blocklet
     from tests.cli.test_real_dapps import esbuild_env
 
     project = scratch_copy(dapp.name, tmp_path / "src") / dapp.blocklet
-    if mode == "compact":  # the next version of the component the zip case installed
-        bumped = run_blocklet("version", "patch", "--project", str(project), "--json")
-        assert bumped.returncode == 0, bumped.stderr
+    if mode == "compact":  # a component of its own, beside the zip one (a fresh install, not an upgrade)
+        _rename(project, f"{_component_name(project)}-compact")
     args = ["bundle", str(project), "--create-release", "--json", *(["--compact"] if mode == "compact" else [])]
     built = run_blocklet(*args, env=esbuild_env(), timeout=600)
     assert built.returncode == 0, built.stderr
@@ -74,7 +86,7 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, run_blocklet
         status, body = wait_for_page(port, process, log, dapp.path)
     assert status == 200 and dapp.expect in body, body
 
-    mount = f"/{dapp.name}"
+    mount = f"/{dapp.name}-{mode}"
     deployed = run_blocklet("deploy", release["releaseDir"], "--json", "--mount-point", mount, env=e2e.key_env,
                             timeout=900)
     assert deployed.returncode == 0, deployed.stderr
@@ -84,6 +96,9 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, run_blocklet
     assert children(server, e2e.app_did)[component]["meta"]["version"] == version
 
     started_at = time.monotonic()
+    with contextlib.suppress(TimeoutError):  # the server starts a new component of a running app by itself
+        server.wait_until(lambda: children(server, e2e.app_did)[component]["status"] == "running",
+                          "the component's own start", 30, interval=1)
     if children(server, e2e.app_did)[component]["status"] != "running":
         answer = server.gql("mutation($input: RequestComponentsInput){ startBlocklet(input:$input){ code } }",
                             {"input": {"did": e2e.app_did, "componentDids": [component]}}, app_did=e2e.app_did)
