@@ -1,7 +1,7 @@
 """Real-dapp benchmark: release size and bundle time of ours against the reference CLI (@blocklet/cli 1.17.12)
 in zip and compact modes, on the real test dapps (scripts/install-real-dapps.sh), in one run.
 
-Each run bundles a fresh hard-linked copy of the installed dapp with `bundle --create-release [--compact]`.
+Each run bundles a fresh copy of the installed dapp with `bundle --create-release [--compact]`.
 The reference runs with HOME in a temporary folder; its compact mode ends with `bun install` of the externals
 (network, minutes), which is replaced by a `bun` that does nothing, so its time is the bundling alone (that
 favours the reference). Peak RSS is read from the kernel (wait4 rusage: the largest process of the run,
@@ -53,7 +53,7 @@ def release_size(project: Path) -> int:
 def copy_project(name: str, into: Path) -> Path:
     source = (CACHE / "real-dapps" / name).resolve()
     target = into / name
-    shutil.copytree(source, target, symlinks=True, copy_function=os.link)
+    shutil.copytree(source, target, symlinks=True)  # not hard links: the bundler refuses shared inodes
     return target / DAPPS[name]
 
 

@@ -4,6 +4,7 @@ an isolated HOME, and the npm oracles."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,105 @@ def run_blocklet() -> Callable[..., subprocess.CompletedProcess]:
         return subprocess.run([str(BLOCKLET), *args], cwd=cwd, env=full_env, input=input,
                               stdin=None if input is not None else subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+class RecordedTask:
+    """A task of `RecordingReporter`: its advances (amount, total, description), completed count and state."""
+
+    def __init__(self, reporter: RecordingReporter, description: str, total: float | None, unit: str) -> None:
+        self.reporter, self.description, self.total, self.unit = reporter, description, total, unit
+        self.completed = 0.0
+        self.advances: list[tuple[float, float | None, str | None]] = []
+        self.descriptions = [description]
+        self.state = "running"
+
+    def advance(self, amount: float = 1, *, total: float | None = None, description: str | None = None) -> None:
+        self.completed += amount
+        self.total = total if total is not None else self.total
+        if description is not None:
+            self.descriptions.append(description)
+        self.advances.append((amount, total, description))
+        self.reporter.on_advance(self, amount)
+
+    def finish(self) -> None:
+        self.state = "finished"
+
+    def __enter__(self) -> RecordedTask:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.state = "finished" if exc_type is None else "aborted"
+
+
+class RecordingReporter:
+    """A real `blocklet_cli.core.report.Reporter` that keeps everything it is told, for assertions."""
+
+    def __init__(self, on_advance: Callable[[RecordedTask, float], None] | None = None) -> None:
+        self.lines: list[tuple[str, str]] = []
+        self.tasks: list[RecordedTask] = []
+        self._on_advance = on_advance
+
+    def info(self, message: str) -> None:
+        self.lines.append(("info", message))
+
+    def warn(self, message: str) -> None:
+        self.lines.append(("warn", message))
+
+    def detail(self, message: str) -> None:
+        self.lines.append(("detail", message))
+
+    def task(self, description: str, total: float | None = None, unit: str = "items") -> RecordedTask:
+        self.tasks.append(RecordedTask(self, description, total, unit))
+        return self.tasks[-1]
+
+    def on_advance(self, task: RecordedTask, amount: float) -> None:
+        if self._on_advance is not None:
+            self._on_advance(task, amount)
+
+
+@dataclass
+class CliResult:
+    """What one in-process run printed (the attributes of subprocess.CompletedProcess that tests read)."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _text_stream(data: bytes = b"") -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", write_through=True)
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliResult]:
+    """Run `blocklet ARGS` in this process through `blocklet_cli.cli.app.main` with its own streams (text,
+    CI and NO_COLOR set, no terminal). The environment and the working folder are restored afterwards.
+    Use `run_blocklet` for what needs a real process (exit codes of the console script, signals, ptys)."""
+    from blocklet_cli.cli.app import main
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float | None = None) -> CliResult:
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        stdin, stdout, stderr = _text_stream((input or "").encode()), _text_stream(), _text_stream()
+        os.environ.update({"CI": "1", "NO_COLOR": "1", **(env or {})})
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            try:
+                main([str(arg) for arg in args], stdin=stdin, stdout=stdout, stderr=stderr)
+                code = 0
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            out = stdout.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+            err = stderr.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        return CliResult([str(arg) for arg in args], code, out, err)
 
     return run
 

@@ -75,9 +75,10 @@ def installed_dapp(name: str) -> Path:
 
 
 def scratch_copy(name: str, into: Path) -> Path:
-    """A hard-linked copy of the installed dapp (symlinks kept: the pnpm and workspace layouts)."""
+    """A copy of the installed dapp (symlinks kept: the pnpm and workspace layouts). Not hard links: the
+    bundler refuses project files whose other links lie outside the project."""
     target = into / name
-    shutil.copytree(installed_dapp(name), target, symlinks=True, copy_function=os.link)
+    shutil.copytree(installed_dapp(name), target, symlinks=True)
     return target
 
 

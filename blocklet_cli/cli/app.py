@@ -1,31 +1,22 @@
-"""The `blocklet` application: global options, command registration, and `main()`.
+"""The `blocklet` application: the command table, the top-level help, and `main()`.
 
-`main()` is the one place where exceptions become exit codes and messages (see `cli.errors`):
-no traceback reaches the user unless `--debug` is given.
+Start-up is kept small: `blocklet --help` and `--version` are answered from the table below without
+importing Typer or any command; `blocklet X` builds only X's command (`cli.group`). `main()` is the one
+place where exceptions become exit codes and messages (see `cli.errors`): no traceback reaches the user
+unless `--debug` is given.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
-
-import typer
 
 from blocklet_cli import __version__
-from blocklet_cli.cli.commands import add as add_cmd
-from blocklet_cli.cli.commands import bundle as bundle_cmd
-from blocklet_cli.cli.commands import config as config_cmd
-from blocklet_cli.cli.commands import connect as connect_cmd
-from blocklet_cli.cli.commands import deploy as deploy_cmd
-from blocklet_cli.cli.commands import dev as dev_cmd
-from blocklet_cli.cli.commands import did as did_cmd
-from blocklet_cli.cli.commands import init as init_cmd
-from blocklet_cli.cli.commands import meta as meta_cmd
-from blocklet_cli.cli.commands import publish as publish_cmd
-from blocklet_cli.cli.commands import remove as remove_cmd
-from blocklet_cli.cli.commands import validate as validate_cmd
-from blocklet_cli.cli.commands import version as version_cmd
-from blocklet_cli.cli.output import SETTINGS
+from blocklet_cli.cli.context import GLOBAL_FLAGS, Env
+
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: typing costs start-up time
+
+if TYPE_CHECKING:  # typing, contextlib and collections.abc stay out of `blocklet --help`
+    from typing import TextIO
 
 HELP = """Build, check, bundle, publish and deploy Blocklets.
 
@@ -40,97 +31,202 @@ Examples:
   blocklet publish --store ./my-store   # a static file store, no account needed
 """
 
-app = typer.Typer(
-    name="blocklet",
-    help=HELP,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+
+class CommandEntry:
+    """Where a command lives (`blocklet_cli.cli.commands.<module>.<attr>`) and its one-line summary (the
+    first line of its help; a test keeps the two equal). `help` replaces the function's docstring."""
+
+    __slots__ = ("attr", "help", "module", "summary")
+
+    def __init__(self, module: str, attr: str, summary: str, help: str | None = None) -> None:
+        self.module, self.attr, self.summary, self.help = module, attr, summary, help
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "init": CommandEntry("init", "init", "Create a Blocklet project in DIRECTORY (default: this folder), offline."),
+    "meta": CommandEntry("meta", "meta", "Print the normalised blocklet metadata (defaults filled, unknown keys "
+                                         "dropped)."),
+    "validate": CommandEntry("validate", "validate", "Validate blocklet.yml files and list every problem as "
+                                                     "file:line:column: pointer: message."),
+    "did": CommandEntry("did", "did", "Print the DID of each NAME, one per line, in input order."),
+    "version": CommandEntry("version", "version", "Set the version of the Blocklet in this folder; only that "
+                                                  "value changes in blocklet.yml."),
+    "dev": CommandEntry("dev", "dev", "Run the blocklet in DIRECTORY as Blocklet Server would, with no server."),
+    "bundle": CommandEntry("bundle", "bundle", "Bundle the blocklet in PROJECT into .blocklet/bundle (and a "
+                                               "release with --create-release)."),
+    "add": CommandEntry("add", "add", "Add a component to blocklet.yml after resolving it and verifying the "
+                                      "whole component tree."),
+    "remove": CommandEntry("remove", "remove", "Remove the component NAME from blocklet.yml, keeping every "
+                                               "comment and the formatting."),
+    "publish": CommandEntry("publish", "publish", "Sign a release and publish it to a Blocklet Store or a static "
+                                                  "file store."),
+    "upload": CommandEntry("publish", "publish", "Alias of `publish`.",
+                           "Alias of `publish`.\n\nExamples:\n\n  blocklet upload\n\n"
+                           "  blocklet upload .blocklet/release/blocklet.json --profile staging"),
+    "deploy": CommandEntry("deploy", "deploy", "Install or upgrade the blocklet in FOLDER as a component of an "
+                                               "existing app on a Blocklet Server."),
+    "connect": CommandEntry("connect", "connect", "Connect to a Blocklet Store with your DID Wallet and save the "
+                                                  "access token in the profile."),
+    "config": CommandEntry("config", "app", "Read and write configuration profiles (~/.arcblock/blocklet.ini, "
+                                            "shared with the reference CLI)."),
+}
+
+HELP_OPTIONS = ("-h", "--help")
+VERSION_OPTIONS = ("-V", "--version")
+VERSION_HELP = "Print the version."
+COMPLETION_OPTIONS = (
+    ("--install-completion", "Install completion for the current shell."),
+    ("--show-completion", "Show completion for the current shell, to copy it or customize the installation."),
 )
+WIDTH = 80
 
 
-def _version_callback(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"blocklet {__version__}\n")
-        raise typer.Exit()
+def _wrap(text: str, width: int) -> list[str]:
+    """Words into lines of at most `width` characters (textwrap would import re: start-up time)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
-@app.callback()
-def _global(
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more about what happens.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt (as when CI is set).")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colours (as when NO_COLOR is set).")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True, help="Print the version.")
-    ] = False,
-) -> None:
-    SETTINGS.json = json_output
-    SETTINGS.verbose = verbose
-    SETTINGS.debug = debug
-    SETTINGS.no_input = no_input
-    SETTINGS.no_color = no_color
+def _definitions(rows: list[tuple[str, str]]) -> list[str]:
+    """Click's two-column layout: names, then the text wrapped beside them."""
+    column = min(max(len(name) for name, _ in rows), 30) + 4
+    lines = []
+    for name, text in rows:
+        wrapped = _wrap(text, WIDTH - column)
+        if len(name) + 4 > column:
+            lines.append(f"  {name}")
+            lines.extend(" " * column + part for part in wrapped)
+            continue
+        lines.append(f"  {name}".ljust(column) + wrapped[0])
+        lines.extend(" " * column + part for part in wrapped[1:])
+    return lines
 
 
-app.command("init")(init_cmd.init)
-app.command("meta")(meta_cmd.meta)
-app.command("validate")(validate_cmd.validate)
-app.command("did")(did_cmd.did)
-app.command("version")(version_cmd.version)
-app.command("dev")(dev_cmd.dev)
-app.command("bundle")(bundle_cmd.bundle)
-app.command("add")(add_cmd.add)
-app.command("remove")(remove_cmd.remove)
-app.command("publish")(publish_cmd.publish)
-app.command("upload", help="Alias of `publish`.\n\nExamples:\n\n  blocklet upload\n\n"
-            "  blocklet upload .blocklet/release/blocklet.json --profile staging")(publish_cmd.publish)
-app.command("deploy")(deploy_cmd.deploy)
-app.add_typer(config_cmd.app, name="config")
-app.command("connect")(connect_cmd.connect)
+def top_level_help() -> str:
+    """`blocklet --help`, rendered from the table (no command module is imported)."""
+    options = [(", ".join(sorted(names, key=len)), text) for _, names, text in GLOBAL_FLAGS]
+    options.append((", ".join(VERSION_OPTIONS), VERSION_HELP))
+    options.extend(COMPLETION_OPTIONS)
+    options.append((", ".join(HELP_OPTIONS), "Show this message and exit."))
+    lines = ["Usage: blocklet [OPTIONS] COMMAND [ARGS]...", ""]
+    lines.extend(f"  {line}".rstrip() for line in HELP.strip("\n").splitlines())
+    lines.extend(["", "Options:", *_definitions(options), "", "Commands:"])
+    lines.extend(_definitions([(name, entry.summary) for name, entry in COMMANDS.items()]))
+    return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app and turn every failure into an exit code."""
+def _answered_by_table(args: list[str]) -> str | None:
+    """'help' or 'version' when the leading options (global flags only) ask for it, as Click would."""
+    flags = {name for _, names, _ in GLOBAL_FLAGS for name in names}
+    for arg in args:
+        if arg in HELP_OPTIONS:
+            return "help"
+        if arg in VERSION_OPTIONS:
+            return "version"
+        if arg not in flags:
+            return None
+    return None
+
+
+def build_command():
+    """The full Click command (a lazy group: commands are imported when looked up)."""
+    from blocklet_cli.cli.group import root_command
+
+    return root_command()
+
+
+def __getattr__(name: str):
+    if name == "app":  # the root Typer object, for tools that want it
+        from blocklet_cli.cli.group import root_app
+
+        return root_app()
+    raise AttributeError(name)
+
+
+def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> None:
+    """Console-script entry point: run one command and exit with its status (never returns)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    saved = sys.stdin, sys.stdout, sys.stderr  # given streams become sys.std* (Click writes help and errors there)
+    sys.stdin, sys.stdout, sys.stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    try:
+        _tolerant_streams()
+        _terminate_like_interrupt()
+        env = Env()
+        status = run(args, env)
+        try:  # noqa: SIM105 (contextlib stays out of the start-up path)
+            env.stdout.flush()
+        except BrokenPipeError:
+            pass
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+    sys.exit(status)
+
+
+def run(args: list[str], env: Env) -> int:
+    """Run `blocklet ARGS` in `env`; return the exit status. Every failure becomes a status here."""
+    answer = _answered_by_table(args)
+    if answer == "help":
+        env.stdout.write(top_level_help())
+        return 0
+    if answer == "version":
+        env.stdout.write(f"blocklet {__version__}\n")
+        return 0
+    import typer
+
     from blocklet_cli.cli.errors import ExitStatus, error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
-    _tolerant_streams()
-    command = typer.main.get_command(app)
     status: int = ExitStatus.OK
     try:
-        result = command.main(args=argv, prog_name="blocklet", standalone_mode=False)
+        command = build_command()
+        result = command.main(args=args, prog_name="blocklet", standalone_mode=False, obj=env)
         status = result if isinstance(result, int) else ExitStatus.OK
     except typer.TyperException as exc:  # Click's usage errors (unknown option, missing argument)
         status = ExitStatus.USAGE
-        _report([exc.format_message(), "hint: see `blocklet --help` or `blocklet <command> --help`"])
-        _json_error({"type": "UsageError", "message": exc.format_message()}, status)
+        _report(env, [exc.format_message(), "hint: see `blocklet --help` or `blocklet <command> --help`"])
+        _json_error(env, {"type": "UsageError", "message": exc.format_message()}, status)
     except (KeyboardInterrupt, typer.Abort):
-        sys.stderr.write("\n✖ interrupted\n")
+        env.stderr.write("\n✖ interrupted\n")
         status = ExitStatus.INTERRUPTED
     except BlockletError as exc:
         status = exit_status_for(exc)
-        _report(error_lines(exc))
-        _json_error(exc.to_dict(), status)
-        if SETTINGS.debug:
+        _report(env, error_lines(exc))
+        _json_error(env, exc.to_dict(), status)
+        if env.debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=env.stderr)
     except BrokenPipeError:
         status = ExitStatus.OK
     except Exception as exc:  # a bug: one line, the traceback only on request
         status = ExitStatus.INTERNAL
-        if SETTINGS.debug:
+        if env.debug:
             import traceback
 
-            traceback.print_exc()
-        _report([f"internal error: {type(exc).__name__}: {exc}",
-                 "hint: run again with --debug for the traceback, and report it"])
-        _json_error({"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
-    sys.stdout.flush()
-    sys.exit(int(status))
+            traceback.print_exc(file=env.stderr)
+        _report(env, [f"internal error: {type(exc).__name__}: {exc}",
+                      "hint: run again with --debug for the traceback, and report it"])
+        _json_error(env, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
+    return int(status)
+
+
+def _terminate_like_interrupt() -> None:
+    """SIGTERM is handled like Ctrl-C: KeyboardInterrupt runs every cleanup (staging folders, locks,
+    temporary files) and the run ends with the interrupted status."""
+    import contextlib
+    import signal
+
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave the default
+        signal.signal(signal.SIGTERM, raise_interrupt)
 
 
 def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
@@ -157,20 +253,20 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="blocklet-escape")
 
 
-def _report(lines: list[str]) -> None:
+def _report(env: Env, lines: list[str]) -> None:
     from blocklet_cli.cli.output import UI
 
-    ui = UI()
+    ui = UI(env)
     ui.error(lines[0])
     for line in lines[1:]:
         ui.text(line)
 
 
-def _json_error(error: dict, status: int) -> None:
-    if SETTINGS.json:
-        import json
+def _json_error(env: Env, error: dict, status: int) -> None:
+    if env.json:
+        from blocklet_cli.cli.output import json_text
 
-        sys.stdout.write(json.dumps({"error": error, "exitCode": int(status)}, ensure_ascii=False) + "\n")
+        env.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
 
 
 if __name__ == "__main__":

@@ -47,9 +47,9 @@ def app(tmp_path, store):
     return folder
 
 
-def test_add_then_remove_leaves_the_file_byte_identical(run_blocklet, app, store):
+def test_add_then_remove_leaves_the_file_byte_identical(cli, app, store):
     before = (app / "blocklet.yml").read_bytes()
-    added = run_blocklet("add", "static-demo", "--store", store.url, cwd=app, env=ENV)
+    added = cli("add", "static-demo", "--store", store.url, cwd=app, env=ENV)
     assert added.returncode == 0, added.stderr
     assert "✔ Blocklet components verify success! 2 component(s)" in added.stderr
     assert "✔ Component static-demo was successfully added at /static-demo" in added.stderr
@@ -58,14 +58,14 @@ def test_add_then_remove_leaves_the_file_byte_identical(run_blocklet, app, store
     assert yaml.safe_load(text)["components"][1] == {
         "name": "static-demo", "title": "Static Demo", "mountPoint": "/static-demo",
         "source": {"store": store.url, "name": "static-demo", "version": "latest"}}
-    removed = run_blocklet("remove", "static-demo", cwd=app)
+    removed = cli("remove", "static-demo", cwd=app)
     assert removed.returncode == 0, removed.stderr
     assert "✔ Component static-demo was successfully removed" in removed.stderr
     assert (app / "blocklet.yml").read_bytes() == before
 
 
-def test_add_json_document_and_options(run_blocklet, app, store):
-    result = run_blocklet("add", "static-demo@1.3.0", "--store", store.url, "--mount-point", "/docs",
+def test_add_json_document_and_options(cli, app, store):
+    result = cli("add", "static-demo@1.3.0", "--store", store.url, "--mount-point", "/docs",
                           "--title", "Docs", "--json", cwd=app, env=ENV)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -76,33 +76,33 @@ def test_add_json_document_and_options(run_blocklet, app, store):
     assert document["tree"]["components"][1]["metaUrl"].endswith("/1.3.0/blocklet.json")
 
 
-def test_add_existing_name_changes_nothing_and_needs_no_network(run_blocklet, app, store):
+def test_add_existing_name_changes_nothing_and_needs_no_network(cli, app, store):
     before = (app / "blocklet.yml").read_bytes()
     store.server.clear_log()
-    result = run_blocklet("add", "first-one", "--store", closed_port_store(), cwd=app, env=ENV)
+    result = cli("add", "first-one", "--store", closed_port_store(), cwd=app, env=ENV)
     assert result.returncode == 0
     assert "✔ Component first-one already exists" in result.stderr
     assert (app / "blocklet.yml").read_bytes() == before
     assert store.server.log == []
 
 
-def test_add_falls_back_to_the_next_store_and_says_so(run_blocklet, app, store):
+def test_add_falls_back_to_the_next_store_and_says_so(cli, app, store):
     down = closed_port_store()
-    result = run_blocklet("add", "static-demo", "--store", down, "--store", store.url, cwd=app, env=ENV)
+    result = cli("add", "static-demo", "--store", down, "--store", store.url, cwd=app, env=ENV)
     assert result.returncode == 0, result.stderr
     assert f"⚠ static-demo: skipped {down}/api/blocklets/" in result.stderr
     assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == [down, store.url]
 
 
-def test_add_uses_blocklet_store_from_the_environment(run_blocklet, app, store):
-    result = run_blocklet("add", "static-demo", cwd=app, env={**ENV, "BLOCKLET_STORE": store.url})
+def test_add_uses_blocklet_store_from_the_environment(cli, app, store):
+    result = cli("add", "static-demo", cwd=app, env={**ENV, "BLOCKLET_STORE": store.url})
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == store.url
 
 
-def test_add_url_source(run_blocklet, app, store):
+def test_add_url_source(cli, app, store):
     url = f"{store.url}/api/blocklets/{to_blocklet_did('static-demo')}/blocklet.json"
-    result = run_blocklet("add", url, cwd=app, env=ENV)
+    result = cli("add", url, cwd=app, env=ENV)
     assert result.returncode == 0, result.stderr
     entry = yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]
     assert entry == {"name": "static-demo", "title": "Static Demo", "mountPoint": "/static-demo",
@@ -116,9 +116,9 @@ def test_add_url_source(run_blocklet, app, store):
     (["static-demo", "--mount-point", "/a b"], 2, "✖ --mount-point '/a b' may only contain"),
     (["static-demo@^1.0.0"], 2, "✖ version '^1.0.0' of static-demo is not supported"),
 ])
-def test_add_errors_are_one_line_and_write_nothing(run_blocklet, app, store, args, code, message):
+def test_add_errors_are_one_line_and_write_nothing(cli, app, store, args, code, message):
     before = (app / "blocklet.yml").read_bytes()
-    result = run_blocklet("add", *args, "--store", store.url, cwd=app, env=ENV)
+    result = cli("add", *args, "--store", store.url, cwd=app, env=ENV)
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -126,32 +126,32 @@ def test_add_errors_are_one_line_and_write_nothing(run_blocklet, app, store, arg
     assert sorted(p.name for p in app.iterdir()) == ["blocklet.yml"]
 
 
-def test_add_offline_uses_the_cache_of_an_earlier_run(run_blocklet, app, store, tmp_path):
+def test_add_offline_uses_the_cache_of_an_earlier_run(cli, app, store, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     (other / "blocklet.yml").write_text((app / "blocklet.yml").read_text().replace("my-app", "other-app")
                                         .replace(to_blocklet_did("my-app"), to_blocklet_did("other-app")))
-    miss = run_blocklet("add", "static-demo", "--store", store.url, "--offline", cwd=app, env=ENV)
+    miss = cli("add", "static-demo", "--store", store.url, "--offline", cwd=app, env=ENV)
     assert miss.returncode == 7
     assert "not in the offline cache" in miss.stderr and "hint: run once without --offline" in miss.stderr
-    assert run_blocklet("add", "static-demo", "--store", store.url, cwd=other, env=ENV).returncode == 0
+    assert cli("add", "static-demo", "--store", store.url, cwd=other, env=ENV).returncode == 0
     store.server.stop()
-    hit = run_blocklet("add", "static-demo", "--store", store.url, "--offline", cwd=app, env=ENV)
+    hit = cli("add", "static-demo", "--store", store.url, "--offline", cwd=app, env=ENV)
     assert hit.returncode == 0, hit.stderr
     assert "(offline, from cache)" in hit.stderr
 
 
-def test_remove_unknown_lists_the_known_names(run_blocklet, app):
+def test_remove_unknown_lists_the_known_names(cli, app):
     before = (app / "blocklet.yml").read_bytes()
-    result = run_blocklet("remove", "nothing-here", "--json", cwd=app)
+    result = cli("remove", "nothing-here", "--json", cwd=app)
     assert result.returncode == 4
     assert "cannot find component nothing-here (known: first-one)" in result.stderr
     assert json.loads(result.stdout)["error"]["type"] == "NotFoundError"
     assert (app / "blocklet.yml").read_bytes() == before
 
 
-def test_remove_json_document(run_blocklet, app):
-    result = run_blocklet("remove", "first-one", "--json", "--project", str(app))
+def test_remove_json_document(cli, app):
+    result = cli("remove", "first-one", "--json", "--project", str(app))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"status": "removed", "file": str(app / "blocklet.yml"),
                                          "name": "first-one", "remaining": []}
@@ -160,14 +160,14 @@ def test_remove_json_document(run_blocklet, app):
     assert (app / "blocklet.yml").read_text().startswith("# My app: a header comment that must survive\n")
 
 
-def test_add_and_remove_without_a_project(run_blocklet, tmp_path):
+def test_add_and_remove_without_a_project(cli, tmp_path):
     for args in (["add", "static-demo"], ["remove", "static-demo"]):
-        result = run_blocklet(*args, cwd=tmp_path, env=ENV)
+        result = cli(*args, cwd=tmp_path, env=ENV)
         assert result.returncode == 4
         assert "no blocklet.yml or blocklet.yaml found" in result.stderr
 
 
-def test_gateway_fixture_components_verify_against_a_local_store(run_blocklet, project_copy, new_store):  # noqa: F811
+def test_gateway_fixture_components_verify_against_a_local_store(cli, project_copy, new_store):  # noqa: F811
     store = new_store()
     store.publish(store_meta("harbor-lights", "0.3.1"))
     store.publish(store_meta("ferry-ledger", "1.4.0", group="dapp"))
@@ -175,7 +175,7 @@ def test_gateway_fixture_components_verify_against_a_local_store(run_blocklet, p
     folder = project_copy("gateway-with-components")
     meta = folder / "blocklet.yml"
     meta.write_text(meta.read_text().replace("https://store.blocklet.dev", store.url))
-    result = run_blocklet("add", "static-demo", "--store", store.url, cwd=folder, env=ENV)
+    result = cli("add", "static-demo", "--store", store.url, cwd=folder, env=ENV)
     assert result.returncode == 0, result.stderr
     requests = store.requests()
     harbor, ferry = to_blocklet_did("harbor-lights"), to_blocklet_did("ferry-ledger")
@@ -210,19 +210,19 @@ def hanging_store():
         conn.close()
 
 
-def test_a_hung_later_source_does_not_hold_the_command(run_blocklet, app, store, hanging_store):
+def test_a_hung_later_source_does_not_hold_the_command(cli, app, store, hanging_store):
     # the first store answers; the command must not wait the 60 s read timeout of the second one
-    result = run_blocklet("add", "static-demo", "--store", store.url, "--store", hanging_store, cwd=app,
+    result = cli("add", "static-demo", "--store", store.url, "--store", hanging_store, cwd=app,
                           env={**ENV, "BLOCKLET_HTTP_TIMEOUT": "60"}, timeout=30)
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == [
         store.url, hanging_store]
 
 
-def test_add_uses_the_store_of_the_config_profile(run_blocklet, app, store, isolated_home):
+def test_add_uses_the_store_of_the_config_profile(cli, app, store, isolated_home):
     (isolated_home / ".arcblock").mkdir()
     ini = f"store = {closed_port_store()}\n[ci]\nstore = {store.url}\n"
     (isolated_home / ".arcblock" / "blocklet.ini").write_text(ini)
-    result = run_blocklet("add", "static-demo", "--profile", "ci", cwd=app, env=ENV)
+    result = cli("add", "static-demo", "--profile", "ci", cwd=app, env=ENV)
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((app / "blocklet.yml").read_text())["components"][1]["source"]["store"] == store.url

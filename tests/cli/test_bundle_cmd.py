@@ -7,9 +7,9 @@ import tarfile
 from pathlib import Path
 
 
-def test_bundle_create_release_text_output(project_copy, run_blocklet) -> None:
+def test_bundle_create_release_text_output(project_copy, cli) -> None:
     root = project_copy("static-site")
-    done = run_blocklet("bundle", "--create-release", cwd=root)
+    done = cli("bundle", "--create-release", cwd=root)
     assert done.returncode == 0, done.stderr
     assert "Blocklet harbor-lights@0.3.1 bundled in zip mode" in done.stderr
     assert "screenshots/Qme6xmqGvL3UtT1ecnaJTULmwdBT5TGZNdAyEbTxTVrtj8.png" in done.stderr
@@ -18,9 +18,9 @@ def test_bundle_create_release_text_output(project_copy, run_blocklet) -> None:
         assert "package/www/index.html" in tar.getnames()
 
 
-def test_bundle_json_document(project_copy, run_blocklet) -> None:
+def test_bundle_json_document(project_copy, cli) -> None:
     root = project_copy("node-dapp")
-    done = run_blocklet("bundle", str(root), "--create-release", "--json")
+    done = cli("bundle", str(root), "--create-release", "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert {"name", "version", "did", "mode", "bundleDir", "files", "totalSize", "zipEntries", "excluded",
@@ -34,38 +34,38 @@ def test_bundle_json_document(project_copy, run_blocklet) -> None:
     assert "no screenshots found" in done.stderr
 
 
-def test_simple_mode_twice_and_no_changelog(project_copy, run_blocklet) -> None:
+def test_simple_mode_twice_and_no_changelog(project_copy, cli) -> None:
     root = project_copy("node-dapp")
-    assert run_blocklet("bundle", "--simple", cwd=root).returncode == 0
-    done = run_blocklet("bundle", "--simple", "--no-changelog", "--json", cwd=root)
+    assert cli("bundle", "--simple", cwd=root).returncode == 0
+    done = cli("bundle", "--simple", "--no-changelog", "--json", cwd=root)
     assert done.returncode == 0, done.stderr
     paths = [f["path"] for f in json.loads(done.stdout)["files"]]
     assert "api/index.js" in paths and "CHANGELOG.md" not in paths and "blocklet.zip" not in paths
 
 
-def test_create_archive(project_copy, run_blocklet) -> None:
+def test_create_archive(project_copy, cli) -> None:
     root = project_copy("static-site")
-    assert run_blocklet("bundle", "--create-archive", cwd=root).returncode == 0
+    assert cli("bundle", "--create-archive", cwd=root).returncode == 0
     assert not list((root / ".blocklet").glob("*.zip"))  # does nothing without --create-release
-    done = run_blocklet("bundle", "--create-release", "--create-archive", cwd=root)
+    done = cli("bundle", "--create-release", "--create-archive", cwd=root)
     assert done.returncode == 0, done.stderr
     assert (root / ".blocklet" / "Harbor Lights-0.3.1.zip").is_file()
 
 
-def test_invalid_meta_exit_3_nothing_written(project_copy, run_blocklet) -> None:
+def test_invalid_meta_exit_3_nothing_written(project_copy, cli) -> None:
     root = project_copy("broken-meta")
-    done = run_blocklet("bundle", "--create-release", cwd=root)
+    done = cli("bundle", "--create-release", cwd=root)
     assert done.returncode == 3
     assert done.stderr.startswith("✖ ")  # nothing printed before the error
     assert "Traceback" not in done.stderr and "must be a string" in done.stderr
     assert not (root / ".blocklet").exists()
 
 
-def test_unsafe_symlink_exit_6_one_line(project_copy, run_blocklet, tmp_path: Path) -> None:
+def test_unsafe_symlink_exit_6_one_line(project_copy, cli, tmp_path: Path) -> None:
     root = project_copy("static-site")
     (tmp_path / "secret.txt").write_text("secret")
     (root / "www" / "leak.txt").symlink_to(tmp_path / "secret.txt")
-    done = run_blocklet("bundle", "--json", cwd=root)
+    done = cli("bundle", "--json", cwd=root)
     assert done.returncode == 6
     errors = [line for line in done.stderr.splitlines() if line.startswith("✖")]
     assert len(errors) == 1 and "www/leak.txt is a symlink" in errors[0]
@@ -73,14 +73,14 @@ def test_unsafe_symlink_exit_6_one_line(project_copy, run_blocklet, tmp_path: Pa
     assert "Traceback" not in done.stderr and not (root / ".blocklet").exists()
 
 
-def test_missing_project_folder(run_blocklet, tmp_path: Path) -> None:
-    done = run_blocklet("bundle", str(tmp_path / "nope"))
+def test_missing_project_folder(cli, tmp_path: Path) -> None:
+    done = cli("bundle", str(tmp_path / "nope"))
     assert done.returncode == 4 and "Traceback" not in done.stderr
 
 
-def test_gateway_offline_with_explicit_skip(project_copy, run_blocklet) -> None:
+def test_gateway_offline_with_explicit_skip(project_copy, cli) -> None:
     root = project_copy("gateway-with-components")
-    done = run_blocklet("bundle", "--create-release", "--skip-components-check", "--json", cwd=root)
+    done = cli("bundle", "--create-release", "--skip-components-check", "--json", cwd=root)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["mode"] == "simple"
 

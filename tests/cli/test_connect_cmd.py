@@ -15,9 +15,9 @@ def _no_secret(done, store: FakeConnectStore) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_connect_saves_the_answer_in_the_profile(run_blocklet, httpserver, isolated_home):
+def test_connect_saves_the_answer_in_the_profile(cli, httpserver, isolated_home):
     store = FakeConnectStore(httpserver)
-    done = run_blocklet("connect", store.origin + "/anything", "--profile", "dev", "--json")
+    done = cli("connect", store.origin + "/anything", "--profile", "dev", "--json")
     _no_secret(done, store)
     assert done.returncode == 0, done.stderr
     ini = (isolated_home / ".arcblock" / "blocklet.ini").read_text()
@@ -29,28 +29,28 @@ def test_connect_saves_the_answer_in_the_profile(run_blocklet, httpserver, isola
     assert f"Waiting for connection: {store.store_url}" in done.stderr
 
 
-def test_a_different_store_in_the_profile_needs_force_in_ci(run_blocklet, httpserver, isolated_home):
+def test_a_different_store_in_the_profile_needs_force_in_ci(cli, httpserver, isolated_home):
     store = FakeConnectStore(httpserver)
-    assert run_blocklet("config", "set", "store", "https://other.example").returncode == 0
-    refused = run_blocklet("connect", store.origin)
+    assert cli("config", "set", "store", "https://other.example").returncode == 0
+    refused = cli("connect", store.origin)
     assert refused.returncode == 2 and "--force" in refused.stderr
     assert store.token_requests == []
-    forced = run_blocklet("connect", store.origin, "--force")
+    forced = cli("connect", store.origin, "--force")
     _no_secret(forced, store)
     assert forced.returncode == 0, forced.stderr
     assert "Connected: you are ready to publish blocklets to" in forced.stderr
     assert f"store={store.store_url}\n" in (isolated_home / ".arcblock" / "blocklet.ini").read_text()
 
 
-def test_timeout_exits_8_and_tells_the_store(run_blocklet, httpserver, isolated_home):
+def test_timeout_exits_8_and_tells_the_store(cli, httpserver, isolated_home):
     store = FakeConnectStore(httpserver, polls_before_success=10**6)
-    done = run_blocklet("connect", store.origin, "--timeout", "0")
+    done = cli("connect", store.origin, "--timeout", "0")
     assert done.returncode == 8 and "no answer from the wallet" in done.stderr
     assert store.timeouts == ["tok-1"]
     assert not (isolated_home / ".arcblock" / "blocklet.ini").exists()
 
 
-def test_invalid_url_is_a_usage_error(run_blocklet):
-    done = run_blocklet("connect", "not-a-url")
+def test_invalid_url_is_a_usage_error(cli):
+    done = cli("connect", "not-a-url")
     assert done.returncode == 2 and "invalid store url" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -188,42 +188,42 @@ def test_sk_only_with_the_unsafe_flag_and_reset_empties_the_dev_folders(env_dapp
     assert "| mark" not in third.stdout and "Emptied" in third.stderr
 
 
-def test_hook_failure_is_an_error_and_nothing_starts(env_dapp: Path, run_blocklet) -> None:
+def test_hook_failure_is_an_error_and_nothing_starts(env_dapp: Path, cli) -> None:
     (env_dapp / ".env.local").unlink()
     (env_dapp / ".env").write_text("FERRY_API_TOKEN=x\n")
     meta = env_dapp / "blocklet.yml"
     meta.write_text(meta.read_text().replace("pre-start: node hooks/pre-start.js", "pre-start: exit 4"))
-    result = run_blocklet("dev", cwd=env_dapp)
+    result = cli("dev", cwd=env_dapp)
     assert result.returncode == 12
     assert "hook preStart failed with exit code 4" in result.stderr
     assert "env server up" not in result.stdout + result.stderr
 
 
-def test_required_variable_missing_is_a_one_line_error_naming_it(env_dapp: Path, run_blocklet) -> None:
+def test_required_variable_missing_is_a_one_line_error_naming_it(env_dapp: Path, cli) -> None:
     (env_dapp / ".env.local").unlink()
     (env_dapp / ".env").unlink()
-    result = run_blocklet("dev", "--json", cwd=env_dapp)
+    result = cli("dev", "--json", cwd=env_dapp)
     assert result.returncode == 2
     assert "FERRY_API_TOKEN" in result.stderr and "Traceback" not in result.stderr
     assert json.loads(result.stdout)["error"]["type"] == "InputRequiredError"
 
 
-def test_missing_dev_script_is_a_clear_error(env_dapp: Path, run_blocklet) -> None:
+def test_missing_dev_script_is_a_clear_error(env_dapp: Path, cli) -> None:
     meta = env_dapp / "blocklet.yml"
     meta.write_text(meta.read_text().replace("  dev: node api/env.js\n", ""))
-    result = run_blocklet("dev", str(env_dapp))
+    result = cli("dev", str(env_dapp))
     assert result.returncode == 3
     assert "missing `scripts.dev` field" in result.stderr.splitlines()[0]
     assert "Traceback" not in result.stderr
 
 
-def test_taken_port_and_missing_folder_are_errors(env_dapp: Path, run_blocklet, tmp_path: Path) -> None:
+def test_taken_port_and_missing_folder_are_errors(env_dapp: Path, cli, tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        result = run_blocklet("dev", "--port", str(busy.getsockname()[1]), cwd=env_dapp)
+        result = cli("dev", "--port", str(busy.getsockname()[1]), cwd=env_dapp)
     assert result.returncode == 11 and "already in use" in result.stderr
-    missing = run_blocklet("dev", str(tmp_path / "nowhere"))
+    missing = cli("dev", str(tmp_path / "nowhere"))
     assert missing.returncode == 4 and "does not exist" in missing.stderr
 
 
@@ -296,27 +296,27 @@ def gateway_with_store(project_copy, httpserver) -> Path:
     return project
 
 
-def test_gateway_checks_its_components_and_lists_them(project_copy, httpserver, run_blocklet) -> None:
+def test_gateway_checks_its_components_and_lists_them(project_copy, httpserver, cli) -> None:
     project = gateway_with_store(project_copy, httpserver)
-    result = run_blocklet("dev", "--json", cwd=project)
+    result = cli("dev", "--json", cwd=project)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["running"] is False and doc["group"] == "gateway"
     assert [(c["name"], c["version"], c["mountPoint"]) for c in doc["components"]] == [
         ("harbor-lights", "0.3.1", "/timetable"), ("ferry-ledger", "1.4.0", "/ledger")]
-    human = run_blocklet("dev", cwd=project)
+    human = cli("dev", cwd=project)
     assert "nothing to run" in human.stderr and "2 component(s) verified" in human.stderr
     assert "harbor-lights" in human.stderr and "/ledger" in human.stderr
 
 
-def test_unreachable_component_stops_dev_before_anything_runs(project_copy, run_blocklet) -> None:
+def test_unreachable_component_stops_dev_before_anything_runs(project_copy, cli) -> None:
     project = project_copy("gateway-with-components")
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
     meta = project / "blocklet.yml"
     meta.write_text(meta.read_text().replace("https://store.blocklet.dev", dead))
-    result = run_blocklet("dev", cwd=project)
+    result = cli("dev", cwd=project)
     assert result.returncode == 7
     assert "Traceback" not in result.stderr and dead in result.stderr
 

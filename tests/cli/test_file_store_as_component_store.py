@@ -13,57 +13,57 @@ from tests.conftest import static_web_server
 
 
 @pytest.fixture
-def published(tmp_path: Path, run_blocklet) -> tuple[Path, Path]:
+def published(tmp_path: Path, cli) -> tuple[Path, Path]:
     """A file store holding `lighthouse` 1.0.0, and a gateway project `harbor` to add it to."""
     for args in (["init", "lighthouse", "--group", "static", "--yes"],
                  ["init", "harbor", "--group", "gateway", "--yes"]):
-        done = run_blocklet(*args, cwd=tmp_path)
+        done = cli(*args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     store = tmp_path / "store"
-    done = run_blocklet("publish", "--store", str(store), "--json", cwd=tmp_path / "lighthouse")
+    done = cli("publish", "--store", str(store), "--json", cwd=tmp_path / "lighthouse")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["version"] == "1.0.0"
     return store, tmp_path / "harbor"
 
 
-def components_of(project: Path, run_blocklet) -> list[dict]:
-    done = run_blocklet("meta", str(project))
+def components_of(project: Path, cli) -> list[dict]:
+    done = cli("meta", str(project))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["components"]
 
 
 @pytest.mark.parametrize("form", ["folder", "file-url"])
-def test_add_from_a_file_store_then_bundle(published, run_blocklet, form):
+def test_add_from_a_file_store_then_bundle(published, cli, form):
     store, harbor = published
     where = str(store) if form == "folder" else store.resolve().as_uri()
-    done = run_blocklet("add", "lighthouse", "--store", where, cwd=harbor)
+    done = cli("add", "lighthouse", "--store", where, cwd=harbor)
     assert done.returncode == 0, done.stderr
-    [component] = components_of(harbor, run_blocklet)
+    [component] = components_of(harbor, cli)
     assert component["name"] == "lighthouse"
-    did = json.loads(run_blocklet("did", "lighthouse", "--json").stdout)[0]["did"]
+    did = json.loads(cli("did", "lighthouse", "--json").stdout)[0]["did"]
     # a file store is recorded as the URL of the component's metadata in it (source.store must be http)
     assert component["source"] == {"url": f"{store.resolve().as_uri()}/api/blocklets/{did}/blocklet.json"}
-    bundled = run_blocklet("bundle", "--create-release", "--json", cwd=harbor)
+    bundled = cli("bundle", "--create-release", "--json", cwd=harbor)
     assert bundled.returncode == 0, bundled.stderr
     assert (harbor / ".blocklet" / "release" / "blocklet.json").is_file()
 
 
-def test_a_missing_file_store_is_a_clear_error(tmp_path, published, run_blocklet):
+def test_a_missing_file_store_is_a_clear_error(tmp_path, published, cli):
     _, harbor = published
-    done = run_blocklet("add", "lighthouse", "--store", str(tmp_path / "nowhere"), cwd=harbor)
+    done = cli("add", "lighthouse", "--store", str(tmp_path / "nowhere"), cwd=harbor)
     assert done.returncode == 7
     assert "is not a folder" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_any_static_web_server_serving_the_folder_is_a_store(published, run_blocklet):
+def test_any_static_web_server_serving_the_folder_is_a_store(published, cli):
     store, harbor = published
     with static_web_server(store) as url:
-        done = run_blocklet("add", "lighthouse", "--store", url, "--mount-point", "/light", cwd=harbor)
+        done = cli("add", "lighthouse", "--store", url, "--mount-point", "/light", cwd=harbor)
         assert done.returncode == 0, done.stderr
-        [component] = components_of(harbor, run_blocklet)
+        [component] = components_of(harbor, cli)
         assert component["source"] == {"store": url, "name": "lighthouse", "version": "latest"}
-        bundled = run_blocklet("bundle", "--create-release", cwd=harbor)
+        bundled = cli("bundle", "--create-release", cwd=harbor)
         assert bundled.returncode == 0, bundled.stderr
-        dev = run_blocklet("dev", "--json", cwd=harbor)  # a gateway: verifies its components, nothing to run
+        dev = cli("dev", "--json", cwd=harbor)  # a gateway: verifies its components, nothing to run
         assert dev.returncode == 0, dev.stderr
         assert "lighthouse" in dev.stdout + dev.stderr

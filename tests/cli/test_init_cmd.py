@@ -25,8 +25,8 @@ def listing(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) if root.exists() else []
 
 
-def test_yes_creates_a_project_and_json_reports_it(run_blocklet, tmp_path: Path) -> None:
-    proc = run_blocklet("init", "harbor", "--yes", "--group", "static", "--json", cwd=tmp_path)
+def test_yes_creates_a_project_and_json_reports_it(cli, tmp_path: Path) -> None:
+    proc = cli("init", "harbor", "--yes", "--group", "static", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     root = tmp_path / "harbor"
@@ -37,12 +37,12 @@ def test_yes_creates_a_project_and_json_reports_it(run_blocklet, tmp_path: Path)
     assert report["kept"] == [] and report["wallet"] is None
     meta = yaml.safe_load((root / "blocklet.yml").read_text())
     assert (meta["title"], meta["group"], meta["main"]) == ("harbor", "static", "www")
-    validate = run_blocklet("validate", cwd=root)
+    validate = cli("validate", cwd=root)
     assert validate.returncode == 0, validate.stdout + validate.stderr
 
 
-def test_human_output(run_blocklet, tmp_path: Path) -> None:
-    proc = run_blocklet("init", "--yes", "--title", "Ferry", cwd=tmp_path)
+def test_human_output(cli, tmp_path: Path) -> None:
+    proc = cli("init", "--yes", "--title", "Ferry", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     name = name_from_folder(tmp_path.name)
@@ -50,11 +50,11 @@ def test_human_output(run_blocklet, tmp_path: Path) -> None:
     assert "derived from the name" in proc.stderr
 
 
-def test_package_json_fills_the_defaults(run_blocklet, tmp_path: Path) -> None:
+def test_package_json_fills_the_defaults(cli, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text(json.dumps({
         "name": "ferry-times", "description": "Ferry timetable", "version": "0.4.2", "author": "Mara <m@x.example>",
         "keywords": ["ferry"], "repository": "github:mara/ferry"}))
-    proc = run_blocklet("init", "--yes", cwd=tmp_path)
+    proc = cli("init", "--yes", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     meta = yaml.safe_load((tmp_path / "blocklet.yml").read_text())
     assert {k: meta[k] for k in ("name", "description", "version", "author", "keywords", "repository")} == {
@@ -63,8 +63,8 @@ def test_package_json_fills_the_defaults(run_blocklet, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "package.json").read_text())["name"] == "ferry-times"  # untouched
 
 
-def test_random_blocklet_did_never_prints_the_secret(run_blocklet, tmp_path: Path, isolated_home: Path) -> None:
-    proc = run_blocklet("init", "p", "--yes", "--did-type", "blocklet", "--json", cwd=tmp_path)
+def test_random_blocklet_did_never_prints_the_secret(cli, tmp_path: Path, isolated_home: Path) -> None:
+    proc = cli("init", "p", "--yes", "--did-type", "blocklet", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     wallet = json.loads(Path(report["wallet"]).read_text())
@@ -74,22 +74,22 @@ def test_random_blocklet_did_never_prints_the_secret(run_blocklet, tmp_path: Pat
     assert secret not in "".join(p.read_text(errors="replace") for p in (tmp_path / "p").rglob("*") if p.is_file())
 
 
-def test_without_tty_and_without_yes_it_names_the_missing_flag(run_blocklet, tmp_path: Path) -> None:
-    proc = run_blocklet("init", "p", "--group", "static", cwd=tmp_path)
+def test_without_tty_and_without_yes_it_names_the_missing_flag(cli, tmp_path: Path) -> None:
+    proc = cli("init", "p", "--group", "static", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0] == "✖ Title is required and cannot be asked here: pass --title"
     assert "--yes" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "p").exists()
 
 
-def test_existing_meta_refused_without_force(run_blocklet, tmp_path: Path) -> None:
+def test_existing_meta_refused_without_force(cli, tmp_path: Path) -> None:
     (tmp_path / "blocklet.yml").write_text("name: mine\n")
-    proc = run_blocklet("init", "--yes", cwd=tmp_path)
+    proc = cli("init", "--yes", cwd=tmp_path)
     assert proc.returncode == 11
     assert "blocklet.yml already exists" in proc.stderr.splitlines()[0]
     assert (tmp_path / "blocklet.yml").read_text() == "name: mine\n"
     assert listing(tmp_path) == ["blocklet.yml"]
-    assert run_blocklet("init", "--yes", "--force", cwd=tmp_path).returncode == 0
+    assert cli("init", "--yes", "--force", cwd=tmp_path).returncode == 0
     assert yaml.safe_load((tmp_path / "blocklet.yml").read_text())["name"] == name_from_folder(tmp_path.name)
 
 
@@ -108,8 +108,8 @@ def test_existing_meta_refused_without_force(run_blocklet, tmp_path: Path) -> No
     (["--title", "x" * 41], "title length should not exceed 40"),
     (["--description", "ab"], "description"),
 ])
-def test_bad_input_one_line_nothing_written(run_blocklet, tmp_path: Path, args: list[str], message: str) -> None:
-    proc = run_blocklet("init", "p", "--yes", *args, cwd=tmp_path)
+def test_bad_input_one_line_nothing_written(cli, tmp_path: Path, args: list[str], message: str) -> None:
+    proc = cli("init", "p", "--yes", *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.splitlines()
     assert lines[0].startswith("✖ ") and message in lines[0]
@@ -213,10 +213,10 @@ def test_interactive_questions_reask_until_valid(tmp_path: Path) -> None:
         "group": "static", "main": "www"}
 
 
-def test_dapp_template_serves_on_blocklet_port_and_prints_its_url(run_blocklet, tmp_path: Path) -> None:
+def test_dapp_template_serves_on_blocklet_port_and_prints_its_url(cli, tmp_path: Path) -> None:
     if not shutil.which("node"):
         pytest.skip("node is not installed")
-    assert run_blocklet("init", "d", "--yes", "--group", "dapp", "--title", "Ferry <Times>",
+    assert cli("init", "d", "--yes", "--group", "dapp", "--title", "Ferry <Times>",
                         cwd=tmp_path).returncode == 0
     server = subprocess.Popen(["node", "index.js"], cwd=tmp_path / "d", env={**os.environ, "BLOCKLET_PORT": "0"},
                               stdout=subprocess.PIPE, text=True)
@@ -231,8 +231,8 @@ def test_dapp_template_serves_on_blocklet_port_and_prints_its_url(run_blocklet, 
         assert server.wait(timeout=10) in (0, -15)
 
 
-def test_help_lists_every_option(run_blocklet) -> None:
-    proc = run_blocklet("init", "--help")
+def test_help_lists_every_option(cli) -> None:
+    proc = cli("init", "--help")
     assert proc.returncode == 0
     for option in ("--name", "--title", "--description", "--group", "--main", "--did", "--did-type", "--yes",
                    "--force", "--json", "Examples:"):
@@ -240,10 +240,10 @@ def test_help_lists_every_option(run_blocklet) -> None:
 
 
 @pytest.mark.parametrize(("group", "did_type"), [("static", "name"), ("dapp", "blocklet"), ("gateway", "name")])
-def test_bundle_create_release_works_without_edits(run_blocklet, tmp_path: Path, group: str, did_type: str) -> None:
+def test_bundle_create_release_works_without_edits(cli, tmp_path: Path, group: str, did_type: str) -> None:
     root = tmp_path / "p"
-    assert run_blocklet("init", str(root), "--yes", "--group", group, "--did-type", did_type).returncode == 0
-    proc = run_blocklet("bundle", "--create-release", cwd=root)
+    assert cli("init", str(root), "--yes", "--group", group, "--did-type", did_type).returncode == 0
+    proc = cli("bundle", "--create-release", cwd=root)
     assert proc.returncode == 0, proc.stderr
     release = json.loads((root / ".blocklet" / "release" / "blocklet.json").read_text())
     meta = yaml.safe_load((root / "blocklet.yml").read_text())
@@ -251,9 +251,9 @@ def test_bundle_create_release_works_without_edits(run_blocklet, tmp_path: Path,
     assert (root / ".blocklet" / "release" / release["dist"]["tarball"]).is_file()
 
 
-def test_broken_package_json(run_blocklet, tmp_path: Path) -> None:
+def test_broken_package_json(cli, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": ')
-    proc = run_blocklet("init", "--yes", cwd=tmp_path)
+    proc = cli("init", "--yes", cwd=tmp_path)
     assert proc.returncode == 5
     assert proc.stderr == "✖ package.json: invalid JSON: Expecting value: line 1 column 10 (char 9)\n"
     assert listing(tmp_path) == ["package.json"]

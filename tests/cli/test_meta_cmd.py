@@ -7,9 +7,9 @@ import json
 import yaml
 
 
-def test_meta_prints_normalised_json(run_blocklet, project_copy) -> None:
+def test_meta_prints_normalised_json(cli, project_copy) -> None:
     project = project_copy("static-site")
-    done = run_blocklet("meta", cwd=project)
+    done = cli("meta", cwd=project)
     assert done.returncode == 0, done.stderr
     meta = json.loads(done.stdout)
     assert meta["author"] == {"name": "Mara Quinn", "email": "mara@harbor-lights.example",
@@ -22,41 +22,41 @@ def test_meta_prints_normalised_json(run_blocklet, project_copy) -> None:
                                 "timeout", "requirements", "environments", "capabilities", "components", "egress"]
 
 
-def test_meta_yaml_keeps_key_order(run_blocklet, project_copy) -> None:
+def test_meta_yaml_keeps_key_order(cli, project_copy) -> None:
     project = project_copy("static-site")
-    as_json = json.loads(run_blocklet("meta", str(project)).stdout)
-    done = run_blocklet("meta", str(project), "--format", "yaml")
+    as_json = json.loads(cli("meta", str(project)).stdout)
+    done = cli("meta", str(project), "--format", "yaml")
     assert done.returncode == 0, done.stderr
     assert list(yaml.safe_load(done.stdout)) == list(as_json)
     assert "keywords:\n  - harbor\n  - ferry\n" in done.stdout
     assert "prefix: '*'" in done.stdout
 
 
-def test_meta_fills_description_with_the_absolute_folder(run_blocklet, tmp_path) -> None:
+def test_meta_fills_description_with_the_absolute_folder(cli, tmp_path) -> None:
     (tmp_path / "blocklet.yml").write_text("did: z2qaLJbHXzqr3G19Wvnqew2Z1Q5MnPsxx57t8\n")
-    meta = json.loads(run_blocklet("meta", cwd=tmp_path).stdout)
+    meta = json.loads(cli("meta", cwd=tmp_path).stdout)
     assert meta["description"] == f"Blocklet from {tmp_path.resolve()}"
     assert meta["name"] == meta["did"]
 
 
-def test_meta_invalid_exits_3_with_positions(run_blocklet, project_copy) -> None:
-    done = run_blocklet("meta", cwd=project_copy("broken-meta"))
+def test_meta_invalid_exits_3_with_positions(cli, project_copy) -> None:
+    done = cli("meta", cwd=project_copy("broken-meta"))
     assert done.returncode == 3
     assert done.stdout == ""
     assert "blocklet.yml:4:10: /version: must be a string" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_meta_broken_yaml_is_bad_input(run_blocklet, tmp_path) -> None:
+def test_meta_broken_yaml_is_bad_input(cli, tmp_path) -> None:
     (tmp_path / "blocklet.yml").write_text("name: @scope/pkg\n")
-    done = run_blocklet("meta", cwd=tmp_path)
+    done = cli("meta", cwd=tmp_path)
     assert done.returncode == 5
     assert "blocklet.yml:1:7" in done.stderr
 
 
-def test_meta_of_a_file_path_and_bad_format(run_blocklet, project_copy) -> None:
+def test_meta_of_a_file_path_and_bad_format(cli, project_copy) -> None:
     project = project_copy("static-site")
-    done = run_blocklet("meta", str(project / "blocklet.yml"), "--json")
+    done = cli("meta", str(project / "blocklet.yml"), "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["name"] == "harbor-lights"
-    done = run_blocklet("meta", str(project), "--format", "toml")
+    done = cli("meta", str(project), "--format", "toml")
     assert done.returncode == 2 and "unknown format" in done.stderr

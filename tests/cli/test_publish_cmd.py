@@ -26,9 +26,9 @@ def secret_forms(wallet: Wallet = TOKEN_WALLET) -> list[str]:
 
 
 @pytest.fixture
-def run_checked(run_blocklet):
+def run_checked(cli):
     def run(*args, **kwargs):
-        done = run_blocklet(*args, **kwargs)
+        done = cli(*args, **kwargs)
         for form in secret_forms():
             assert form not in done.stdout and form not in done.stderr, f"the token leaked: {args}"
         assert "Traceback" not in done.stderr
@@ -139,10 +139,10 @@ def test_no_access_answer_is_an_auth_error_with_the_fix(run_checked, httpserver,
     assert "blocklet config set accessToken" in error["hint"]
 
 
-def test_invalid_token_is_refused_without_showing_it(run_blocklet, httpserver, tmp_path):
+def test_invalid_token_is_refused_without_showing_it(cli, httpserver, tmp_path):
     store = FakeStore(httpserver)
     bad = "0x" + "ef" * 40
-    done = run_blocklet("publish", str(make_release(tmp_path)), "--store", store.url, "--access-token", bad)
+    done = cli("publish", str(make_release(tmp_path)), "--store", store.url, "--access-token", bad)
     assert done.returncode == 10
     assert "ef" * 40 not in done.stderr + done.stdout and "not a valid secret key" in done.stderr
 

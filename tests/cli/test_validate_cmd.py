@@ -14,16 +14,16 @@ def good_yaml(name: str = "good-one") -> str:
     return GOOD.replace("good-one", name).format(did=to_blocklet_did(name))
 
 
-def test_valid_project_exits_zero(run_blocklet, project_copy) -> None:
+def test_valid_project_exits_zero(cli, project_copy) -> None:
     project = project_copy("static-site")
-    done = run_blocklet("validate", cwd=project)
+    done = cli("validate", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "1 file(s) valid" in done.stderr
 
 
-def test_broken_meta_reports_every_problem_with_positions(run_blocklet, project_copy) -> None:
+def test_broken_meta_reports_every_problem_with_positions(cli, project_copy) -> None:
     project = project_copy("broken-meta")
-    done = run_blocklet("validate", "--strict", "--json", cwd=project)
+    done = cli("validate", "--strict", "--json", cwd=project)
     assert done.returncode == 3
     result = json.loads(done.stdout)["results"][0]
     assert result["valid"] is False
@@ -44,9 +44,9 @@ def test_broken_meta_reports_every_problem_with_positions(run_blocklet, project_
     assert set(result["errors"][0]) == {"pointer", "message", "line", "column"}
 
 
-def test_broken_meta_meta_mode_human_output(run_blocklet, project_copy) -> None:
+def test_broken_meta_meta_mode_human_output(cli, project_copy) -> None:
     project = project_copy("broken-meta")
-    done = run_blocklet("validate", str(project))
+    done = cli("validate", str(project))
     assert done.returncode == 3
     lines = done.stdout.splitlines()
     assert len(lines) == 9  # logo and the unknown key are bundle-only problems
@@ -56,11 +56,11 @@ def test_broken_meta_meta_mode_human_output(run_blocklet, project_copy) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_folder_of_200_files_in_one_call(run_blocklet, tmp_path: Path) -> None:
+def test_folder_of_200_files_in_one_call(cli, tmp_path: Path) -> None:
     for index in range(200):
         text = good_yaml(f"app-{index}") if index % 50 else "name: x\nversion: 1.0\n"
         (tmp_path / f"case-{index:03d}.yml").write_text(text)
-    done = run_blocklet("validate", str(tmp_path), "--json")
+    done = cli("validate", str(tmp_path), "--json")
     assert done.returncode == 3
     results = json.loads(done.stdout)["results"]
     assert len(results) == 200
@@ -68,10 +68,10 @@ def test_folder_of_200_files_in_one_call(run_blocklet, tmp_path: Path) -> None:
     (tmp_path / "case-000.yml").write_text(good_yaml("app-0"))
     for index in (50, 100, 150):
         (tmp_path / f"case-{index:03d}.yml").write_text(good_yaml(f"app-{index}"))
-    assert run_blocklet("validate", str(tmp_path)).returncode == 0
+    assert cli("validate", str(tmp_path)).returncode == 0
 
 
-def test_bad_inputs_give_one_line_errors(run_blocklet, tmp_path: Path) -> None:
+def test_bad_inputs_give_one_line_errors(cli, tmp_path: Path) -> None:
     cases = {
         "broken.yml": b"name: [unclosed\n",
         "binary.yml": b"\x00\x01\x02name",
@@ -84,7 +84,7 @@ def test_bad_inputs_give_one_line_errors(run_blocklet, tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
     big = tmp_path / "big.yml"
     big.write_bytes(b"# " + b"x" * (20 * 1024 * 1024) + b"\n")
-    done = run_blocklet("validate", *[str(tmp_path / n) for n in [*cases, "big.yml"]], "--json", timeout=60)
+    done = cli("validate", *[str(tmp_path / n) for n in [*cases, "big.yml"]], "--json", timeout=60)
     assert done.returncode == 3
     results = {Path(r["path"]).name: r for r in json.loads(done.stdout)["results"]}
     assert all(not r["valid"] and len(r["errors"]) == 1 for r in results.values())
@@ -95,27 +95,27 @@ def test_bad_inputs_give_one_line_errors(run_blocklet, tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_missing_path_is_not_found(run_blocklet, tmp_path: Path) -> None:
-    done = run_blocklet("validate", str(tmp_path / "nope"))
+def test_missing_path_is_not_found(cli, tmp_path: Path) -> None:
+    done = cli("validate", str(tmp_path / "nope"))
     assert done.returncode == 4
     assert "does not exist" in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2
 
 
-def test_unknown_mode_is_a_usage_error(run_blocklet, project_copy) -> None:
-    done = run_blocklet("validate", "--mode", "weird", cwd=project_copy("static-site"))
+def test_unknown_mode_is_a_usage_error(cli, project_copy) -> None:
+    done = cli("validate", "--mode", "weird", cwd=project_copy("static-site"))
     assert done.returncode == 2
 
 
-def test_json_schema_cross_check_and_store_url(run_blocklet, tmp_path: Path) -> None:
+def test_json_schema_cross_check_and_store_url(cli, tmp_path: Path) -> None:
     text = good_yaml() + "components:\n  - name: c\n    source:\n      name: c\n"
     (tmp_path / "blocklet.yml").write_text(text)
-    assert run_blocklet("validate", str(tmp_path), "--json-schema").returncode == 0
-    done = run_blocklet("validate", str(tmp_path), "--mode", "dev", "--json")
+    assert cli("validate", str(tmp_path), "--json-schema").returncode == 0
+    done = cli("validate", str(tmp_path), "--mode", "dev", "--json")
     assert done.returncode == 3
     errors = json.loads(done.stdout)["results"][0]["errors"]
     assert [(e["pointer"], e["message"]) for e in errors] == [
         ("/components/0/source", "missing 'store' in source of component c")]
     assert errors[0]["line"] == 7
-    done = run_blocklet("validate", str(tmp_path), "--mode", "dev", env={"COMPONENT_STORE_URL": "https://s.io"})
+    done = cli("validate", str(tmp_path), "--mode", "dev", env={"COMPONENT_STORE_URL": "https://s.io"})
     assert done.returncode == 0, done.stdout

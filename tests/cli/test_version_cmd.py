@@ -26,8 +26,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_default_is_patch_with_json(run_blocklet, project: Path) -> None:
-    proc = run_blocklet("version", "--json", cwd=project)
+def test_default_is_patch_with_json(cli, project: Path) -> None:
+    proc = cli("version", "--json", cwd=project)
     assert proc.returncode == 0, proc.stderr
     files = [str((project / name).resolve()) for name in ("blocklet.yml", "package.json")]
     assert json.loads(proc.stdout) == {"from": "0.3.1", "to": "0.3.2", "files": files, "commit": None, "tag": None}
@@ -35,11 +35,11 @@ def test_default_is_patch_with_json(run_blocklet, project: Path) -> None:
     assert (project / "package.json").read_text() == PACKAGE.replace("0.3.1", "0.3.2")
 
 
-def test_human_output_and_keywords(run_blocklet, project: Path) -> None:
-    proc = run_blocklet("version", "premajor", "--preid", "rc", cwd=project)
+def test_human_output_and_keywords(cli, project: Path) -> None:
+    proc = cli("version", "premajor", "--preid", "rc", cwd=project)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines()[0] == "✔ Blocklet version bumped from 0.3.1 to 1.0.0-rc.0"
-    proc = run_blocklet("version", "prerelease", "--no-package-json", "--json", cwd=project)
+    proc = cli("version", "prerelease", "--no-package-json", "--json", cwd=project)
     assert json.loads(proc.stdout)["to"] == "1.0.0-rc.1"
     assert json.loads((project / "package.json").read_text())["version"] == "1.0.0-rc.0"
 
@@ -51,9 +51,9 @@ def test_human_output_and_keywords(run_blocklet, project: Path) -> None:
                  "premajor, preminor, prepatch, prerelease"),
     (["prerelease", "--preid", "no way"], 2, "✖ invalid --preid 'no way': use letters, digits, '-' and '.'"),
 ])
-def test_refusals_are_one_line_and_write_nothing(run_blocklet, project: Path, args: list[str], status: int,
+def test_refusals_are_one_line_and_write_nothing(cli, project: Path, args: list[str], status: int,
                                                  message: str) -> None:
-    proc = run_blocklet("version", *args, cwd=project)
+    proc = cli("version", *args, cwd=project)
     assert proc.returncode == status
     assert proc.stderr.splitlines()[0] == message
     assert "Traceback" not in proc.stderr
@@ -61,19 +61,19 @@ def test_refusals_are_one_line_and_write_nothing(run_blocklet, project: Path, ar
     assert (project / "package.json").read_text() == PACKAGE
 
 
-def test_force_allows_a_downgrade(run_blocklet, project: Path) -> None:
-    proc = run_blocklet("version", "0.1.0", "--force", "--json", cwd=project)
+def test_force_allows_a_downgrade(cli, project: Path) -> None:
+    proc = cli("version", "0.1.0", "--force", "--json", cwd=project)
     assert proc.returncode == 0 and json.loads(proc.stdout)["to"] == "0.1.0"
 
 
-def test_git_options_outside_a_repository(run_blocklet, project: Path) -> None:
-    proc = run_blocklet("version", "--git-tag", cwd=project)
+def test_git_options_outside_a_repository(cli, project: Path) -> None:
+    proc = cli("version", "--git-tag", cwd=project)
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[0] == f"✖ {project} is not inside a git repository"
     assert (project / "blocklet.yml").read_text() == META
 
 
-def test_git_commit_and_tag(run_blocklet, project: Path) -> None:
+def test_git_commit_and_tag(cli, project: Path) -> None:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True).stdout
 
@@ -82,14 +82,14 @@ def test_git_commit_and_tag(run_blocklet, project: Path) -> None:
     git("config", "user.email", "t@example.com")
     git("add", ".")
     git("commit", "-q", "-m", "init")
-    proc = run_blocklet("version", "minor", "--git-tag", cwd=project)
+    proc = cli("version", "minor", "--git-tag", cwd=project)
     assert proc.returncode == 0, proc.stderr
     assert git("log", "-1", "--format=%s").strip() == "v0.4.0"
     assert git("tag", "--points-at", "HEAD").strip() == "v0.4.0"
     assert git("status", "--porcelain") == ""
 
 
-def test_missing_meta(run_blocklet, tmp_path: Path) -> None:
-    proc = run_blocklet("version", cwd=tmp_path)
+def test_missing_meta(cli, tmp_path: Path) -> None:
+    proc = cli("version", cwd=tmp_path)
     assert proc.returncode == 4
     assert proc.stderr.splitlines()[0].startswith("✖ no blocklet.yml or blocklet.yaml found")

@@ -60,7 +60,6 @@ def _rename(project: Path, name: str) -> None:
 
     path = project / "blocklet.yml"
     text = re.sub(r"(?m)^name: .*$", f"name: {name}", path.read_text(encoding="utf-8"))
-    path.unlink()  # a hard link to the installed copy: write a new file
     path.write_text(re.sub(r"(?m)^did: .*$", f"did: {to_blocklet_did(name)}", text), encoding="utf-8")
 
 

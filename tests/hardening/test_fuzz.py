@@ -12,14 +12,12 @@ import string
 from pathlib import Path
 
 import pytest
-import typer
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blocklet_cli.cli import app as cli_app
 from blocklet_cli.cli.errors import ExitStatus
-from blocklet_cli.cli.output import SETTINGS
 from blocklet_cli.core.errors import BlockletError
 from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.meta.api import PARSE_MODES, MetaDocument, validate_document
@@ -100,7 +98,7 @@ def _command_tree() -> dict[str, list[str]]:
             for name, sub in command.commands.items():
                 walk(sub, f"{path} {name}".strip())
 
-    walk(typer.main.get_command(cli_app.app), "")
+    walk(cli_app.build_command(), "")
     return tree
 
 
@@ -140,7 +138,6 @@ def fuzz_project(tmp_path: Path, project_copy, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _run_in_process(argv: list[str]) -> int:
-    SETTINGS.__init__()  # a fresh process would start from the defaults too
     try:
         cli_app.main(argv)
     except SystemExit as done:

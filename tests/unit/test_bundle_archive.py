@@ -12,6 +12,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from blocklet_cli.core.bundle.archive import (
     DEFAULT_MTIME,
     ArchiveEntry,
@@ -98,3 +100,19 @@ def test_fast_headers_equal_tarfile_and_long_names_use_pax(tmp_path: Path) -> No
         (member,) = tar.getmembers()
         assert member.name == "package/" + deep.relative_to(tmp_path / "src").as_posix()
         assert tar.extractfile(member).read() == b"deep"
+
+
+@pytest.mark.parametrize("name", ["node_modules/../../other/lib/notes.txt", "../x", "/etc/passwd", "a//b", "./a",
+                                  "a\\..\\b", "a/\x1b]0;x\x07"])
+@pytest.mark.parametrize("kind", ["zip", "tarball"])
+def test_unsafe_entry_names_are_refused_before_anything_is_written(name, kind, tmp_path):
+    from blocklet_cli.core.bundle.archive import ArchiveEntry, write_tarball, write_zip
+    from blocklet_cli.core.errors import UnsafePathError
+
+    source = tmp_path / "f.txt"
+    source.write_text("x")
+    target = tmp_path / f"out.{kind}"
+    writer = write_zip if kind == "zip" else write_tarball
+    with pytest.raises(UnsafePathError, match="refusing to write archive entry"):
+        writer(target, [ArchiveEntry.of("ok.txt", source), ArchiveEntry.of(name, source)])
+    assert not target.exists()

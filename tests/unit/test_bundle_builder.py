@@ -14,6 +14,7 @@ import yaml
 from blocklet_cli.core.bundle import build_bundle
 from blocklet_cli.core.bundle.cid import cid_of_file
 from blocklet_cli.core.errors import BundleError, ConflictError, MetaError
+from tests.conftest import RecordingReporter
 
 STATIC_SHOTS = ["Qme6xmqGvL3UtT1ecnaJTULmwdBT5TGZNdAyEbTxTVrtj8.png",
                 "QmVnmRLgek7xSWSwzPTu1UgeqLNfSTYozStWAdcTPgqBr8.png"]
@@ -146,23 +147,27 @@ def test_interrupt_while_writing_the_tarball_keeps_previous_release(project_copy
     changed.write_text("<h1>changed</h1>")
     changed.replace(root / "www" / "index.html")  # saved the way editors save (new file, rename)
 
-    def interrupt(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
-        if stage == "tarball" and done_files == 3:
+    def interrupt(task, amount: float) -> None:
+        if task.descriptions[-1].startswith("tarball 3/"):
             raise KeyboardInterrupt
 
+    reporter = RecordingReporter(on_advance=interrupt)
     with pytest.raises(KeyboardInterrupt):
-        build_bundle(root, progress=interrupt)
+        build_bundle(root, reporter=reporter)
+    assert reporter.tasks[0].state == "aborted"
     assert snapshot(root / ".blocklet") == before
     assert sorted(p.name for p in (root / ".blocklet").iterdir()) == [".lock", "bundle", "release"]
 
 
 def test_progress_reports_files_and_bytes(project_copy) -> None:
-    events = []
-    result = build_bundle(project_copy("node-dapp"), progress=lambda *args: events.append(args))
-    stages = [e[0] for e in events]
+    reporter = RecordingReporter()
+    result = build_bundle(project_copy("node-dapp"), reporter=reporter)
+    [task] = reporter.tasks
+    assert (task.description, task.unit, task.state) == ("Bundling", "bytes", "finished")
+    stages = [text.split()[0] for text in task.descriptions[1:]]
     assert stages[0] == "copy" and "zip" in stages and stages[-1] == "tarball"
-    last = events[-1]
-    assert last[1] == last[2] == len(result.files) and last[3] == last[4] == result.total_size
+    assert task.descriptions[-1] == f"tarball {len(result.files)}/{len(result.files)} files"
+    assert task.completed == task.total == result.total_size  # each stage restarts the count
 
 
 def test_create_archive(project_copy) -> None:

@@ -38,16 +38,21 @@ def test_versions_come_from_package_json_then_installed_packages_up_to_the_depth
 
 
 def test_package_json_without_externals_is_the_common_subset():
-    text = compact.compact_package_json({"name": "a", "version": "1.0.0", "scripts": {"x": "y"}, "private": True}, {})
+    text, removed = compact.compact_package_json({"name": "a", "version": "1.0.0", "scripts": {"x": "y"},
+                                                  "private": True}, {})
+    assert removed == []
     assert json.loads(text) == {"name": "a", "version": "1.0.0", "dependencies": {}, "externalManager": "bun",
                                 "blockletExternalDependencies": []}
 
 
 def test_package_json_with_externals_keeps_the_project_fields_and_names_them():
     source = {"name": "a", "version": "1.0.0", "type": "module", "private": True, "scripts": {"dev": "x"},
-              "devDependencies": {"vite": "5"}, "dependencies": {"express": "4"}, "workspaces": ["x"]}
-    out = json.loads(compact.compact_package_json(source, {"sqlite3": "5.1.7"}))
-    assert out == {"name": "a", "version": "1.0.0", "type": "commonjs", "private": True,
+              "devDependencies": {"vite": "5"}, "dependencies": {"express": "4"}, "workspaces": ["x"],
+              "publishConfig": {"_authToken": "npm_secret"}}
+    text, removed = compact.compact_package_json(source, {"sqlite3": "5.1.7"})
+    out = json.loads(text)
+    assert removed == ["publishConfig._authToken"] and "npm_secret" not in text
+    assert out == {"name": "a", "version": "1.0.0", "type": "commonjs", "private": True, "publishConfig": {},
                    "dependencies": {"sqlite3": "5.1.7"}, "externalManager": "npm",
                    "blockletExternalDependencies": ["sqlite3"], "trustedDependencies": ["sqlite3"]}
 

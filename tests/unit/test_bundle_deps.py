@@ -26,6 +26,7 @@ def package(folder: Path, name: str, deps: dict | None = None, optional: dict | 
 
 def test_transitive_nested_and_hoisted(tmp_path: Path) -> None:
     app = package(tmp_path / "repo" / "packages" / "app", "app", deps={"a": "1"}, dev={"jest": "1"})
+    (tmp_path / "repo" / "package-lock.json").write_text("{}")  # the workspace root
     nm = tmp_path / "repo" / "node_modules"
     package(nm / "a", "a", deps={"b": "1", "@s/c": "1"}, files={
         "index.js": "", "lib/x.js": "", "lib/x.js.map": "", "index.d.ts": "", "test/t.js": "", "docs/d.md": "",
@@ -58,6 +59,7 @@ def test_missing_required_is_an_error_missing_optional_is_skipped(tmp_path: Path
 def test_cycles_and_symlinked_workspace_packages(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     app = package(repo / "packages" / "app", "app", deps={"lib": "1"})
+    (repo / "pnpm-workspace.yaml").write_text("packages: [packages/*]\n")
     package(repo / "packages" / "lib", "lib", deps={"app": "1"})
     (repo / "node_modules").mkdir()
     os.symlink(repo / "packages" / "lib", repo / "node_modules" / "lib")
@@ -71,3 +73,23 @@ def test_cycles_and_symlinked_workspace_packages(tmp_path: Path) -> None:
 
 def test_no_package_json_means_no_dependencies(tmp_path: Path) -> None:
     assert dependency_closure(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["../../other/lib", "..", ".", "/abs/lib", "a/b", "@s/../x", "@s/", "", "x" * 215])
+def test_dependency_names_must_be_npm_package_names(name, tmp_path: Path) -> None:
+    app = package(tmp_path / "app", "app", deps={name: "1"})
+    with pytest.raises(BundleError, match="is not a valid npm package name"):
+        dependency_closure(app)
+
+
+def test_valid_names_include_scoped_and_legacy_upper_case() -> None:
+    from blocklet_cli.core.bundle.deps import valid_package_name
+
+    assert all(valid_package_name(n) for n in ("lib", "@scope/lib", "JSONStream", "lodash.merge", "a-b_c~d"))
+
+
+def test_a_package_found_outside_the_project_and_workspace_is_refused(tmp_path: Path) -> None:
+    app = package(tmp_path / "outer" / "app", "app", deps={"far": "1"})
+    package(tmp_path / "outer" / "node_modules" / "far", "far")  # above the project, no workspace marker
+    with pytest.raises(BundleError, match=r"dependency far of package\.json resolves to .* outside the project"):
+        dependency_closure(app)

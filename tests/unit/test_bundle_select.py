@@ -76,8 +76,8 @@ def test_secrets_and_editor_folders_are_never_bundled_even_when_listed(tmp_path:
     selection = select_files(root, meta, zip_app=False)
     assert selection.files == ["www/data.json", "www/index.html"]
     reasons = {item.path: item.reason for item in selection.excluded}
-    assert reasons[".env"] == "secret file"
-    assert reasons["www/wallet.json"] == "wallet file with a secret key"
+    assert reasons[".env"] == "environment file (may hold secrets)"
+    assert reasons["www/wallet.json"] == "wallet or service-account JSON holding a private key"
     assert {"www/.env", "www/.env.production", "www/.npmrc", "www/server.pem", "www/tls.key", "www/id_rsa",
             "www/id_ed25519.pub"} <= set(reasons)
 

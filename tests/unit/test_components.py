@@ -21,6 +21,7 @@ from blocklet_cli.core.components.cache import ComponentCache
 from blocklet_cli.core.components.resolve import store_meta_url, verify_tree
 from blocklet_cli.core.errors import ComponentError
 from blocklet_cli.core.identity.did import to_blocklet_did
+from tests.conftest import RecordingReporter
 
 
 def store_meta(name: str, version: str = "1.0.0", *, group: str = "static", components: list | None = None,
@@ -246,14 +247,16 @@ def test_nested_tree_keeps_order_and_reports_progress(new_store, tmp_path):
     store.publish(store_meta("leaf-b"))
     store.publish(store_meta("middle", components=[store_entry("leaf-a", store.url), store_entry("leaf-b", store.url)]))
     store.publish(store_meta("solo"))
-    calls = []
+    reporter = RecordingReporter()
     tree = verify_tree(project("hub", [store_entry("middle", store.url), store_entry("solo", store.url)]),
-                       project_dir=tmp_path, progress=lambda done, total, name: calls.append((done, total, name)))
+                       project_dir=tmp_path, reporter=reporter)
     assert [c.name for c in tree.components] == ["middle", "solo"]
     assert [c.name for c in tree.components[0].children] == ["leaf-a", "leaf-b"]
     assert [c.name for c in tree.walk()] == ["middle", "leaf-a", "leaf-b", "solo"]
     assert tree.count == 4 and tree.to_dict()["count"] == 4
-    assert [done for done, _, _ in calls] == [1, 2, 3, 4] and calls[-1][1] == 4
+    [task] = reporter.tasks
+    assert [amount for amount, _, _ in task.advances] == [1, 1, 1, 1] and task.completed == task.total == 4
+    assert sorted(task.descriptions[1:]) == ["leaf-a", "leaf-b", "middle", "solo"] and task.state == "finished"
     requests = store.requests()
     assert len(requests) == len(set(requests)) == 8  # children prefetched during the HEAD, never twice
 

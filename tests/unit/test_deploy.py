@@ -13,6 +13,7 @@ from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import AuthError, BundleError, NotFoundError, RemoteError, UsageError
 from blocklet_cli.core.identity.wallet import Wallet, encode_z
 from blocklet_cli.core.server import deploy
+from tests.conftest import RecordingReporter
 from tests.unit.test_server import FakeBlockletServer
 from tests.unit.test_store_upload import make_release
 
@@ -102,9 +103,10 @@ def test_locate_project_bundle_and_release_folders(tmp_path, project_copy):
 
 def test_release_is_built_when_missing_then_reused_then_rebuilt_after_a_bump(fake, project_copy):
     project = project_copy("static-site")
-    events = []
-    first = deploy.plan_deploy(project, progress=lambda stage, **info: events.append((stage, info)))
-    assert first.built and first.build_reason == "no release found" and events[0][0] == "build"
+    reporter = RecordingReporter()
+    first = deploy.plan_deploy(project, reporter=reporter)
+    assert first.built and first.build_reason == "no release found"
+    assert reporter.lines == [("info", "Building the release first: no release found")]
     assert first.tarball == project / ".blocklet" / "release" / first.meta["dist"]["tarball"]
     assert first.mount_point == "/harbor-lights"
     assert deploy.plan_deploy(project).built is False
@@ -173,10 +175,13 @@ def test_run_deploy_uploads_and_reports_the_component(fake, tmp_path):
     metafile = make_release(tmp_path, version="2.0.0", title="Demo Site", interfaces=WEB)
     plan = deploy.plan_deploy(metafile.parent)
     fake.component_did = plan.meta["did"]
-    stages = []
-    result = deploy.run_deploy(plan, timeout=30, progress=lambda stage, **info: stages.append((stage, info)))
-    assert [stage for stage, _ in stages if stage != "upload"] == ["discover", "app", "verify"]
-    assert stages[-2] == ("upload", {"sent": plan.size, "total": plan.size})
+    reporter = RecordingReporter()
+    result = deploy.run_deploy(plan, timeout=30, reporter=reporter)
+    [task] = reporter.tasks
+    assert (task.description, task.unit, task.state) == ("Deploying Demo Site@2.0.0", "bytes", "finished")
+    assert task.descriptions[1:] == [deploy.STAGES["discover"], deploy.STAGES["app"], "Uploading Demo Site@2.0.0",
+                                     deploy.STAGES["verify"]]
+    assert task.completed == plan.size
     document = result.to_dict()
     assert document["component"]["version"] == "2.0.0" and document["mountPoint"] == "/demo-site"
     assert document["app"] == {"did": fake.app, "title": "Harbor App", "status": "running"}
@@ -191,10 +196,12 @@ def test_run_deploy_waits_while_the_app_is_starting_then_uploads(fake, tmp_path,
     fake.component_did = plan.meta["did"]
     # checked as running, but starting when the upload arrives (refused), then starting twice more, then running
     fake.app_statuses = ["running", "starting", "starting", "starting", "running"]
-    stages = []
-    result = deploy.run_deploy(plan, timeout=30, progress=lambda stage, **info: stages.append((stage, info)))
+    reporter = RecordingReporter()
+    result = deploy.run_deploy(plan, timeout=30, reporter=reporter)
     assert fake.refused_uploads == 1 and len(fake.uploads) == 1
-    assert ("busy", {"status": "starting"}) in stages
+    [task] = reporter.tasks
+    assert "Waiting: the app is starting" in task.descriptions
+    assert task.completed == plan.size  # the refused upload does not count twice
     assert result.component["version"] == "2.1.0"
 
 

@@ -21,6 +21,7 @@ from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.identity.wallet import Wallet, encode_z
 from blocklet_cli.core.server import client as server
+from tests.conftest import RecordingReporter
 
 SERVER_DID = "zNKe5QpWQzsHxhsFrG7oWHSEXNeP6zvD3nka"
 
@@ -287,11 +288,11 @@ def test_wrong_signature_is_refused_by_the_server(fake):
 def test_install_component_sends_the_graphql_multipart_request(fake, tmp_path):
     tarball = tmp_path / "demo-1.2.3.tgz"
     tarball.write_bytes(b"\x1f\x8b" + b"x" * 200_000)
-    seen = []
-    with http.client() as client:
+    reporter = RecordingReporter()
+    with http.client() as client, reporter.task("Uploading", unit="bytes") as task:
         app = server.install_component(client, _endpoint(fake), key_of(fake), fake.app, tarball=tarball,
                                        mount_point="/demo", integrity="sha512-abc",
-                                       progress=lambda sent, total: seen.append((sent, total)))
+                                       task=task)
     assert app["children"][0]["meta"]["version"] == "1.2.3"
     upload = fake.uploads[0]
     assert upload["order"] == ["operations", "map", "file0"]
@@ -301,7 +302,7 @@ def test_install_component_sends_the_graphql_multipart_request(fake, tmp_path):
     assert "installComponent(input: { file: $file" in upload["operations"]["query"]
     assert (upload["filename"], upload["content_type"]) == ("demo-1.2.3.tgz", "application/octet-stream")
     assert upload["content"] == tarball.read_bytes()
-    assert seen[-1] == (200_002, 200_002)
+    assert task.completed == task.total == 200_002
 
 
 def test_install_component_graphql_errors_are_one_line(fake, tmp_path):

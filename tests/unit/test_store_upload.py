@@ -24,6 +24,7 @@ from blocklet_cli.core.identity import signing
 from blocklet_cli.core.identity.wallet import Wallet
 from blocklet_cli.core.store import filestore, publish
 from blocklet_cli.core.store import upload as store_upload
+from tests.conftest import RecordingReporter
 
 
 def make_release(project: Path, version: str = "1.0.0", *, title: str = "Demo", seed: bytes = b"d" * 32,
@@ -101,14 +102,14 @@ def _publish(store: FakeStore, metafile: Path, token: str | None):
     release = publish.load_release(metafile)
     with http.client() as client:
         plan = publish.plan(release, store.url, token=token, token_source="flag", client=client)
-        sent = []
-        return publish.execute(plan, client=client, progress=lambda done, total: sent.append((done, total))), sent
+        reporter = RecordingReporter()
+        return publish.execute(plan, client=client, reporter=reporter), reporter.tasks[0]
 
 
 def test_upload_sends_the_reference_multipart_request(httpserver, tmp_path, token):
     store = FakeStore(httpserver, answer=(200, {"status": "published"}))
     metafile = make_release(tmp_path, title="Démo")
-    result, progress = _publish(store, metafile, token)
+    result, task = _publish(store, metafile, token)
     assert result.outcome["status"] == "published"
     [upload] = store.uploads
     meta = json.loads(upload["meta_raw"])
@@ -122,7 +123,8 @@ def test_upload_sends_the_reference_multipart_request(httpserver, tmp_path, toke
     assert list(meta)[-1] == "signatures" and signing.verify_meta(meta)
     assert meta["signatures"][0]["signer"] == Wallet.from_secret_key(token).address
     assert "authorization" not in upload["headers"]
-    assert progress[-1] == (len(upload["tarball"]) + len(upload["meta_raw"]),) * 2
+    assert task.completed == task.total == len(upload["tarball"]) + len(upload["meta_raw"])
+    assert (task.description, task.unit, task.state) == ("Uploading demo-1.0.0.tgz", "bytes", "finished")
 
 
 def test_uploaded_status_other_than_published(httpserver, tmp_path, token):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption, ProfileOption
+from blocklet_cli.cli.options import ProfileOption
 
 
 def add(
@@ -24,7 +24,6 @@ def add(
         "--offline", help="Resolve from the cache of earlier answers only (no network).")] = False,
     project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
     profile: ProfileOption = None,
-    json_output: JsonOption = False,
 ) -> None:
     """Add a component to blocklet.yml after resolving it and verifying the whole component tree.
 
@@ -43,13 +42,11 @@ def add(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.components.add import add_to_project, parse_spec
 
-    ui = UI(json_output)
+    ui = UI()
     parse_spec(component)  # a bad argument fails before anything else
     stores = list(store or []) or [_default_store(profile)]
-    with ui.progress(f"Resolving {component}") as advance:
-        result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
-                                offline=offline,
-                                progress=lambda done, total, name: advance(1, total=total, description=name))
+    result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
+                            offline=offline, reporter=ui)
     if result.status == "exists":
         ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
     else:

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from blocklet_cli.cli.options import JsonOption
 
 TABLE_LIMIT = 40
 
@@ -42,7 +39,6 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
-    json_output: JsonOption = False,
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -62,34 +58,21 @@ def bundle(
     from blocklet_cli.core.bundle import CompactOptions, build_bundle
     from blocklet_cli.core.bundle.compact import split_externals
 
-    ui = UI(json_output)
+    ui = UI()
     mode = "compact" if compact else "simple" if simple or not zip_mode else None
     options = CompactOptions(externals=split_externals(external), minify=minify, source_map=source_map,
                              nosources_source_map=nosources_source_map, dependencies_depth=dependencies_depth,
                              ship_externals=ship_externals, fetch_bundler=fetch_bundler)
-    with ExitStack() as stack:
-        state: dict = {"stage": None, "done": 0, "advance": None}
-
-        def progress(stage: str, done_files: int, total_files: int, done_bytes: int, total_bytes: int) -> None:
-            if state["advance"] is None:  # the bar starts once the checks passed and writing begins
-                state["advance"] = stack.enter_context(ui.progress("Bundling", total=None, unit="bytes"))
-            advance = state["advance"]
-            if stage != state["stage"]:
-                advance(-state["done"], total=total_bytes or 1)
-                state.update(stage=stage, done=0)
-            advance(done_bytes - state["done"], description=f"{stage} {done_files}/{total_files} files")
-            state["done"] = done_bytes
-
-        result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
-                              mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                              verify_components=not skip_components, link=not copy, progress=progress,
-                              compact=options)
+    result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
+                          mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                          verify_components=not skip_components, link=not copy, reporter=ui, compact=options)
     for warning in result.warnings:
         ui.warn(warning)
-    for item in result.excluded[:TABLE_LIMIT]:
-        ui.warn(f"not bundled: {item.path} ({item.reason})")
-    if len(result.excluded) > TABLE_LIMIT:
-        ui.warn(f"not bundled: {len(result.excluded) - TABLE_LIMIT} more files (--json lists all)")
+    for item in result.excluded:
+        ui.verbose(f"not bundled: {item.path} ({item.reason})")
+    if result.excluded:
+        ui.info(f"{len(result.excluded)} file(s) left out (secrets, junk, .blockletignore): "
+                "--verbose or --json lists each with its reason (see docs/never-bundled.md)")
     if ui.json_mode:
         ui.result(result.to_dict())
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption, ProfileOption
+from blocklet_cli.cli.options import ProfileOption
 
 ShowSecrets = Annotated[bool, typer.Option("--show-secrets", help="Show secret values (accessToken) unmasked.")]
 
@@ -32,17 +32,16 @@ Examples:
 
 
 @app.callback()
-def _group(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOption = False,
-           show_secrets: ShowSecrets = False) -> None:
-    ctx.obj = {"profile": profile, "json": json_output, "show_secrets": show_secrets}
+def _group(ctx: typer.Context, profile: ProfileOption = None, show_secrets: ShowSecrets = False) -> None:
+    ctx.meta["config"] = {"profile": profile, "show_secrets": show_secrets}
     if ctx.invoked_subcommand is None:
-        list_(ctx, profile, json_output, show_secrets)
+        list_(ctx, profile, show_secrets)
 
 
-def _opts(ctx: typer.Context, profile: str | None, json_output: bool, show_secrets: bool = False):
-    parent = ctx.obj or {}
-    return (profile or parent.get("profile") or "default", json_output or bool(parent.get("json")),
-            show_secrets or bool(parent.get("show_secrets")))
+def _opts(ctx: typer.Context, profile: str | None, show_secrets: bool = False) -> tuple[str, bool]:
+    """The group's options (`config --profile p list`) count as the subcommand's."""
+    group = ctx.meta.get("config", {})
+    return profile or group.get("profile") or "default", show_secrets or bool(group.get("show_secrets"))
 
 
 def _masked(data: dict, show_secrets: bool) -> dict:
@@ -55,7 +54,7 @@ def _masked(data: dict, show_secrets: bool) -> dict:
 
 
 @app.command("list")
-def list_(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOption = False,
+def list_(ctx: typer.Context, profile: ProfileOption = None,
           show_secrets: ShowSecrets = False) -> None:
     """Print a profile as INI (the default profile: the whole file). Secrets are masked.
 
@@ -70,8 +69,8 @@ def list_(ctx: typer.Context, profile: ProfileOption = None, json_output: JsonOp
     from blocklet_cli.core.config.profiles import ConfigFile
     from blocklet_cli.core.errors import NotFoundError
 
-    profile, json_output, show_secrets = _opts(ctx, profile, json_output, show_secrets)
-    ui = UI(json_output)
+    profile, show_secrets = _opts(ctx, profile, show_secrets)
+    ui = UI()
     config = ConfigFile.load()
     if not config.has_profile(profile):
         raise NotFoundError(f"no config found for profile {profile}", location=str(config.path))
@@ -94,7 +93,7 @@ app.command("ls", help="Alias of `list`.\n\nExamples:\n\n  blocklet config ls\n\
 
 @app.command("get")
 def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to print.")],
-        profile: ProfileOption = None, json_output: JsonOption = False, show_secrets: ShowSecrets = False) -> None:
+        profile: ProfileOption = None, show_secrets: ShowSecrets = False) -> None:
     """Print the value stored for KEY in the profile (exit 4 when it is not set).
 
     Examples:
@@ -107,8 +106,8 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to 
     from blocklet_cli.core.config.profiles import ConfigFile, env_var, mask
     from blocklet_cli.core.errors import NotFoundError
 
-    profile, json_output, show_secrets = _opts(ctx, profile, json_output, show_secrets)
-    ui = UI(json_output)
+    profile, show_secrets = _opts(ctx, profile, show_secrets)
+    ui = UI()
     config = ConfigFile.load()
     value = config.get(key, profile)
     if value is None:
@@ -128,7 +127,7 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to 
 @app.command("set")
 def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="One of the supported keys.")],
          value: Annotated[str, typer.Argument(help="The value (validated).")],
-         profile: ProfileOption = None, json_output: JsonOption = False) -> None:
+         profile: ProfileOption = None) -> None:
     """Store VALUE for KEY in the profile (file mode 0600).
 
     Examples:
@@ -140,8 +139,8 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="One of the
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.config.profiles import ConfigFile, mask, validate_value
 
-    profile, json_output, _ = _opts(ctx, profile, json_output)
-    ui = UI(json_output)
+    profile, _ = _opts(ctx, profile)
+    ui = UI()
     validate_value(key, value)
     config = ConfigFile.load()
     config.set(key, value, profile)
@@ -154,7 +153,7 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="One of the
 
 @app.command("delete")
 def delete(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to remove.")],
-           profile: ProfileOption = None, json_output: JsonOption = False) -> None:
+           profile: ProfileOption = None) -> None:
     """Remove KEY from the profile.
 
     Examples:
@@ -166,8 +165,8 @@ def delete(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key 
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.config.profiles import ConfigFile
 
-    profile, json_output, _ = _opts(ctx, profile, json_output)
-    ui = UI(json_output)
+    profile, _ = _opts(ctx, profile)
+    ui = UI()
     config = ConfigFile.load()
     removed = config.delete(key, profile)
     if removed:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, JsonOption, ProfileOption
+from blocklet_cli.cli.options import ForceOption, ProfileOption
 
 
 def connect(
@@ -17,7 +17,6 @@ def connect(
                                            help="Seconds to wait for the wallet's answer.")] = 75 * 60.0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the link; do not open it.")] = False,
     force: ForceOption = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Connect to a Blocklet Store with your DID Wallet and save the access token in the profile.
 
@@ -32,7 +31,7 @@ def connect(
     from blocklet_cli.core.config import profiles as config
     from blocklet_cli.core.store import connect as core
 
-    ui = UI(json_output)
+    ui = UI()
     profile = profile or config.DEFAULT_PROFILE
     core.origin_of(store_url)  # fail on a bad URL before any request
     settings = config.ConfigFile.load()
@@ -70,9 +69,7 @@ def _open_browser(url: str, ui) -> None:
     """Open the link where a browser exists (never in CI)."""
     import os
 
-    from blocklet_cli.cli.output import interactive
-
-    if not interactive() or os.environ.get("CI"):
+    if not ui.env.interactive or os.environ.get("CI"):
         return
     import webbrowser
 

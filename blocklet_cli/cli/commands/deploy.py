@@ -8,11 +8,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
-STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
-          "verify": "Checking the result"}
-
 
 def deploy(
     folder: Annotated[Path, typer.Argument(help="Project folder, its .blocklet/bundle, or a release folder.")] = Path(
@@ -36,7 +31,6 @@ def deploy(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Install or upgrade the blocklet in FOLDER as a component of an existing app on a Blocklet Server.
 
@@ -54,16 +48,12 @@ def deploy(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.server import deploy as core
 
-    ui = UI(json_output)
-
-    def on_build(stage: str, **info: object) -> None:
-        if stage == "build":
-            ui.info(f"Building the release first: {info.get('reason')}")
+    ui = UI()
 
     plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
-                            access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, progress=on_build)
+                            access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, reporter=ui)
     component = plan.component()
-    label = f"{component['title'] or component['name']}@{component['version']}"
+    label = plan.label
     if dry_run:
         document = plan.to_dict()
         if ui.json_mode:
@@ -80,19 +70,7 @@ def deploy(
     if plan.endpoint_url.startswith("http://") and "://127.0.0.1" not in plan.endpoint_url \
             and "://localhost" not in plan.endpoint_url:
         ui.warn("the endpoint uses plain http: the release and the signed headers travel unencrypted")
-    with ui.progress(f"Deploying {label}", total=plan.size, unit="bytes") as advance:
-        last = {"sent": 0}
-
-        def on_progress(stage: str, sent: int = 0, total: int = 0, **extra: object) -> None:
-            if stage == "busy":
-                advance(0, description=f"Waiting: the app is {extra.get('status')}")
-            elif stage == "upload":
-                advance(sent - last["sent"], total=total or None, description=f"Uploading {label}")
-                last["sent"] = sent
-            elif stage in STAGES:
-                advance(0, description=STAGES[stage])
-
-        result = core.run_deploy(plan, timeout=timeout, progress=on_progress)
+    result = core.run_deploy(plan, timeout=timeout, reporter=ui)
     if ui.json_mode:
         ui.result(result.to_dict())
         return

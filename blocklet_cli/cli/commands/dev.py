@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 NOTHING_TO_RUN = ("gateway", "pack")
 
 
@@ -30,7 +28,6 @@ def dev(
     offline: Annotated[
         bool, typer.Option("--offline", help="Check components against the local cache only (no network).")
     ] = False,
-    json_output: JsonOption = False,
 ) -> int:
     """Run the blocklet in DIRECTORY as Blocklet Server would, with no server.
 
@@ -49,12 +46,12 @@ def dev(
       blocklet dev --json          # one JSON document (url, port, pid, env names) when it starts
     """
     from blocklet_cli import __version__
-    from blocklet_cli.cli.output import UI, interactive
+    from blocklet_cli.cli.output import UI
     from blocklet_cli.core.dev import env as devenv
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta import find_meta_file, parse_meta
 
-    ui = UI(json_output)
+    ui = UI()
     project_dir = (directory or Path.cwd()).resolve()
     if not project_dir.is_dir():
         raise NotFoundError(f"the project folder {project_dir} does not exist")
@@ -85,7 +82,7 @@ def dev(
         return ui.prompt(question, flag=f"{entry['name']} in .env.development.local", env=entry["name"],
                          secret=bool(entry.get("secure")))
 
-    env = devenv.compute_environment(meta, settings, ask=ask if interactive() else None)
+    env = devenv.compute_environment(meta, settings, ask=ask if ui.env.interactive else None)
     if env.ignored:
         ui.verbose(f"Not passed (not declared in `environments`): {', '.join(env.ignored)}")
     for key, value in sorted(env.redacted().items()):

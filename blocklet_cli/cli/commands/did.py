@@ -7,13 +7,10 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 
 def did(
     names: Annotated[list[str], typer.Argument(help="Blocklet names (or DIDs, returned unchanged).")],
     describe: Annotated[bool, typer.Option("--describe", help="Also decode the DID type (role, key, hash).")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Print the DID of each NAME, one per line, in input order.
 
@@ -28,7 +25,7 @@ def did(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.identity import did as did_core
 
-    ui = UI(json_output)
+    ui = UI()
     rows = []
     for name in names:
         value = did_core.to_blocklet_did(name)

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 
 def init(
     directory: Annotated[Path, typer.Argument(help="Project folder (created if missing).")] = Path("."),
@@ -26,7 +24,6 @@ def init(
                                                  "blocklet: a new random Blocklet DID, key saved 0600.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Accept the defaults, ask nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing blocklet.yml.")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Create a Blocklet project in DIRECTORY (default: this folder), offline.
 
@@ -46,7 +43,7 @@ def init(
     from blocklet_cli.core.identity import did as did_core
     from blocklet_cli.core.project import init as init_core
 
-    ui = UI(json_output)
+    ui = UI()
     if did and did_type:
         raise UsageError("--did and --did-type cannot be combined (a given DID has its own type)")
     if did_type is not None and did_type not in init_core.DID_TYPES:

@@ -8,14 +8,11 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 
 def meta(
     path: Annotated[Path, typer.Argument(help="Project folder or metadata file.")] = Path("."),
     output_format: Annotated[str, typer.Option("--format", help="Output format: json or yaml.",
                                                case_sensitive=False)] = "json",
-    json_output: JsonOption = False,
 ) -> None:
     """Print the normalised blocklet metadata (defaults filled, unknown keys dropped).
 
@@ -29,8 +26,8 @@ def meta(
     from blocklet_cli.core.errors import UsageError
     from blocklet_cli.core.project.model import load_project
 
-    ui = UI(json_output)
-    output_format = "json" if json_output else output_format.lower()
+    ui = UI()
+    output_format = "json" if ui.json_mode else output_format.lower()
     if output_format not in ("json", "yaml"):
         raise UsageError(f"unknown format {output_format!r}", hint="use --format json or --format yaml")
     project = load_project(path, mode="meta")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, JsonOption, ProfileOption
+from blocklet_cli.cli.options import ForceOption, ProfileOption
 
 
 def publish(
@@ -24,7 +24,6 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
@@ -40,7 +39,7 @@ def publish(
     from blocklet_cli.core.config import profiles as config
     from blocklet_cli.core.store import publish as core
 
-    ui = UI(json_output)
+    ui = UI()
     profile = profile or config.DEFAULT_PROFILE
     target = config.resolve("store", profile, store)
     if target.value is None:
@@ -57,22 +56,13 @@ def publish(
 
     with http.client(timeout=core_timeout()) as client:
         plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
-                         force=force)
+                         force=force, reporter=ui)
         signature = plan.signed_meta["signatures"][0]["sig"]
         ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
         if dry_run:
             _show_dry_run(ui, plan)
             return
-        size = release.tarball.stat().st_size
-        verb = "Copying" if plan.file_store else "Uploading"
-        with ui.progress(f"{verb} {release.tarball.name}", total=size, unit="bytes") as advance:
-            last = [0]
-
-            def on_progress(sent: int, total: int) -> None:
-                advance(sent - last[0], total=total)
-                last[0] = sent
-
-            result = core.execute(plan, client=client, force=force, progress=on_progress)
+        result = core.execute(plan, client=client, force=force, reporter=ui)
     if ui.json_mode:
         ui.result(result)
         return

@@ -8,13 +8,10 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 
 def remove(
     name: Annotated[str, typer.Argument(help="Name of the component, as listed in blocklet.yml.")],
     project: Annotated[Path, typer.Option("--project", "-p", help="Project folder or meta file.")] = Path("."),
-    json_output: JsonOption = False,
 ) -> None:
     """Remove the component NAME from blocklet.yml, keeping every comment and the formatting.
 
@@ -27,7 +24,7 @@ def remove(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.components.add import remove_from_project
 
-    ui = UI(json_output)
+    ui = UI()
     result = remove_from_project(project, name)
     ui.success(f"Component {result.name} was successfully removed from {result.file}")
     if ui.json_mode:

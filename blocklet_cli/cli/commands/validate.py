@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import JsonOption
-
 ModeOption = Annotated[
     str, typer.Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
                       case_sensitive=False)]
@@ -28,7 +26,6 @@ def validate(
     json_schema: Annotated[bool, typer.Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
-    json_output: JsonOption = False,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
@@ -46,7 +43,7 @@ def validate(
     from blocklet_cli.core.errors import UsageError
     from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
 
-    ui = UI(json_output)
+    ui = UI()
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, JsonOption
+from blocklet_cli.cli.options import ForceOption
 
 
 def version(
@@ -23,7 +23,6 @@ def version(
     git_tag: Annotated[bool, typer.Option("--git-tag", help="Also tag the commit v<version> (implies "
                                           "--git-commit).")] = False,
     force: ForceOption = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Set the version of the Blocklet in this folder; only that value changes in blocklet.yml.
 
@@ -43,9 +42,9 @@ def version(
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.project.version import bump
 
-    ui = UI(json_output)
+    ui = UI()
     result = bump(project, new_version, preid=preid, force=force, package_json=package_json,
-                  git_commit=git_commit or git_tag, git_tag=git_tag, progress=lambda message: ui.verbose(message))
+                  git_commit=git_commit or git_tag, git_tag=git_tag, reporter=ui)
     if ui.json_mode:
         ui.result(result)
         return

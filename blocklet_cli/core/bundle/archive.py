@@ -9,6 +9,9 @@ all cores with zlib-ng (1 MiB blocks deflated in parallel, each primed with the 
 instead of deflated), and the SHA-512 / size of the output are computed while it is written.
 
 Zip: entries sorted, dated 1980-01-01 00:00, unix modes 0644/0755, deflate; also streamed.
+
+Every entry name written, whatever produced it, is checked by `check_entry_name`: relative, POSIX,
+no `..`/`.`/empty component, no backslash or control character (no zip-slip for any extractor).
 """
 
 from __future__ import annotations
@@ -22,17 +25,31 @@ import struct
 import tarfile
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from blocklet_cli.core.report import NULL_TASK, Task
 
 # npm's fixed date for reproducible packs (1985-10-26T08:15:00Z), used unless SOURCE_DATE_EPOCH is set.
 DEFAULT_MTIME = 499162500
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COPY_BUFFER = 1 << 20
 
-ProgressFn = Callable[..., None]
+
+
+def check_entry_name(name: str) -> str:
+    """`name` if it is a safe archive entry name; UnsafePathError otherwise."""
+    from blocklet_cli.core.errors import UnsafePathError
+
+    parts = name.split("/")
+    bad = (not name or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in parts)
+           or any(ord(char) < 32 or ord(char) == 127 for char in name) or (len(name) > 1 and name[1] == ":"))
+    if bad:
+        raise UnsafePathError(f"refusing to write archive entry {name!r}: entry names must be relative paths "
+                              "inside the archive (no '..', no leading '/')")
+    return name
 
 
 @dataclass
@@ -272,14 +289,16 @@ def _tar_header(name: str, entry: ArchiveEntry, mtime: int) -> bytes:
 
 def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = "package/",
                   mtime: int | None = None, threads: int | None = None, level: int = 3,
-                  progress: ProgressFn | None = None) -> TarballInfo:
+                  task: Task = NULL_TASK) -> TarballInfo:
     """Write a reproducible .tgz of `entries` (sorted by name) to `path`; return size and integrity.
 
     ustar headers (pax records only for long or non-ASCII names), no folder entries, two zero blocks
-    at the end, no padding to 10 KiB records (as node-tar)."""
+    at the end, no padding to 10 KiB records (as node-tar). `task` advances by each file's size."""
     mtime = source_date_epoch() if mtime is None else mtime
     threads = threads if threads is not None else max(1, len(os.sched_getaffinity(0)))
     ordered = sorted(entries, key=lambda entry: entry.name)
+    for entry in ordered:
+        check_entry_name(prefix + entry.name)
     unpacked = 0
     with open(path, "wb") as raw:
         counter = _HashingWriter(raw)
@@ -293,8 +312,7 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
                     gz.write_file(handle, entry.size)
                 gz.write(bytes(-entry.size % tarfile.BLOCKSIZE))
                 unpacked += entry.size
-                if progress:
-                    progress(stage="tarball", file=entry.name, bytes=entry.size)
+                task.advance(entry.size)
             gz.write(bytes(2 * tarfile.BLOCKSIZE))
         except BaseException:
             gz.abort()
@@ -306,9 +324,12 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
 
 def write_zip(path: Path, entries: Iterable[ArchiveEntry], *, level: int = 6,
               store_suffixes: tuple[str, ...] = (".tgz", ".gz", ".zip", ".png", ".jpg", ".jpeg", ".webp"),
-              progress: ProgressFn | None = None) -> list[str]:
-    """Write a reproducible zip of `entries` (sorted by name); return the entry names."""
+              task: Task = NULL_TASK) -> list[str]:
+    """Write a reproducible zip of `entries` (sorted by name); return the entry names. `task` advances by
+    each file's size."""
     ordered = sorted(entries, key=lambda entry: entry.name)
+    for entry in ordered:
+        check_entry_name(entry.name)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for entry in ordered:
             info = zipfile.ZipInfo(entry.name, date_time=ZIP_DATE)
@@ -319,6 +340,5 @@ def write_zip(path: Path, entries: Iterable[ArchiveEntry], *, level: int = 6,
             info.file_size = entry.size
             with open(entry.source, "rb") as source, archive.open(info, "w", force_zip64=entry.size > 2**31) as out:
                 shutil.copyfileobj(source, out, COPY_BUFFER)
-            if progress:
-                progress(stage="zip", file=entry.name, bytes=entry.size)
+            task.advance(entry.size)
     return [entry.name for entry in ordered]

@@ -5,29 +5,29 @@ bundle.js; the reference's bugs listed in docs/migrating-from-node-cli.md are fi
 Order: parse and validate the metadata (nothing is written on error), verify components, check logo,
 screenshots, markdown links, CHANGELOG and prefs, select files, resolve Node dependencies (zip mode),
 then write. Project files are hard-linked into the bundle (or copied in the kernel with `link=False`), the
-release tarball is streamed and hashed while written. Progress goes through the `progress` callback:
-`progress(stage, done_files, total_files, done_bytes, total_bytes)`.
+release tarball is streamed and hashed while written. Progress: one `Bundling` task of the reporter
+(bytes), started when writing begins and restarted by each stage (copy, zip, tarball).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
+from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 BundleMode = Literal["zip", "simple", "compact"]
-Progress = Callable[[str, int, int, int, int], None]
 ENTRY_FILE = "blocklet.js"
 ZIP_FILE = "blocklet.zip"
 PREFS_FILE = "blocklet.prefs.json"
@@ -73,20 +73,40 @@ class BundleResult:
         }
 
 
-class _Stage:
-    """Turns per-file archive events into cumulative `progress` calls."""
+class _Progress:
+    """The one `Bundling` task of a build (bytes); each stage restarts it with the stage's own total."""
 
-    def __init__(self, progress: Progress | None, name: str, files: int, total: int) -> None:
-        self.progress, self.name, self.files, self.total = progress, name, files, total
-        self.done_files = self.done_bytes = 0
-        if progress:
-            progress(name, 0, files, 0, total)
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.task: Task | None = None
+        self.done = 0
 
-    def __call__(self, *, bytes: int = 0, **_: object) -> None:
+    def stage(self, name: str, files: int, total: int) -> _Stage:
+        if self.task is None:  # starts once the checks passed and writing begins
+            self.task = self.reporter.task("Bundling", None, "bytes")
+        self.task.advance(-self.done, total=total or 1, description=f"{name} 0/{files} files")
+        self.done = 0
+        return _Stage(self, self.task, name, files)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if self.task is not None:
+            self.task.__exit__(exc_type, *rest)
+
+
+class _Stage(NullTask):
+    """One stage as the archive writers see it: each `advance` is one file of that many bytes."""
+
+    def __init__(self, progress: _Progress, task: Task, name: str, files: int) -> None:
+        self.progress, self.task, self.name, self.files = progress, task, name, files
+        self.done_files = 0
+
+    def advance(self, amount: float = 1, *, total: float | None = None, description: str | None = None) -> None:
         self.done_files += 1
-        self.done_bytes += bytes
-        if self.progress:
-            self.progress(self.name, self.done_files, self.files, self.done_bytes, self.total)
+        self.progress.done += int(amount)
+        self.task.advance(amount, description=f"{self.name} {self.done_files}/{self.files} files")
 
 
 @dataclass
@@ -141,7 +161,7 @@ def _check_prefs(root: Path) -> None:
     path = root / PREFS_FILE
     if path.is_file():
         try:
-            json.loads(path.read_text(encoding="utf-8"))
+            safejson.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise FileFormatError(f"{PREFS_FILE} is not valid JSON: {exc}", location=str(path)) from exc
 
@@ -258,8 +278,6 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     if zip_app:
         _plan_zip(plan, selection.app_files, package_json, monorepo)
     elif code_app:
-        if package_json is not None:
-            plan.generated["package.json"] = metafile.bundled_package_json(package_json).encode("utf-8")
         _plan_compact(plan, package_json, compact or CompactOptions())
     elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen != "zip":
         plan.generated[ENTRY_FILE] = _entry_line(posixpath.normpath(main), bool(
@@ -267,7 +285,9 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
         if group == "dapp":
             plan.bundled_main = ENTRY_FILE
     if package_json is not None and "package.json" not in plan.generated:
-        plan.generated["package.json"] = metafile.bundled_package_json(package_json).encode("utf-8")
+        text, removed = metafile.bundled_package_json_checked(package_json)
+        plan.generated["package.json"] = text.encode("utf-8")
+        plan.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     for rel in selection.files:
         if rel.startswith("screenshots/") and meta.get("screenshots"):
             continue
@@ -275,6 +295,16 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     for name in list(plan.loose):
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
+    # what compact mode built in its own temporary folder is output, not a project file
+    def own(paths) -> list[Path]:
+        return [Path(path) for path in paths if not any(folder in Path(path).parents for folder in plan.cleanup)]
+
+    workspace = changelog.find_workspace_root(root)
+    select.check_sources(root, own(plan.loose.values()), workspace=workspace if monorepo else None)
+    # dependencies may live in the workspace (a sibling package of an npm/pnpm workspace), as
+    # dependency_closure allows
+    select.check_sources(root, own(source for source in plan.zip_entries.values()
+                                   if "node_modules" not in Path(source).parts), workspace=workspace)
     bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
                                     git_hash=git_head(root))
     plan.generated["blocklet.yml"] = metafile.dump_yaml(bundled).encode("utf-8")
@@ -330,15 +360,15 @@ def _place(source: Path, target: str, folders: set[str], *, link: bool) -> None:
         os.close(src)
 
 
-def _write_plan(plan: _Plan, staging: Path, progress: Progress | None, *, link: bool) -> None:
+def _write_plan(plan: _Plan, staging: Path, progress: _Progress, *, link: bool) -> None:
     sizes = {name: os.stat(source).st_size for name, source in plan.loose.items()}
-    stage = _Stage(progress, "copy", len(sizes), sum(sizes.values()))
+    stage = progress.stage("copy", len(sizes), sum(sizes.values()))
     folders: set[str] = set()
     base = str(staging)
     for name, source in sorted(plan.loose.items()):
         # screenshots are named by their content hash: always an independent copy
         _place(source, os.path.join(base, name), folders, link=link and not name.startswith("screenshots/"))
-        stage(bytes=sizes[name])
+        stage.advance(sizes[name])
     for name, content in plan.generated.items():
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -349,14 +379,14 @@ def _write_plan(plan: _Plan, staging: Path, progress: Progress | None, *, link: 
         (staging / "screenshots").mkdir(exist_ok=True)
     if plan.zip_entries:
         entries = [ArchiveEntry.of(name, source) for name, source in plan.zip_entries.items()]
-        zip_stage = _Stage(progress, "zip", len(entries), sum(entry.size for entry in entries))
-        write_zip(staging / ZIP_FILE, entries, progress=zip_stage)
+        zip_stage = progress.stage("zip", len(entries), sum(entry.size for entry in entries))
+        write_zip(staging / ZIP_FILE, entries, task=zip_stage)
 
 
 def build_bundle(project_dir: str | Path, *, create_release: bool = True, create_archive: bool = False,
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
-                 link: bool = True, progress: Progress | None = None,
+                 link: bool = True, reporter: Reporter = NULL_REPORTER,
                  compact: CompactOptions | None = None) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
@@ -372,7 +402,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
         root = plan.root
         work = root / ".blocklet"
         work.mkdir(exist_ok=True)
-        with _project_lock(work):
+        with _project_lock(work), _Progress(reporter) as progress:
             return _build(plan, work, create_release=create_release, create_archive=create_archive, mtime=mtime,
                           link=link, progress=progress)
     finally:
@@ -380,14 +410,14 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
             shutil.rmtree(folder, ignore_errors=True)
 
 
-STALE_AFTER = 3600
+LEFTOVER_PREFIXES = (".bundle-", ".release-")
 
 
 @contextmanager
 def _project_lock(work: Path) -> Iterator[None]:
-    """One bundle run per project at a time; leftovers of killed runs are removed."""
+    """One bundle run per project at a time. Holding the lock, every staging folder found is a
+    leftover of a killed run (a live run would hold the lock): it is removed."""
     import fcntl
-    import time
 
     handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
     try:
@@ -397,8 +427,7 @@ def _project_lock(work: Path) -> Iterator[None]:
             raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
                                 hint="wait for it to finish") from None
         for leftover in work.iterdir():
-            if leftover.name.startswith((".bundle-", ".release-")) and leftover.is_dir() and \
-                    time.time() - leftover.stat().st_mtime > STALE_AFTER:
+            if leftover.name.startswith(LEFTOVER_PREFIXES) and leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         yield
     finally:
@@ -406,7 +435,7 @@ def _project_lock(work: Path) -> Iterator[None]:
 
 
 def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,
-           progress: Progress | None) -> BundleResult:
+           progress: _Progress) -> BundleResult:
     root = plan.root
     staging = release.new_dir(work, ".bundle-")
     release_staging: Path | None = None
@@ -415,8 +444,8 @@ def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: boo
         entries = release.bundle_entries(staging)
         built = None
         if create_release:
-            tar_stage = _Stage(progress, "tarball", len(entries), sum(entry.size for entry in entries))
-            release_staging, built = release.build_release(staging, work, mtime=mtime, progress=tar_stage)
+            tar_stage = progress.stage("tarball", len(entries), sum(entry.size for entry in entries))
+            release_staging, built = release.build_release(staging, work, mtime=mtime, task=tar_stage)
             if create_archive:
                 title = str(plan.meta.get("title") or plan.meta["name"]).replace("/", "-")
                 built.archive = work / f"{title}-{plan.meta['version']}.zip"

@@ -35,12 +35,13 @@ def check_changelog(path: Path) -> None:
 
 
 def find_changelog(root: Path, workspace_root: Path | None = None) -> Path | None:
-    """CHANGELOG.md (any case) of the project, else of the workspace root (with --monorepo)."""
+    """CHANGELOG.md (any case) of the project, else of the workspace root (with --monorepo). A symlink
+    is returned too: the bundle's one rule for every file refuses it (see select.check_sources)."""
     for folder in (root, workspace_root):
         if folder is None or not folder.is_dir():
             continue
         for name in sorted(p.name for p in folder.iterdir()):
-            if name.lower() == "changelog.md" and (folder / name).is_file() and not (folder / name).is_symlink():
+            if name.lower() == "changelog.md" and ((folder / name).is_file() or (folder / name).is_symlink()):
                 return folder / name
     return None
 

@@ -97,22 +97,24 @@ def resolve_versions(root: Path, package_json: dict, externals: list[str], depth
     return found
 
 
-def compact_package_json(package_json: dict, dependencies: dict[str, str]) -> str:
+def compact_package_json(package_json: dict, dependencies: dict[str, str]) -> tuple[str, list[str]]:
     """The bundle's package.json: without resolved externals the common subset; with them the project's
-    package.json minus dev/peer/optional/bundled dependencies and scripts, plus the externals."""
+    package.json minus dev/peer/optional/bundled dependencies and scripts, plus the externals. Credentials
+    are left out either way; returns the text and where something was removed."""
     from blocklet_cli.core.bundle import metafile
 
     if not dependencies:
-        return metafile.bundled_package_json(package_json)
+        return metafile.bundled_package_json_checked(package_json)
     out = {key: value for key, value in package_json.items() if key not in (
         "devDependencies", "peerDependencies", "optionalDependencies", "bundledDependencies", "bundleDependencies",
         "scripts", "workspaces")}
     if out.get("type") == "module":
         out["type"] = "commonjs"  # blocklet-compact.js and the stubs are CommonJS
+    out, removed = metafile.strip_credentials(out)
     names = list(dependencies)
     out.update({"dependencies": dependencies, "externalManager": "npm", "blockletExternalDependencies": names,
                 "trustedDependencies": names})
-    return metafile.to_json(out)
+    return metafile.to_json(out), removed
 
 
 def _package_root(path: Path) -> Path | None:
@@ -344,7 +346,9 @@ def _build(root: Path, binary: Path, work: Path, result: CompactResult, *, entri
     versions = resolve_versions(root, package_json, ["*"] if everything else names, depth)
     result.dependencies = versions
     if package_json:
-        result.generated["package.json"] = compact_package_json(package_json, versions).encode("utf-8")
+        text, removed = compact_package_json(package_json, versions)
+        result.generated["package.json"] = text.encode("utf-8")
+        result.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     if ship and versions:
         shipped, warnings = _ship_externals(tool, root, work, list(versions))
         result.warnings += warnings

@@ -6,12 +6,14 @@ way Node finds it: the nearest `node_modules/<name>` walking up from the requiri
 hoisted monorepo dependencies are found). Dev dependencies are never followed. A package ships its
 files minus nested `node_modules`, tests, docs, TypeScript sources/declarations, source maps and
 lock files; a missing optional dependency is skipped, a missing required one is an error.
+
+Dependency names must be valid npm package names (no `..`, no absolute path), and every package
+must resolve (symlinks followed) inside the project or its workspace root.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -26,6 +28,9 @@ JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.ct
         "*.patch", ".npmignore", ".gitignore", ".eslintrc*", ".prettierrc*", ".editorconfig", ".travis.yml",
         "package-lock.json", "yarn.lock", "pnpm-lock.yaml", ".DS_Store", "tsconfig*.json", "*.tsbuildinfo")
 SKIPPED_DEPENDENCIES = ("@types/*", "@cypress/*")
+# validate-npm-package-name's URL-safe form, upper case allowed (old packages such as JSONStream)
+PACKAGE_NAME = re.compile(r"^(?:@[A-Za-z0-9~-][A-Za-z0-9._~*-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$")
+MAX_NAME_LENGTH = 214
 
 
 @dataclass
@@ -40,12 +45,14 @@ class Package:
 
 
 def read_package_json(path: Path) -> dict:
+    from blocklet_cli.core.safejson import loads
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads(path.read_bytes())
     except OSError as exc:
         raise FileFormatError(f"cannot read {path}: {exc.strerror}") from exc
     except ValueError as exc:
-        raise FileFormatError(f"{path} is not valid JSON: {exc}", location=str(path)) from exc
+        raise FileFormatError(f"{path} is not valid JSON: {exc}", location=str(path)) from None
     if not isinstance(data, dict):
         raise FileFormatError(f"{path} must hold a JSON object", location=str(path))
     return data
@@ -62,10 +69,21 @@ def find_package(name: str, start: Path) -> Path | None:
     return None
 
 
-def _wanted(package_json: dict) -> list[tuple[str, bool]]:
+def valid_package_name(name: str) -> bool:
+    """An npm package name (`name` or `@scope/name`): no path separators beyond the scope, no `.`/`..`."""
+    return isinstance(name, str) and len(name) <= MAX_NAME_LENGTH and PACKAGE_NAME.match(name) is not None
+
+
+def _wanted(package_json: dict, who: str) -> list[tuple[str, bool]]:
     wanted: dict[str, bool] = {}
     for key, optional in (("dependencies", False), ("optionalDependencies", True)):
-        for name in (package_json.get(key) or {}):
+        listed = package_json.get(key) or {}
+        if not isinstance(listed, dict):
+            raise BundleError(f"{key} of {who} must be an object of package names")
+        for name in listed:
+            if not valid_package_name(name):
+                raise BundleError(f"{key} of {who}: {name!r} is not a valid npm package name",
+                                  hint="dependency names look like `lib` or `@scope/lib`; fix package.json")
             if not any(fnmatch.fnmatchcase(name, pattern) for pattern in SKIPPED_DEPENDENCIES):
                 wanted[name] = optional if name not in wanted else wanted[name] and optional
     return sorted(wanted.items())
@@ -94,16 +112,27 @@ def package_files(real: Path) -> list[str]:
     return sorted(found)
 
 
-def dependency_closure(project: Path) -> list[Package]:
-    """Every package the project's production dependencies need, transitively (sorted by location)."""
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def dependency_closure(project: Path, workspace: Path | None = None) -> list[Package]:
+    """Every package the project's production dependencies need, transitively (sorted by location).
+
+    Each package must be found, and resolve, inside `project` or its workspace root (`workspace`, by
+    default the nearest folder above with a workspace marker: lock file, pnpm-workspace.yaml, …)."""
+    from blocklet_cli.core.bundle.changelog import find_workspace_root
+
     manifest = project / "package.json"
     if not manifest.is_file():
         return []
+    workspace = workspace if workspace is not None else find_workspace_root(project.absolute())
+    roots = [path for base in (project, workspace) if base is not None for path in (base.absolute(), base.resolve())]
     queue: list[tuple[Path, dict, str]] = [(project, read_package_json(manifest), "package.json")]
     seen: dict[Path, Package] = {}
     while queue:
         folder, package_json, who = queue.pop()
-        for name, optional in _wanted(package_json):
+        for name, optional in _wanted(package_json, who):
             location = find_package(name, folder.resolve() if folder != project else folder)
             if location is None:
                 if optional:
@@ -111,6 +140,10 @@ def dependency_closure(project: Path) -> list[Package]:
                 raise BundleError(f"dependency {name} of {who} is not installed in any node_modules above {folder}",
                                   hint="run `npm install` (or your package manager's install) first")
             real = location.resolve()
+            if not (_inside(location.absolute(), roots) and _inside(real, roots)):
+                raise BundleError(f"dependency {name} of {who} resolves to {real}, outside the project"
+                                  f"{' and its workspace' if workspace is not None else ''}",
+                                  hint="install it inside the project (bundles never take files from elsewhere)")
             if real in seen:
                 continue
             data = read_package_json(location / "package.json")

@@ -61,6 +61,56 @@ def bundled_package_json(package_json: dict) -> str:
     return to_json(out)
 
 
+CREDENTIAL_KEY = re.compile(r"(?:^|[:_])(?:_?authtoken|_auth|_password|password|token|secret|access[-_]?key)$",
+                            re.IGNORECASE)
+URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]*@)")
+
+
+def strip_credentials(value, path: str = "") -> tuple[object, list[str]]:
+    """`value` without credentials: keys naming a token or password are dropped (`_authToken`,
+    `//registry.npmjs.org/:_authToken`, `_password`, …), credentials are removed from URLs.
+    Returns the clean value and where something was removed (`publishConfig._authToken`)."""
+    removed: list[str] = []
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if CREDENTIAL_KEY.search(str(key)) and isinstance(item, (str, int, float)):
+                removed.append(where)
+                continue
+            out[key], found = strip_credentials(item, where)
+            removed += found
+        return out, removed
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            clean, found = strip_credentials(item, f"{path}[{index}]")
+            items.append(clean)
+            removed += found
+        return items, removed
+    if isinstance(value, str) and URL_USERINFO.search(value):
+        clean = URL_USERINFO.sub(_without_credentials, value)
+        if clean != value:
+            return clean, [f"{path} (user:password@ in a URL)"]
+    return value, removed
+
+
+def _without_credentials(match: re.Match) -> str:
+    """Drop the userinfo of a URL when it is a credential: any `user:password@`, and any userinfo of an
+    http(s) URL (`https://<token>@host`); `git+ssh://git@host` names only the ssh user and stays."""
+    scheme, userinfo = match.group("scheme"), match.group("userinfo")
+    if ":" in userinfo or scheme.lower().rstrip(":/").split("+")[-1] in ("http", "https"):
+        return scheme
+    return match.group(0)
+
+
+def bundled_package_json_checked(package_json: dict) -> tuple[str, list[str]]:
+    """`bundled_package_json` with credentials removed, and the list of what was removed."""
+    subset = {key: package_json[key] for key in PACKAGE_KEYS if key in package_json}
+    clean, removed = strip_credentials(subset)
+    return bundled_package_json(clean), removed
+
+
 def to_json(value) -> str:
     """`JSON.stringify(value, null, 2)` (no trailing newline)."""
     return json.dumps(value, indent=2, ensure_ascii=False)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_tarball, write_zip
 from blocklet_cli.core.bundle.metafile import release_meta, tarball_name, to_json
 from blocklet_cli.core.fsutil import atomic_path
+from blocklet_cli.core.report import NULL_TASK, Task
 
 RELEASE_META = "blocklet.json"
 
@@ -71,7 +71,7 @@ def new_dir(parent: Path, prefix: str) -> Path:
 
 
 def build_release(bundle_dir: Path, work_dir: Path, *, mtime: int | None = None,
-                  progress: Callable[..., None] | None = None) -> tuple[Path, ReleaseResult]:
+                  task: Task = NULL_TASK) -> tuple[Path, ReleaseResult]:
     """Build a release of `bundle_dir` in a new temporary folder under `work_dir`; return that folder
     and the result (paths already pointing at `work_dir/release`). The caller moves it into place."""
     from blocklet_cli.core.meta import parse_meta
@@ -81,7 +81,7 @@ def build_release(bundle_dir: Path, work_dir: Path, *, mtime: int | None = None,
     try:
         name = tarball_name(meta)
         entries = bundle_entries(bundle_dir)
-        info = write_tarball(staging / name, entries, mtime=mtime, progress=progress)
+        info = write_tarball(staging / name, entries, mtime=mtime, task=task)
         document = release_meta(meta, tarball=name, integrity=info.integrity, size=info.size)
         (staging / RELEASE_META).write_text(to_json(document), encoding="utf-8")
     except BaseException:

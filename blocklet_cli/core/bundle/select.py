@@ -7,40 +7,30 @@ Selected: `main` (the folder of a static blocklet; the entry file and its folder
 `LICENSE*`, `blocklet.prefs.json`, `resources/`, `blocklet.openapi.*`, `blocklet.opencomponent.*`.
 (Markdown files, screenshots, the metadata file and `package.json` are written by other steps.)
 
-`.blockletignore` (gitignore syntax, `!` re-includes) excludes more. Never bundled: `.env*`, `.npmrc`,
-`.git/`, `.blocklet/`, editor folders, private keys and wallet files. A symlink or a path leading
-outside the project is refused.
+`.blockletignore` (gitignore syntax, `!` re-includes) excludes more. Never bundled: the list of
+`exclusions` (secrets, credentials, VCS/editor/build folders; case-insensitive). A symlink, a hard
+link shared with a file outside the project, or a path leading outside the project is refused.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import glob
-import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from blocklet_cli.core.bundle import exclusions
 from blocklet_cli.core.errors import NotFoundError, UnsafePathError
 
 IGNORE_FILE = ".blockletignore"
-# Folders never entered by a walk and never bundled.
-SKIPPED_DIRS = frozenset({
-    ".git", ".blocklet", ".svn", ".hg", "CVS", ".vscode", ".idea", ".cursor", ".claude", ".aigne",
-    ".github", ".docker-output", ".home", ".abtnode", "__pycache__",
-})
 # Folders a walk does not enter (they are bundled only through the dependency step).
 WALK_SKIPPED_DIRS = frozenset({"node_modules"})
-SECRET_PATTERNS = (
-    ".env", ".env.*", ".npmrc", ".netrc", ".pypirc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.keystore",
-)
 JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", "*.orig", ".gitignore", ".npmignore",
                  "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", IGNORE_FILE)
 ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
 ROOT_FOLDERS = ("migration", "resources")
-WALLET_JSON_LIMIT = 1 << 20
 GLOB_CHARS = set("*?[]{}!")
 
 
@@ -71,27 +61,12 @@ def is_glob(entry: str) -> bool:
 
 
 def secret_reason(rel: str, path: Path | None = None) -> str | None:
-    """Why a file must never be bundled (a secret or VCS/editor/bundle folder), or None."""
-    parts = rel.split("/")
-    for part in parts[:-1]:
-        if part in SKIPPED_DIRS:
-            return f"inside {part}/"
-    name = parts[-1]
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
-        return "secret file"
-    if path is not None and name.lower().endswith(".json") and _is_wallet_json(path):
-        return "wallet file with a secret key"
-    return None
+    """Why a file must never be bundled (see `exclusions`), or None."""
+    return exclusions.reason(rel, path)
 
 
-def _is_wallet_json(path: Path) -> bool:
-    try:
-        if path.stat().st_size > WALLET_JSON_LIMIT:
-            return False
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and ("sk" in data or "secretKey" in data)
+def _skipped(name: str) -> bool:
+    return exclusions.skipped_folder(name) is not None or name in WALK_SKIPPED_DIRS
 
 
 def resolve_inside(root: Path, rel: str, what: str) -> Path:
@@ -120,9 +95,9 @@ def _as_rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def walk(root: Path, rel_dir: str, what: str) -> list[str]:
-    """Regular files under `root/rel_dir` (relative to root), skipping VCS/editor/node_modules folders.
-    A symlink inside is refused."""
+def walk(root: Path, rel_dir: str, what: str, skipped: dict[str, str] | None = None) -> list[str]:
+    """Regular files under `root/rel_dir` (relative to root), skipping never-bundled folders (each
+    recorded in `skipped` with its reason) and node_modules. A symlink inside is refused."""
     start = resolve_inside(root, rel_dir, what)
     base = str(root)
     found: list[str] = []
@@ -135,18 +110,21 @@ def walk(root: Path, rel_dir: str, what: str) -> list[str]:
                     raise UnsafePathError(f"{what}: {rel} is a symlink; "
                                           "bundles only hold regular files (remove it or list its target)")
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRS and entry.name not in WALK_SKIPPED_DIRS:
+                    why = exclusions.skipped_folder(entry.name)
+                    if why and skipped is not None:
+                        skipped[os.path.relpath(entry.path, base) + "/"] = why
+                    if not _skipped(entry.name):
                         stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
                     found.append(os.path.relpath(entry.path, base))
     return sorted(found)
 
 
-def _add_path(root: Path, rel: str, what: str, into: set[str]) -> bool:
+def _add_path(root: Path, rel: str, what: str, into: set[str], skipped: dict[str, str] | None = None) -> bool:
     """Add a file, or every file of a folder; False when it does not exist."""
     path = resolve_inside(root, rel, what)
     if path.is_dir():
-        into.update(walk(root, _as_rel(root, path) if path != root else ".", what))
+        into.update(walk(root, _as_rel(root, path) if path != root else ".", what, skipped))
         return True
     if path.is_file():
         into.add(_as_rel(root, path))
@@ -154,12 +132,12 @@ def _add_path(root: Path, rel: str, what: str, into: set[str]) -> bool:
     return False
 
 
-def _glob(root: Path, pattern: str, what: str, into: set[str]) -> None:
+def _glob(root: Path, pattern: str, what: str, into: set[str], skipped: dict[str, str] | None = None) -> None:
     if os.path.isabs(pattern) or pattern.startswith("../") or "/../" in pattern:
         raise UnsafePathError(f"{what} {pattern!r} leads outside the project folder")
     for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
-        if not any(part in SKIPPED_DIRS or part in WALK_SKIPPED_DIRS for part in PurePosixPath(match).parts):
-            _add_path(root, match, what, into)
+        if not any(_skipped(part) for part in PurePosixPath(match).parts):
+            _add_path(root, match, what, into, skipped)
 
 
 def hook_files(root: Path, scripts: dict | None) -> list[str]:
@@ -219,6 +197,7 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
 
     root = Path(root)
     rules = IgnoreRules(root)
+    skipped: dict[str, str] = {}
     warnings: list[str] = []
     loose: set[str] = set()
     app: set[str] = set()
@@ -229,47 +208,47 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
         if group == "static":
             if not main_path.is_dir():
                 raise NotFoundError(f"main folder {main!r} of this static blocklet does not exist")
-            _add_path(root, main, "main", loose)
+            _add_path(root, main, "main", loose, skipped)
         elif group == "dapp":
             if not main_path.exists():
                 raise NotFoundError(f"main {main!r} does not exist in {root}")
             target = app if zip_app else loose
-            _add_path(root, main, "main", target)
+            _add_path(root, main, "main", target, skipped)
             folder = os.path.dirname(os.path.normpath(main))
             if main_path.is_file() and folder:
-                _add_path(root, folder, "main", target)
+                _add_path(root, folder, "main", target, skipped)
             if main_path.is_file():
                 traced, found = trace_local_requires(root, [os.path.normpath(main)])
                 warnings += found
                 for rel in traced:
-                    _add_path(root, rel, "main", target)
+                    _add_path(root, rel, "main", target, skipped)
     listed: set[str] = set()
     for entry in meta.get("files") or []:
         if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
             continue
         if is_glob(entry):
-            _glob(root, entry, "files entry", listed)
-        elif not _add_path(root, entry, "files entry", listed):
+            _glob(root, entry, "files entry", listed, skipped)
+        elif not _add_path(root, entry, "files entry", listed, skipped):
             raise NotFoundError(f"files entry {entry!r} does not exist in {root}")
     loose |= listed
     code = set(hook_files(root, meta.get("scripts")))
     for folder in ROOT_FOLDERS:
         if (root / folder).is_dir():
-            _add_path(root, folder, folder, code if folder == "migration" else loose)
+            _add_path(root, folder, folder, code if folder == "migration" else loose, skipped)
     if group == "dapp":
         traced, found = trace_local_requires(root, sorted(code))
         warnings += found
         for rel in traced:
-            _add_path(root, rel, "scripts", code)
+            _add_path(root, rel, "scripts", code, skipped)
     if zip_app:
         app |= code | {rel for rel in listed if not rel.startswith("screenshots/")}
     else:
         loose |= code
     for name in sorted(os.listdir(root)):
         if any(fnmatch.fnmatch(name, pattern) for pattern in ROOT_PATTERNS) and (root / name).is_file():
-            _add_path(root, name, name, loose)
+            _add_path(root, name, name, loose, skipped)
     if isinstance(meta.get("logo"), str) and meta["logo"]:
-        _add_path(root, meta["logo"], "logo", loose)
+        _add_path(root, meta["logo"], "logo", loose, skipped)
     selection = Selection(warnings=warnings)
     reasons: dict[str, str | None] = {}
     for source, target in ((loose, selection.files), (app, selection.app_files)):
@@ -280,4 +259,67 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
                     selection.excluded.append(Excluded(rel, reasons[rel]))
             if not reasons[rel]:
                 target.append(rel)
+    for folder, why in sorted(skipped.items()):
+        if not any(item.path == folder for item in selection.excluded):
+            selection.excluded.append(Excluded(folder, f"never bundled: {why}"))
     return selection
+
+
+def check_sources(root: Path, sources: list[Path], *, workspace: Path | None = None) -> None:
+    """One rule for every project file a bundle takes: a regular file inside `root` (or `workspace`),
+    reached without crossing a symlink, and not a hard link shared with a file outside the project.
+    UnsafePathError names the first file breaking it."""
+    root = Path(root).absolute()
+    bases = [root, *([Path(workspace).absolute()] if workspace is not None else [])]
+    shared: dict[tuple[int, int], tuple[str, int]] = {}
+    for source in sources:
+        path = Path(os.path.abspath(source))
+        base = next((b for b in bases if b in path.parents), None)
+        if base is None:
+            raise UnsafePathError(f"{source} is outside the project folder; bundles only hold the project's files")
+        rel = path.relative_to(base).as_posix()
+        resolve_inside(base, rel, "bundled file")
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafePathError(f"bundled file {rel!r} is not a regular file")
+        if info.st_nlink > 1:
+            shared[(info.st_dev, info.st_ino)] = (rel, info.st_nlink)
+    if shared:
+        _check_hard_links(root, bases, shared)
+
+
+def _count_links(folders: list[Path], shared: dict[tuple[int, int], tuple[str, int]]) -> dict[tuple[int, int], int]:
+    """How many paths under `folders` (each counted once; node_modules and symlinks not entered) are
+    links of each shared inode."""
+    found: dict[tuple[int, int], int] = {}
+    seen: set[str] = set()
+    for folder in folders:
+        for current, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if d != "node_modules" and not os.path.islink(os.path.join(current, d))]
+            for name in files:
+                full = os.path.join(current, name)
+                if full in seen:
+                    continue
+                seen.add(full)
+                try:
+                    info = os.lstat(full)
+                except OSError:
+                    continue
+                key = (info.st_dev, info.st_ino)
+                if key in shared:
+                    found[key] = found.get(key, 0) + 1
+    return found
+
+
+def _check_hard_links(root: Path, bases: list[Path], shared: dict[tuple[int, int], tuple[str, int]]) -> None:
+    """Every link of each shared inode must be inside the project (or workspace). The previous bundle
+    folder hard-links project files, so it is looked at first; the whole project only if needed."""
+    previous = _count_links([root / ".blocklet" / "bundle"], shared)
+    if all(previous.get(key, 0) + 1 >= nlink for key, (_, nlink) in shared.items()):
+        return
+    found = _count_links(bases, shared)
+    for key, (rel, nlink) in sorted(shared.items(), key=lambda item: item[1][0]):
+        if found.get(key, 0) < nlink:
+            raise UnsafePathError(f"bundled file {rel!r} is a hard link shared with a file outside the project "
+                                  f"({nlink} links, {found.get(key, 0)} inside)",
+                                  hint="replace it with a copy of its content, or remove it")

@@ -10,11 +10,11 @@ in place (component_edit) instead of re-dumping it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -87,13 +87,21 @@ def _read(project: Path) -> tuple[Path, str]:
         raise FileFormatError(f"cannot read: {exc.strerror}", location=str(path)) from exc
 
 
+def printable_title(value: object) -> str:
+    """A title as it may be written into blocklet.yml: control and format characters (terminal escape
+    sequences, bidi overrides) removed, whitespace runs made one space; "" for a non-string."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join("".join(char if char.isprintable() else " " for char in value).split())
+
+
 def _names(components: list) -> list[str]:
     return [str(c["name"]) for c in components if isinstance(c, dict) and c.get("name")]
 
 
 def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_point: str | None = None,
                    title: str | None = None, offline: bool = False, timeout: float | None = None,
-                   progress: Callable[[int, int, str], None] | None = None) -> AddResult:
+                   reporter: Reporter = NULL_REPORTER) -> AddResult:
     """Resolve the component (and verify the whole tree with it), then append it to blocklet.yml."""
     import yaml
 
@@ -108,6 +116,10 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     from blocklet_cli.core.fsutil import atomic_write_text
 
     path, text = _read(Path(project))
+    if title is not None and not title.strip():
+        raise UsageError("--title must not be empty")
+    if title is not None and not all(char.isprintable() for char in title):
+        raise UsageError("--title must not contain control characters")
     current = components_in(text, str(path))
     wanted = parse_spec(spec)
     if wanted.name and wanted.name in _names(current):
@@ -118,8 +130,6 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if problem:
             raise UsageError(f"--mount-point {mount_point!r} {problem}")
         mount_point = mount_point.strip()
-    if title is not None and not title.strip():
-        raise UsageError("--title must not be empty")
     if wanted.url:
         source: dict = {"url": wanted.url}
     else:
@@ -139,15 +149,15 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         draft["mountPoint"] = mount_point
     data = yaml.safe_load(text) or {}
     tree = verify_tree({**data, "components": [*current, draft]}, project_dir=path.parent, offline=offline,
-                       progress=progress, timeout=timeout)
+                       reporter=reporter, description=f"Resolving {spec}", timeout=timeout)
     resolved = tree.components[-1]
     if resolved.name in _names(current):
         existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)
         return AddResult("exists", path, existing)
     entry: dict = {"name": resolved.name}
-    chosen_title = (title or "").strip() or resolved.meta.get("title")
-    if isinstance(chosen_title, str) and chosen_title.strip():
-        entry["title"] = chosen_title.strip()
+    chosen_title = (title or "").strip() or printable_title(resolved.meta.get("title"))
+    if chosen_title:
+        entry["title"] = chosen_title
     entry["mountPoint"] = mount_point or "/" + url_path_friendly(str(resolved.meta.get("name") or resolved.name))
     if "name" in source:
         source["name"] = resolved.name

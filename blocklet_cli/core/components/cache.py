@@ -16,6 +16,8 @@ import json
 import time
 from pathlib import Path
 
+from blocklet_cli.core import safejson
+
 FORMAT = 1
 
 
@@ -37,7 +39,7 @@ class ComponentCache:
     def get(self, url: str) -> dict | None:
         """The cached meta for `url`, or None (missing, unreadable or from another format)."""
         try:
-            entry = json.loads(self._path(url).read_text(encoding="utf-8"))
+            entry = safejson.loads(self._path(url).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("url") != url:

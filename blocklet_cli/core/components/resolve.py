@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from blocklet_cli.core.errors import BlockletError, ComponentError
+from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 DEFAULT_STORE = "https://store.blocklet.dev"
 MAX_DEPTH = 40
@@ -48,7 +49,6 @@ ARROW = " → "
 STORE_HEADERS = {"x-blocklet-server-version": "1.17.12"}
 
 # progress(done, total, name): called after each component is resolved; total grows as children appear
-Progress = Callable[[int, int, str], None]
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -408,13 +408,13 @@ class _Node:
 
 class _Resolver:
     def __init__(self, client: Any, *, default_store: str | None, project_dir: Path | None, offline: bool,
-                 cache: Any, progress: Progress | None, workers: int) -> None:
+                 cache: Any, task: Task, workers: int) -> None:
         self.client = client
         self.default_store = default_store
         self.project_dir = project_dir
         self.offline = offline
         self.cache = cache
-        self.progress = progress
+        self.task = task
         self.workers = max(1, workers)
         self.pending: dict[Future, tuple[_Node, int]] = {}
         self.done = 0
@@ -554,8 +554,7 @@ class _Resolver:
             return
         node.result = self._accept(node, *decision)
         self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total, node.result.name)
+        self.task.advance(1, total=self.total, description=node.result.name)
         chain = [*node.chain, (node.result.name, node.result.did)]
         local = node.result.meta_url.startswith("file:")
         for child in self._nodes_for(children_of(node.result.meta), chain, allow_files=local):
@@ -582,7 +581,8 @@ def _fill(components: list) -> list[ResolvedComponent]:
 
 # -- public entry point ----------------------------------------------------------------------
 def verify_tree(meta: dict, *, project_dir: str | Path | None = None, default_store: str | None = None,
-                offline: bool = False, progress: Progress | None = None, timeout: float | None = None,
+                offline: bool = False, reporter: Reporter = NULL_REPORTER,
+                description: str = "Checking components", timeout: float | None = None,
                 workers: int = DEFAULT_WORKERS, cache_dir: str | Path | None = None,
                 client: Any = None) -> ComponentTree:
     """Resolve and check every component of `meta` (and theirs, recursively), concurrently.
@@ -591,6 +591,7 @@ def verify_tree(meta: dict, *, project_dir: str | Path | None = None, default_st
     gateway component, a name/did mismatch, a bad or duplicated mount point). `default_store` is used
     for store sources without `store`. `offline` resolves only from the cache of earlier answers.
     `timeout` overrides the HTTP read timeout; `client` an `http.HttpClient` to share (its cache).
+    Progress: one task (`description`) counting resolved components, when there are any.
     """
     from blocklet_cli.core.components.cache import ComponentCache
     from blocklet_cli.core.identity.did import to_blocklet_did
@@ -610,10 +611,12 @@ def verify_tree(meta: dict, *, project_dir: str | Path | None = None, default_st
         from blocklet_cli.core import http
 
         client = http.HttpClient(timeout=timeout)
+    task = reporter.task(description, unit="items") if entries else NullTask()
     try:
-        resolver = _Resolver(client, default_store=default, project_dir=directory, offline=offline, cache=cache,
-                             progress=progress, workers=workers)
-        components = _fill(resolver.run(chain, entries))
+        with task:
+            resolver = _Resolver(client, default_store=default, project_dir=directory, offline=offline, cache=cache,
+                                 task=task, workers=workers)
+            components = _fill(resolver.run(chain, entries))
     finally:
         if own_client:
             client.close()  # also ends requests still running for sources we no longer need

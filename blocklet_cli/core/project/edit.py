@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BlockletError, FileFormatError
 
 # Plain YAML scalars that a YAML 1.2 (js-yaml) or 1.1 (PyYAML) loader would not read as a string.
@@ -182,7 +183,7 @@ def set_json_top_level_string(text: str, key: str, value: str, *, name: str = "p
     the existing members.
     """
     try:
-        json.loads(text)
+        safejson.loads(text)
         members = _json_top_level_members(text)
     except ValueError as exc:
         raise FileFormatError(f"invalid JSON: {exc}", location=name) from exc
@@ -212,7 +213,7 @@ def set_json_top_level_string(text: str, key: str, value: str, *, name: str = "p
 def json_top_level_value(text: str, key: str, *, name: str = "package.json") -> object:
     """The value of a top-level key of a JSON object (None when absent)."""
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
     except ValueError as exc:
         raise FileFormatError(f"invalid JSON: {exc}", location=name) from exc
     if not isinstance(data, dict):

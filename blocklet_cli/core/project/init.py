@@ -22,6 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BlockletError, ConflictError, MetaError, MetaIssue, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.project.edit import yaml_scalar
@@ -95,7 +96,7 @@ def package_defaults(root: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         from blocklet_cli.core.errors import FileFormatError
 

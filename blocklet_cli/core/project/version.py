@@ -9,12 +9,12 @@ downgrades and same-version bumps unless forced, and `--git-commit` / `--git-tag
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core.errors import ConflictError, UsageError
 from blocklet_cli.core.project import edit, git
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
 KEYWORDS = ("major", "minor", "patch", "premajor", "preminor", "prepatch", "prerelease")
 _IDENT = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
@@ -142,7 +142,7 @@ class BumpResult:
 
 def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, force: bool = False,
          package_json: bool = True, git_commit: bool = False, git_tag: bool = False,
-         progress: Callable[..., None] | None = None) -> BumpResult:
+         reporter: Reporter = NULL_REPORTER) -> BumpResult:
     """Set the version of the project in `project` (a folder or its meta file).
 
     Everything is checked before the first byte is written: the new version, the ordering (downgrades
@@ -184,8 +184,7 @@ def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, 
         root = git.repo_root(meta_path.parent)
         git.check_can_commit(root, list(changes), tag=tag)
     edit.write_all({path: changes[path] for path in changed})
-    if progress:
-        progress(f"wrote {', '.join(p.name for p in changed) or 'nothing'}")
+    reporter.detail(f"wrote {', '.join(p.name for p in changed) or 'nothing'}")
     result = BumpResult(previous=current, version=target, files=changed)
     if root is not None:
         result.commit = git.commit_files(root, changed, f"v{target}") if changed else None

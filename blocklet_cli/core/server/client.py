@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.report import Task
 
 GQL_PATH = "/api/gql"
 NODE_INFO_QUERY = "{ getNodeInfo { code info { did name version } } }"
@@ -166,7 +167,7 @@ def discover_endpoint(client: Any, url: str) -> Endpoint:
 
 def _node_info(response: Any) -> dict | None:
     try:
-        body = json.loads(response.content)
+        body = safejson.loads(response.content)
     except ValueError:
         return None
     data = body.get("data") if isinstance(body, dict) else None
@@ -211,7 +212,7 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def _data(response: Any, *, key: AccessKey, app_did: str, what: str) -> dict:
     try:
-        body = json.loads(response.content) if response.content else None
+        body = safejson.loads(response.content) if response.content else None
     except ValueError:
         body = None
     error = server_error(response.status, body, key=key, app_did=app_did, what=what)
@@ -251,14 +252,14 @@ def install_operations(app_did: str, mount_point: str, tarball: str, integrity: 
 
 def install_component(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str, *, tarball: Path,
                       mount_point: str, integrity: str,
-                      progress: Callable[[int, int], None] | None = None) -> dict:
+                      task: Task | None = None) -> dict:
     """Upload a release tarball as a component of the app (`installComponent`); returns the app."""
     operations = install_operations(app_did, mount_point, tarball.name, integrity)
     response = client.post_multipart(
         endpoint.gql_url,
         fields={"operations": json.dumps(operations), "map": MULTIPART_MAP},
         files={"file0": (tarball.name, Path(tarball), "application/octet-stream")},
-        headers=key.headers(app_did), progress=progress, raise_for_status=False)
+        headers=key.headers(app_did), task=task, raise_for_status=False)
     data = _data(response, key=key, app_did=app_did, what="the upload")
     result = data.get("installComponent") or {}
     if result.get("code") not in (None, "ok"):

@@ -15,12 +15,14 @@ import os
 import re
 import tarfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 from blocklet_cli.core.server import client as server
 
 ENV_ENDPOINT = "BLOCKLET_DEPLOY_ENDPOINT"
@@ -30,7 +32,8 @@ ENV_APP_DIDS = ("BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_APP_ID")
 ENV_MOUNT_POINT = "BLOCKLET_DEPLOY_MOUNT_POINT"
 DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
-Progress = Callable[..., None]  # progress(stage, sent=0, total=0)
+STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
+          "verify": "Checking the result"}  # descriptions of the deploy task while it is not uploading
 # The app states in which Blocklet Server 1.17.12 refuses an upload with "Can not deploy blocklet when it
 # is <status>" (ArcBlock/blocklet-server core/state/lib/blocklet/manager/helper/install-component-from-upload.js,
 # whose busy states are @blocklet/meta's `isInProgress`): deploy waits for them to pass and tries again.
@@ -78,6 +81,11 @@ class DeployPlan:
 
     def component(self) -> dict:
         return {key: self.meta.get(key) for key in ("did", "name", "title", "version")}
+
+    @property
+    def label(self) -> str:
+        """`title@version` (the name when there is no title)."""
+        return f"{self.meta.get('title') or self.meta.get('name')}@{self.meta.get('version')}"
 
     def to_dict(self) -> dict:
         """The request as it would be sent; the secret and the signature are never included."""
@@ -193,7 +201,7 @@ def locate_release(folder: Path) -> ReleaseFiles:
 def read_release_meta(files: ReleaseFiles) -> tuple[dict, Path] | None:
     """The release's blocklet.json and tarball, None when either is missing."""
     try:
-        meta = json.loads(files.meta_path.read_text(encoding="utf-8"))
+        meta = safejson.loads(files.meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -213,7 +221,7 @@ def _project_version(project: Path) -> str | None:
 
 
 def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
-                   progress: Progress | None = None) -> tuple[dict, Path, str | None]:
+                   reporter: Reporter = NULL_REPORTER) -> tuple[dict, Path, str | None]:
     """(release meta, tarball, why it was built or None): builds it when missing, when the project's
     version differs from the release's, or when `rebuild` is set."""
     found = read_release_meta(files)
@@ -233,8 +241,7 @@ def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
                             hint="run `blocklet bundle --create-release` in the project folder")
     from blocklet_cli.core.bundle import build_bundle
 
-    if progress:
-        progress("build", reason=reason)
+    reporter.info(f"Building the release first: {reason}")
     build_bundle(files.project_dir, create_release=True)
     built = read_release_meta(files)
     if built is None:
@@ -270,16 +277,14 @@ def busy_status(message: str) -> str | None:
     return found.group(1).lower() if found and found.group(1).lower() in BUSY_STATUSES else None
 
 
-def _wait_while_busy(client, endpoint, plan: DeployPlan, app_did: str, app: dict, deadline: float,
-                     progress: Progress | None) -> None:
+def _wait_while_busy(client, endpoint, plan: DeployPlan, app_did: str, app: dict, deadline: float, task) -> None:
     """Poll the app until it leaves a busy state (starting, installing, …); RemoteError at the deadline."""
     status = str(app.get("status") or "")
     while status in BUSY_STATUSES:
         if time.monotonic() + BUSY_POLL > deadline:
             raise RemoteError(f"the app {app_did} is still {status} on the server; try again when it is done",
                               hint="raise --timeout to wait longer")
-        if progress:
-            progress("busy", status=status)
+        task.advance(0, description=f"Waiting: the app is {status}")
         time.sleep(BUSY_POLL)
         current = server.get_app(client, endpoint, plan.key, app_did) or {}
         status = str(current.get("status") or "")
@@ -334,7 +339,7 @@ def project_root(folder: Path) -> Path:
 def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str | None = None,
                 access_key: str | None = None, access_secret: str | None = None,
                 mount_point: str | None = None, rebuild: bool = False,
-                progress: Progress | None = None) -> DeployPlan:
+                reporter: Reporter = NULL_REPORTER) -> DeployPlan:
     """Resolve settings, build the release when needed and check it; no network.
 
     Settings come from the flags, then the environment, then the project's dotenv files (`.env`,
@@ -349,7 +354,7 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     app = resolve_app_did(app_did, env)
     key = resolve_access_key(app, access_key, access_secret, env)
     files = locate_release(Path(folder))
-    meta, tarball, reason = ensure_release(files, rebuild=rebuild, progress=progress)
+    meta, tarball, reason = ensure_release(files, rebuild=rebuild, reporter=reporter)
     from blocklet_cli.core.store.publish import Release, check_integrity
 
     check_integrity(Release(files.meta_path, meta, tarball))  # the tarball must be the one blocklet.json describes
@@ -367,46 +372,44 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
                       built=reason is not None, build_reason=reason)
 
 
-def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None) -> DeployResult:
-    """Find the endpoint, check the app exists, upload the release; the app as the server reports it."""
+def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
+               reporter: Reporter = NULL_REPORTER) -> DeployResult:
+    """Find the endpoint, check the app exists, upload the release; the app as the server reports it.
+    One `Deploying title@version` task of the release's bytes."""
     from blocklet_cli.core import http
 
     started = time.monotonic()
-    with http.client(timeout=timeout, cache=False) as client:
-        if progress:
-            progress("discover")
+    with reporter.task(f"Deploying {plan.label}", total=plan.size, unit="bytes") as task, \
+            http.client(timeout=timeout, cache=False) as client:
+        task.advance(0, description=STAGES["discover"])
         endpoint = server.discover_endpoint(client, plan.endpoint_url)
         app_did = plan.app_did or endpoint.app_pid
         if not app_did:
             raise UsageError("the app to deploy to is required: pass --app-id or set $BLOCKLET_DEPLOY_APP_DID")
-        if progress:
-            progress("app")
+        task.advance(0, description=STAGES["app"])
         app = server.get_app(client, endpoint, plan.key, app_did)
         if app is None:
             raise NotFoundError(f"app {app_did} does not exist on the server {endpoint.url}",
                                 hint="create the app on the server first, or check --app-id")
         size = plan.size
         deadline = started + timeout
-
-        def sent(done: int, total: int) -> None:
-            if progress:
-                progress("upload", sent=done, total=total)
-
+        uploaded = False
         while True:
-            _wait_while_busy(client, endpoint, plan, app_did, app, deadline, progress)
-            if progress:
-                progress("upload", sent=0, total=size)
+            _wait_while_busy(client, endpoint, plan, app_did, app, deadline, task)
+            if uploaded:  # the server read the whole tarball before it refused it: the bar starts again
+                task.advance(-size)
+            task.advance(0, description=f"Uploading {plan.label}")
             try:
+                uploaded = True
                 server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
-                                         mount_point=plan.mount_point, integrity=plan.integrity, progress=sent)
+                                         mount_point=plan.mount_point, integrity=plan.integrity, task=task)
                 break
             except RemoteError as exc:
                 status = busy_status(exc.message)
                 if status is None or time.monotonic() + BUSY_POLL > deadline:
                     raise
                 app = {**app, "status": status}
-        if progress:
-            progress("verify")
+        task.advance(0, description=STAGES["verify"])
         after = server.get_app(client, endpoint, plan.key, app_did) or app
     child = next((c for c in after.get("children") or [] if (c.get("meta") or {}).get("did") == plan.meta["did"]),
                  None)

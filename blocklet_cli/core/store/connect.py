@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BlockletError, NetworkError, RemoteError, UsageError
+from blocklet_cli.core.http import excerpt
 
 STORE_COMPONENT_DID = "z8ia29UsENBg6tLZUKi2HABj38Cw1LmHZocbQ"
 POLL_INTERVAL = 1.5
@@ -88,7 +89,7 @@ class Session:
 
         try:
             plain = SealedBox(self._key).decrypt(b64decode_any(sealed))
-            return json.loads(plain)
+            return safejson.loads(plain)
         except (CryptoError, ValueError, TypeError):
             raise RemoteError("the connect answer cannot be decrypted with our key") from None
 
@@ -130,7 +131,7 @@ def _call(client, url: str, headers: dict[str, str] | None = None) -> Any:
     if response.status >= 400:
         said = data.get("error") if isinstance(data, dict) else None
         raise RemoteError(f"failed to connect to store {urlsplit(url).netloc} "
-                          f"([{response.status}] {said or response.text.strip()})",
+                          f"([{response.status}] {excerpt(said or response.text, 300)})",
                           status=response.status)
     if data is None:
         raise RemoteError(f"failed to connect to store ({url.split('?')[0]} did not answer JSON)")

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
 from blocklet_cli.core.fsutil import atomic_path, atomic_write_text
 
@@ -119,7 +120,7 @@ def _version_key(version: str):
 
 def _read_json(path: Path) -> dict | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

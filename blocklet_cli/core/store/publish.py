@@ -14,11 +14,11 @@ import base64
 import copy
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -28,6 +28,7 @@ from blocklet_cli.core.errors import (
     UsageError,
 )
 from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
 DEFAULT_METAFILE = Path(".blocklet") / "release" / "blocklet.json"
 
@@ -56,7 +57,7 @@ def load_release(metafile: Path) -> Release:
     except (OSError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"cannot read the release metadata: {exc}", location=str(metafile)) from None
     try:
-        meta = json.loads(text)
+        meta = safejson.loads(text)
     except ValueError as exc:
         raise FileFormatError(f"the release metadata is not JSON: {exc.msg}",
                               location=f"{metafile}:{exc.lineno}:{exc.colno}") from None
@@ -178,7 +179,7 @@ def local_publisher_wallet(create: bool = True) -> Wallet:
 
     path = publisher_key_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
     except FileNotFoundError:
         if not create:
@@ -242,7 +243,7 @@ class PublishResult:
 
 
 def plan(release: Release, store: str, *, token: str | None, token_source: str | None,
-         client=None, force: bool = False, progress: Callable[..., None] | None = None) -> PublishPlan:
+         client=None, force: bool = False, reporter: Reporter = NULL_REPORTER) -> PublishPlan:
     """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder).
 
     For a file store, a version already there is refused here (unless `force`), before signing;
@@ -272,8 +273,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
         if is_paid(meta):
             raise UsageError("paid blocklets cannot be published with this tool: the store must create an NFT "
                              "factory on chain for them", hint="publish it from the store's web interface")
-        if progress:
-            progress("components")
+        reporter.detail("checking the components against their stores")
         check_free_components(meta, client, project_dir=release.meta_path.parent)
     signed = signing.sign_meta(meta, wallet)
     request = None if file_store else store_upload.build_request(store, signed, release.tarball)
@@ -281,17 +281,18 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
 
 
 def execute(plan_: PublishPlan, *, client=None, force: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> PublishResult:
-    """Send a signed plan to its store."""
+            reporter: Reporter = NULL_REPORTER) -> PublishResult:
+    """Send a signed plan to its store (a `Copying`/`Uploading` task of the tarball's bytes)."""
     from blocklet_cli.core.store import filestore
     from blocklet_cli.core.store import upload as store_upload
 
-    if plan_.file_store:
-        root = filestore.root_of(plan_.store)
-        result = filestore.publish(root, plan_.signed_meta, plan_.release.tarball, force=force)
-        if progress:
-            size = plan_.release.tarball.stat().st_size
-            progress(size, size)
-        return PublishResult(plan_, result.to_dict())
-    uploaded = store_upload.send(plan_.request, client, progress)
+    size = plan_.release.tarball.stat().st_size
+    verb = "Copying" if plan_.file_store else "Uploading"
+    with reporter.task(f"{verb} {plan_.release.tarball.name}", total=size, unit="bytes") as task:
+        if plan_.file_store:
+            root = filestore.root_of(plan_.store)
+            result = filestore.publish(root, plan_.signed_meta, plan_.release.tarball, force=force)
+            task.advance(size, total=size)
+            return PublishResult(plan_, result.to_dict())
+        uploaded = store_upload.send(plan_.request, client, task)
     return PublishResult(plan_, uploaded.to_dict())

@@ -11,13 +11,14 @@ credential.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
+from blocklet_cli.core.http import excerpt
+from blocklet_cli.core.report import Task
 
 ACCESS_TOKEN_HINT = ("set a valid access token: `blocklet connect <store-url>`, "
                      "`blocklet config set accessToken <0x…>`, --access-token or BLOCKLET_ACCESS_TOKEN")
@@ -119,7 +120,7 @@ class UploadResult:
         return {"status": self.status, "response": self.response}
 
 
-def send(request: UploadRequest, client, progress: Callable[[int, int], None] | None = None) -> UploadResult:
+def send(request: UploadRequest, client, task: Task | None = None) -> UploadResult:
     """POST the multipart request; store errors keep the store's own words."""
     response = client.post_multipart(
         request.url,
@@ -127,7 +128,7 @@ def send(request: UploadRequest, client, progress: Callable[[int, int], None] | 
         files={"blocklet-meta": ("blocklet.json", compact_json(request.meta), "application/json"),
                "blocklet-tarball": (request.tarball.name, request.tarball, "application/octet-stream")},
         headers=request.headers,
-        progress=progress,
+        task=task,
         raise_for_status=False,
     )
     body: Any
@@ -137,7 +138,7 @@ def send(request: UploadRequest, client, progress: Callable[[int, int], None] | 
         body = response.text
     if response.status >= 400:
         said = body.get("error") or body.get("message") if isinstance(body, dict) else None
-        text = str(said) if said else (response.text.strip() or f"HTTP {response.status}")
+        text = excerpt(said if said else response.text, 300) or f"HTTP {response.status}"
         message = f"upload failed: [{response.status}] {text} ({urlsplit(request.url).netloc})"
         if response.status in (401, 403) or "[NO-ACCESS]" in text:
             raise AuthError(message, status=response.status, hint=ACCESS_TOKEN_HINT)
