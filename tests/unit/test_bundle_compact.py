@@ -80,9 +80,14 @@ def test_esbuild_is_found_in_the_project_or_a_parent_or_through_the_environment(
     project = tmp_path / "repo" / "packages" / "app"
     project.mkdir(parents=True)
     assert esbuild.find_esbuild(project) is None
+    old = project / "node_modules" / "esbuild" / "bin" / "esbuild"  # too old: passed over
+    old.parent.mkdir(parents=True)
+    old.write_text("#!/bin/sh\necho 0.14.54\n")
+    old.chmod(0o755)
+    assert esbuild.find_esbuild(project) is None
     binary = tmp_path / "repo" / "node_modules" / esbuild.platform_package() / "bin" / "esbuild"
     binary.parent.mkdir(parents=True)
-    binary.write_text("#!/bin/sh\n")
+    binary.write_text("#!/bin/sh\necho 0.21.5\n")
     binary.chmod(0o755)
     assert esbuild.find_esbuild(project) == binary
     other = tmp_path / "esbuild"

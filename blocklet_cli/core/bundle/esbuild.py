@@ -1,7 +1,8 @@
 """Finding (or fetching) the esbuild binary that compact mode bundles with.
 
 Looked for in this order: `$ESBUILD_BINARY_PATH`; the project's `node_modules` (and its parents', as
-Node would find it): the platform package `@esbuild/<os>-<cpu>/bin/esbuild`, then `esbuild/bin/esbuild`;
+Node would find it): the platform package `@esbuild/<os>-<cpu>/bin/esbuild`, then `esbuild/bin/esbuild`
+(0.17 or newer);
 the tool's cache (`platformdirs.user_cache_path("blocklet")/esbuild/<version>`). When none is found and
 fetching is allowed, the user's own `npm` installs the pinned `esbuild@<version>` into that cache (from the
 user's configured registry, under a lock, once). Otherwise a one-line error says how to add it.
@@ -18,6 +19,7 @@ from pathlib import Path
 from blocklet_cli.core.errors import BundleError
 
 ESBUILD_VERSION = "0.24.2"
+MIN_VERSION = (0, 17)  # `--packages=external`; a project's older esbuild (e.g. from an old vite) is passed over
 _CPUS = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm", "i686": "ia32"}
 _OSES = {"linux": "linux", "darwin": "darwin", "win32": "win32", "freebsd": "freebsd"}
 
@@ -41,6 +43,19 @@ def _runnable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
 
+def _recent_enough(path: Path) -> bool:
+    try:
+        done = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    parts = done.stdout.strip().split(".")
+    try:
+        return done.returncode == 0 and (int(parts[0]), int(parts[1])) >= MIN_VERSION
+    except (ValueError, IndexError):
+        return False
+
+
 def cache_root() -> Path:
     from platformdirs import user_cache_path
 
@@ -54,7 +69,7 @@ def find_esbuild(project: Path) -> Path | None:
         return Path(explicit)
     for folder in [project, *project.parents]:
         for candidate in _candidates(folder):
-            if _runnable(candidate):
+            if _runnable(candidate) and _recent_enough(candidate):
                 return candidate
     for candidate in _candidates(cache_root()):
         if _runnable(candidate):
