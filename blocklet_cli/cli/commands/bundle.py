@@ -30,7 +30,6 @@ def bundle(
     minify: Annotated[bool, typer.Option("--minify/--no-minify", help="Compact mode: minify blocklet-compact.js.")] = True,  # noqa: E501
     source_map: Annotated[bool, typer.Option("--source-map", help="Compact mode: write blocklet-compact.js.map.")] = False,  # noqa: E501
     nosources_source_map: Annotated[bool, typer.Option("--nosources-source-map", help="Compact mode: a source map without the sources.")] = False,  # noqa: E501
-    external: Annotated[list[str] | None, typer.Option("--external", help="Compact mode: packages left out of blocklet-compact.js and installed beside it (repeatable, comma-separated; '*' = all dependencies). Always: sqlite3, sharp, @abtnode/models, ws.")] = None,  # noqa: E501
     dependencies_depth: Annotated[int, typer.Option("--dependencies-depth", min=0, help="Compact mode: parent folders searched for node_modules/<external> versions.")] = 9,  # noqa: E501
     ship_externals: Annotated[bool, typer.Option("--ship-externals/--no-ship-externals", help="Compact mode: ship the installed externals (traced, with native binaries) in blocklet.zip, so the server need not install them.")] = True,  # noqa: E501
     fetch_bundler: Annotated[bool, typer.Option("--fetch-bundler/--no-fetch-bundler", help="Compact mode: when the project has no esbuild, fetch the pinned one with npm into the cache.")] = True,  # noqa: E501
@@ -39,6 +38,7 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
+    external: Annotated[list[str] | None, typer.Option("--external", help="Leave package NAME out of blocklet.zip (zip mode) or blocklet-compact.js (compact mode, where sqlite3, sharp, @abtnode/models and ws always are) for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -50,6 +50,8 @@ def bundle(
 
       blocklet bundle --simple --create-release --create-archive
 
+      blocklet bundle --external sqlite3,sharp
+
       blocklet bundle --compact --create-release --external sharp,canvas
 
       SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
@@ -60,14 +62,17 @@ def bundle(
 
     ui = UI()
     mode = "compact" if compact else "simple" if simple or not zip_mode else None
-    options = CompactOptions(externals=split_externals(external), minify=minify, source_map=source_map,
+    externals = split_externals(external)
+    options = CompactOptions(externals=externals, minify=minify, source_map=source_map,
                              nosources_source_map=nosources_source_map, dependencies_depth=dependencies_depth,
                              ship_externals=ship_externals, fetch_bundler=fetch_bundler)
     result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                           mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                          verify_components=not skip_components, link=not copy, reporter=ui, compact=options)
+                          verify_components=not skip_components, link=not copy, reporter=ui,
+                          externals=[] if compact else externals, compact=options)
     for warning in result.warnings:
         ui.warn(warning)
+    _report_trace(ui, result)
     for item in result.excluded:
         ui.verbose(f"not bundled: {item.path} ({item.reason})")
     if result.excluded:
@@ -93,3 +98,21 @@ def bundle(
                   ("total files", str(len(built.files)))])
         if built.archive:
             ui.success(f"Archive: {built.archive} ({built.archive.stat().st_size / 1024:.1f} KB)")
+
+
+def _report_trace(ui, result) -> None:
+    """Zip mode's tracer: externals always, the rest with --verbose (all of it is in --json)."""
+    summary = result.trace_summary()
+    if summary is None:
+        return
+    for name, version in summary["externals"].items():
+        ui.info(f"external (installed by the server): {name}@{version}")
+    for item in summary["nonLiteral"]:
+        where = f"{item['file']}:{item['line']}"
+        shipped = f"whole package {item['package']} shipped" if item["package"] else "all app code traced"
+        ui.verbose(f"{where}: {item['message']} ({shipped})")
+    for item in summary["unresolved"]:
+        ui.verbose(f"{item['file']}:{item['line']}: {item['message']} (not in the bundle)")
+    for item in summary["packages"]:
+        why = f" — whole package: {item['whole']}" if item["whole"] else ""
+        ui.verbose(f"package {item['name']}@{item['version']}: {item['files']} files{why}")

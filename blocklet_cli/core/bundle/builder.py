@@ -24,6 +24,8 @@ from typing import Literal
 from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile, release, select
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
+from blocklet_cli.core.bundle.trace.graph import Trace
+from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES
 from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
@@ -49,6 +51,25 @@ class BundleResult:
     excluded: list[select.Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     release: release.ReleaseResult | None = None
+    trace: Trace | None = None
+
+    @property
+    def externals(self) -> dict[str, str]:
+        """Packages left out of blocklet.zip for the server to install (name → version)."""
+        return dict(self.trace.externals) if self.trace else {}
+
+    def trace_summary(self) -> dict | None:
+        """What zip mode's tracer found: packages shipped, non-literal loads, misses, externals."""
+        if self.trace is None:
+            return None
+        packages = sorted(self.trace.packages.values(), key=lambda item: (item.name, item.version))
+        return {
+            "packages": [{"name": item.name, "version": item.version, "files": len(item.files),
+                          "whole": item.whole} for item in packages],
+            "nonLiteral": [note.to_dict() for note in self.trace.non_literal],
+            "unresolved": [note.to_dict() for note in self.trace.unresolved],
+            "externals": self.externals,
+        }
 
     @property
     def tarball(self) -> Path | None:
@@ -69,7 +90,7 @@ class BundleResult:
             "files": [{"path": path, "size": size} for path, size in self.files],
             "totalSize": self.total_size, "zipEntries": self.zip_entries,
             "excluded": [item.to_dict() for item in self.excluded], "warnings": self.warnings,
-            "release": self.release.to_dict() if self.release else None,
+            "release": self.release.to_dict() if self.release else None, "trace": self.trace_summary(),
         }
 
 
@@ -123,6 +144,9 @@ class _Plan:
     screenshots: list[str] | None = None
     excluded: list[select.Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    trace: Trace | None = None
+    package_entries: set[str] = field(default_factory=set)  # zip names laid out from traced packages
+    boundary: Path | None = None  # the workspace the tracer stayed in
     cleanup: list[Path] = field(default_factory=list)  # temporary folders removed after the build
 
 
@@ -186,19 +210,56 @@ def _plan_docs(plan: _Plan, *, with_changelog: bool, monorepo: bool) -> None:
             plan.loose["CHANGELOG.md"] = found
 
 
-def _plan_zip(plan: _Plan, app_files: list[str], package_json: dict | None, monorepo: bool) -> None:
+def _zip_roots(root: Path, meta: dict, selection: select.Selection) -> tuple[list[str], list[str]]:
+    """The files the tracer starts from: `main`, hook scripts and migrations; then `files` scripts
+    (traced leniently: they may be browser code)."""
+    roots = [posixpath.normpath(meta["main"])]
+    code = set(select.hook_files(root, meta.get("scripts")))
+    code.update(rel for rel in selection.app_files if rel.startswith("migration/"))
+    roots += sorted(rel for rel in code if rel.endswith(PARSED_SUFFIXES) and rel not in roots)
+    scripts = sorted(rel for rel in selection.scripts if rel in selection.app_files and rel.endswith(PARSED_SUFFIXES)
+                     and rel not in roots)
+    return roots, scripts
+
+
+def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | None, monorepo: bool,
+              externals: list[str]) -> None:
+    from blocklet_cli.core.bundle import trace
+
     root = plan.root
-    packages = deps.dependency_closure(root)
-    workspace = changelog.find_workspace_root(root) if monorepo else None
-    zip_root, dep_entries = deps.zip_layout(root, packages, extra=[workspace] if workspace else [])
-    rel = root.absolute().relative_to(zip_root).as_posix()
+    real_root = os.path.realpath(root)
+    workspace = changelog.find_workspace_root(root)
+    boundary = Path(os.path.realpath(workspace or root))
+    external = deps.external_versions(root, externals or [], package_json)
+    roots, scripts = _zip_roots(root, plan.meta, selection)
+    traced = trace.trace_app(Path(real_root), roots, app_code=selection.app_files, boundary=boundary,
+                             externals=sorted(external), lenient_roots=scripts)
+    traced.externals = external
+    outside = [os.path.dirname(path) for path in traced.app_files if not _inside(path, real_root)]
+    zip_root = deps.common_root([Path(real_root), *map(Path, outside),
+                                 *([Path(os.path.realpath(workspace))] if monorepo and workspace else [])])
+    rel = Path(real_root).relative_to(zip_root).as_posix()
     rel = "" if rel == "." else rel
     prefix = f"{rel}/" if rel else ""
-    entries = {prefix + name: root / name for name in app_files}
+    loose = set(selection.files)
+    # a file shipped loose is not shipped again inside blocklet.zip (both land in the same folder)
+    entries = {prefix + name: root / name for name in selection.app_files if rel or name not in loose}
     if rel and package_json is not None:
         entries[prefix + "package.json"] = root / "package.json"
-    entries.update(dep_entries)
+    for path in sorted(traced.app_files):
+        name = os.path.relpath(path, zip_root)
+        if name not in entries and not (not rel and name in loose):
+            entries[name] = Path(path)
+    package_entries, _ = trace.layout_packages(traced)
+    entries.update(package_entries)
+    plan.package_entries = set(package_entries)
+    plan.boundary = boundary
+    checked = dict(entries)
+    if not rel:
+        checked.update({name: root / name for name in loose if name not in entries})
+    trace.verify_bundle(traced, checked)
     plan.zip_entries = entries
+    plan.trace = traced
     module = bool(package_json and package_json.get("type") == "module")
     main = posixpath.normpath(plan.meta["main"])
     plan.generated[ENTRY_FILE] = _entry_line(prefix + main, module)
@@ -245,8 +306,13 @@ def _plan_compact(plan: _Plan, package_json: dict | None, options: CompactOption
     plan.bundled_main = ENTRY_FILE
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: bool, monorepo: bool,
-                store_url: str | None, verify_components: bool, compact: CompactOptions | None = None) -> _Plan:
+                store_url: str | None, verify_components: bool, externals: list[str] | None = None,
+                compact: CompactOptions | None = None) -> _Plan:
     """Read and check everything; decide every file of the bundle. Writes nothing."""
     from blocklet_cli.core.meta import parse_meta
 
@@ -276,7 +342,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     plan.excluded = selection.excluded
     plan.warnings += selection.warnings
     if zip_app:
-        _plan_zip(plan, selection.app_files, package_json, monorepo)
+        _plan_zip(plan, selection, package_json, monorepo, externals)
     elif code_app:
         _plan_compact(plan, package_json, compact or CompactOptions())
     elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen != "zip":
@@ -285,7 +351,8 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
         if group == "dapp":
             plan.bundled_main = ENTRY_FILE
     if package_json is not None and "package.json" not in plan.generated:
-        text, removed = metafile.bundled_package_json_checked(package_json)
+        external = plan.trace.externals if plan.trace else deps.external_versions(root, externals or [], package_json)
+        text, removed = metafile.bundled_package_json_checked(package_json, external)
         plan.generated["package.json"] = text.encode("utf-8")
         plan.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     for rel in selection.files:
@@ -296,15 +363,15 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
     # what compact mode built in its own temporary folder is output, not a project file
-    def own(paths) -> list[Path]:
-        return [Path(path) for path in paths if not any(folder in Path(path).parents for folder in plan.cleanup)]
-
-    workspace = changelog.find_workspace_root(root)
-    select.check_sources(root, own(plan.loose.values()), workspace=workspace if monorepo else None)
-    # dependencies may live in the workspace (a sibling package of an npm/pnpm workspace), as
-    # dependency_closure allows
-    select.check_sources(root, own(source for source in plan.zip_entries.values()
-                                   if "node_modules" not in Path(source).parts), workspace=workspace)
+    built = [Path(source) for source in plan.loose.values()
+             if any(folder in Path(source).parents for folder in plan.cleanup)]
+    project_sources = [Path(source) for source in plan.loose.values() if Path(source) not in built]
+    project_sources += [Path(source) for name, source in plan.zip_entries.items()
+                        if name not in plan.package_entries and "node_modules" not in Path(source).parts
+                        and not any(folder in Path(source).parents for folder in plan.cleanup)]
+    workspace = plan.boundary if plan.boundary is not None and plan.boundary != Path(os.path.realpath(root)) else (
+        changelog.find_workspace_root(root) if monorepo else None)
+    select.check_sources(root, project_sources, workspace=workspace)
     bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
                                     git_hash=git_head(root))
     plan.generated["blocklet.yml"] = metafile.dump_yaml(bundled).encode("utf-8")
@@ -387,7 +454,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
                  link: bool = True, reporter: Reporter = NULL_REPORTER,
-                 compact: CompactOptions | None = None) -> BundleResult:
+                 externals: list[str] | None = None, compact: CompactOptions | None = None) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
     unless everything succeeds.
@@ -395,9 +462,13 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     With `link` (the default) project files are hard-linked into the bundle folder where the file
     system allows (no data written): the bundle folder then follows in-place edits of those sources
     until the next run; the release tarball never does. `link=False` makes independent copies.
-    `compact` holds compact mode's options (`mode="compact"`)."""
+
+    `externals` (package names, `*` for every dependency) are left out of blocklet.zip and listed in
+    the bundled package.json for the server to install; `compact` holds compact mode's options
+    (`mode="compact"`)."""
     plan = plan_bundle(Path(project_dir), mode=mode, with_changelog=changelog, monorepo=monorepo,
-                       store_url=store_url, verify_components=verify_components, compact=compact)
+                       store_url=store_url, verify_components=verify_components, externals=externals,
+                       compact=compact)
     try:
         root = plan.root
         work = root / ".blocklet"
@@ -462,7 +533,7 @@ def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: boo
         project_dir=root, bundle_dir=work / "bundle", mode=plan.mode, name=str(plan.meta.get("name")),
         version=str(plan.meta.get("version")), did=str(plan.meta.get("did")), meta=plan.meta,
         files=[(entry.name, entry.size) for entry in entries], zip_entries=sorted(plan.zip_entries),
-        excluded=plan.excluded, warnings=plan.warnings, release=built,
+        excluded=plan.excluded, warnings=plan.warnings, release=built, trace=plan.trace,
     )
 
 

@@ -1,5 +1,10 @@
-"""The production Node dependencies a dapp needs at run time (reference: ArcBlock/blocklet-server
-core/cli/lib/commands/blocklet/bundle/zip/dependencies.js).
+"""Node dependency helpers: the versions of `--external` packages, the project files reached through
+relative requires (`trace_local_requires`), and the production dependency closure.
+
+Zip mode ships what `trace/` finds the app loads. `dependency_closure` (every production dependency,
+transitively, what zip mode shipped before the tracer; reference: ArcBlock/blocklet-server
+core/cli/lib/commands/blocklet/bundle/zip/dependencies.js follows package.json the same way) is kept
+for library users and as the baseline of benchmarks/zip_mode.py.
 
 From `package.json` `dependencies` and `optionalDependencies`, transitively, each package found the
 way Node finds it: the nearest `node_modules/<name>` walking up from the requiring package (so
@@ -19,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from blocklet_cli.core.errors import BundleError, FileFormatError
+from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UnsafePathError, UsageError
 
 SKIPPED_TOP_DIRS = frozenset({"test", "tests", "__tests__", "doc", "docs", "coverage", "example", "examples",
                               ".github", ".vscode", ".idea", "benchmark", "benchmarks"})
@@ -181,35 +186,15 @@ def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -
     return root, entries
 
 
-LOCAL_SPECIFIER = re.compile(
-    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)(['"])(\.{1,2}(?:/[^'"\n]*)?)\1""")
-SCANNED = (".js", ".cjs", ".mjs", ".jsx")
-EXTENSIONS = ("", ".js", ".cjs", ".mjs", ".json", ".node")
-
-
-def _resolve_local(base: Path, specifier: str) -> Path | None:
-    target = Path(os.path.normpath(base / specifier))
-    for extension in EXTENSIONS:
-        candidate = Path(f"{target}{extension}")
-        if candidate.is_file():
-            return candidate
-    if target.is_dir():
-        manifest = target / "package.json"
-        if manifest.is_file():
-            main = read_package_json(manifest).get("main")
-            if isinstance(main, str) and (found := _resolve_local(target, "./" + main)) is not None:
-                return found
-        for name in ("index.js", "index.cjs", "index.mjs", "index.json"):
-            if (target / name).is_file():
-                return target / name
-    return None
-
-
 def trace_local_requires(root: Path, entries: list[str]) -> tuple[list[str], list[str]]:
-    """Project files reached from `entries` through relative `require`/`import` specifiers (found by a
-    light scan, like the reference's tracer; packages come from `dependency_closure`). Returns the
+    """Project files reached from `entries` through relative `require`/`import` specifiers (parsed
+    with tree-sitter, resolved as Node does; packages are zip mode's tracer's business). Returns the
     files (relative to root) and warnings for specifiers that lead outside the project."""
+    from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES, parse_specifiers
+    from blocklet_cli.core.bundle.trace.resolve import Resolver, is_relative
+
     root = Path(root).absolute()
+    resolver = Resolver()
     seen: set[str] = set()
     warnings: list[str] = []
     queue = [rel for rel in entries if (root / rel).is_file()]
@@ -218,19 +203,51 @@ def trace_local_requires(root: Path, entries: list[str]) -> tuple[list[str], lis
         if rel in seen:
             continue
         seen.add(rel)
-        if not rel.endswith(SCANNED):
+        if not rel.endswith(PARSED_SUFFIXES):
             continue
         path = root / rel
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            source = path.read_bytes()
         except OSError:
             continue
-        for match in LOCAL_SPECIFIER.finditer(text):
-            found = _resolve_local(path.parent, match.group(2))
-            if found is None:
+        for spec in parse_specifiers(source, rel):
+            if spec.value is None or not is_relative(spec.value) or spec.value.startswith("/"):
                 continue
-            try:
-                queue.append(found.relative_to(root).as_posix())
-            except ValueError:
-                warnings.append(f"{rel} requires {match.group(2)}, which is outside the project and not bundled")
+            found = resolver.resolve(spec.value, str(path), esm=spec.esm)
+            if found.kind != "file":
+                continue
+            local = os.path.relpath(found.path, os.path.realpath(root))
+            if local.startswith("../"):
+                warnings.append(f"{rel} requires {spec.value}, which is outside the project and not bundled")
+            else:
+                queue.append(Path(local).as_posix())
     return sorted(seen), warnings
+
+
+def external_versions(project: Path, names: list[str], package_json: dict | None) -> dict[str, str]:
+    """Versions of the packages left out of blocklet.zip for the server to install (`--external`):
+    the installed version (nearest `node_modules/<name>` from the project up), else the range the
+    project's package.json asks for. `*` means every production dependency (their ranges)."""
+    manifest = package_json or {}
+    if "*" in names:
+        found = {str(name): str(version) for name, version in (manifest.get("dependencies") or {}).items()}
+        for name in found:
+            if not valid_package_name(name):
+                raise UnsafePathError(f"package.json dependency {name!r} is not a valid npm package name")
+        return found
+    found: dict[str, str] = {}
+    for name in names:
+        if not valid_package_name(name):
+            raise UsageError(f"--external {name!r} is not a valid npm package name")
+        location = find_package(name, Path(project).absolute())
+        version = str(read_package_json(location / "package.json").get("version") or "") if location else ""
+        if not version:
+            for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+                version = str((manifest.get(key) or {}).get(name) or "")
+                if version:
+                    break
+        if not version:
+            raise NotFoundError(f"--external {name}: not installed and not in package.json, so its version is unknown",
+                                hint=f"add {name} to package.json dependencies")
+        found[name] = version
+    return found

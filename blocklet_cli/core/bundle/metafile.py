@@ -54,10 +54,15 @@ def bundled_meta(meta: dict, *, main: str | None, screenshots: list[str] | None,
     return out
 
 
-def bundled_package_json(package_json: dict) -> str:
-    """The reference subset of the project's package.json, as written into the bundle."""
+def bundled_package_json(package_json: dict, externals: dict[str, str] | None = None) -> str:
+    """The reference subset of the project's package.json, as written into the bundle. `externals`
+    (name → version) are the packages the server installs: `dependencies`,
+    `blockletExternalDependencies` and `trustedDependencies`."""
     out = {key: package_json[key] for key in PACKAGE_KEYS if key in package_json}
-    out.update({"dependencies": {}, "externalManager": "bun", "blockletExternalDependencies": []})
+    names = list(externals or {})
+    out.update({"dependencies": dict(externals or {}), "externalManager": "bun", "blockletExternalDependencies": names})
+    if names:
+        out["trustedDependencies"] = names
     return to_json(out)
 
 
@@ -104,11 +109,11 @@ def _without_credentials(match: re.Match) -> str:
     return match.group(0)
 
 
-def bundled_package_json_checked(package_json: dict) -> tuple[str, list[str]]:
+def bundled_package_json_checked(package_json: dict, externals: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """`bundled_package_json` with credentials removed, and the list of what was removed."""
     subset = {key: package_json[key] for key in PACKAGE_KEYS if key in package_json}
     clean, removed = strip_credentials(subset)
-    return bundled_package_json(clean), removed
+    return bundled_package_json(clean, externals), removed
 
 
 def to_json(value) -> str:

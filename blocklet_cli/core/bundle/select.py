@@ -52,6 +52,7 @@ class Selection:
 
     files: list[str] = field(default_factory=list)
     app_files: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)  # files named by a `files` entry or matched by its glob
     excluded: list[Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -132,12 +133,17 @@ def _add_path(root: Path, rel: str, what: str, into: set[str], skipped: dict[str
     return False
 
 
-def _glob(root: Path, pattern: str, what: str, into: set[str], skipped: dict[str, str] | None = None) -> None:
+def _glob(root: Path, pattern: str, what: str, into: set[str], skipped: dict[str, str] | None = None) -> list[str]:
+    """Add every match of `pattern`; return the matches that are files."""
     if os.path.isabs(pattern) or pattern.startswith("../") or "/../" in pattern:
         raise UnsafePathError(f"{what} {pattern!r} leads outside the project folder")
+    files = []
     for match in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
         if not any(_skipped(part) for part in PurePosixPath(match).parts):
             _add_path(root, match, what, into, skipped)
+            if (root / match).is_file():
+                files.append(PurePosixPath(match).as_posix())
+    return files
 
 
 def hook_files(root: Path, scripts: dict | None) -> list[str]:
@@ -223,13 +229,16 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
                 for rel in traced:
                     _add_path(root, rel, "main", target, skipped)
     listed: set[str] = set()
+    scripts: set[str] = set()
     for entry in meta.get("files") or []:
         if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
             continue
         if is_glob(entry):
-            _glob(root, entry, "files entry", listed, skipped)
+            scripts.update(_glob(root, entry, "files entry", listed, skipped))
         elif not _add_path(root, entry, "files entry", listed, skipped):
             raise NotFoundError(f"files entry {entry!r} does not exist in {root}")
+        elif (root / entry).is_file():
+            scripts.add(os.path.normpath(entry))
     loose |= listed
     code = set(hook_files(root, meta.get("scripts")))
     for folder in ROOT_FOLDERS:
@@ -250,6 +259,7 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     if isinstance(meta.get("logo"), str) and meta["logo"]:
         _add_path(root, meta["logo"], "logo", loose, skipped)
     selection = Selection(warnings=warnings)
+    selection.scripts = sorted(scripts)
     reasons: dict[str, str | None] = {}
     for source, target in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):

@@ -1,0 +1,156 @@
+"""Zip-mode benchmark on the real dapp test projects (installed by scripts/install-dapp-projects.sh).
+
+For each install (npm, pnpm) of each project in tests/fixtures/dapps (express-sqlite: Express, dotenv,
+sqlite3 compiled from source; node-libs: pino, socket.io, axios, lodash, …) it measures, in one run:
+- ours: `blocklet bundle` (zip mode, the tracer), wall time (median of --runs), blocklet.zip size,
+  entries and unpacked bytes;
+- tracer / closure, in process (best of --runs): the zip step alone — the tracer (parse, resolve,
+  lay out, check, write) against the dependency closure zip mode used before the tracer (every production dependency,
+  transitively, at the place it was found: `deps.dependency_closure` + `deps.zip_layout`), written
+  with the same zip writer;
+- reference: `blocklet bundle --zip` of @blocklet/cli 1.17.12 when it is installed
+  (~/.cache/blocklet-cli-tests/server), run with a throw-away HOME;
+- other CLIs given with `--cli LABEL=PATH` (e.g. another checkout's .venv/bin/blocklet).
+Prints absolute numbers and ratios to ours (time: CLI runs to our CLI run, in-process runs to the
+tracer's; size: to our blocklet.zip).
+
+    .venv/bin/python benchmarks/zip_mode.py [--runs N] [--cli main=/path/to/blocklet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
+BLOCKLET = str(Path(sys.executable).parent / "blocklet")
+REFERENCE = CACHE / "server" / "node_modules" / ".bin" / "blocklet"
+
+
+def installs() -> dict[tuple[str, str], Path]:
+    """(project, package manager) → its cached install."""
+    done = subprocess.run(["bash", str(REPO / "scripts" / "install-dapp-projects.sh")], capture_output=True,
+                          text=True, check=True)
+    found = {}
+    for line in done.stdout.splitlines():
+        if " ready in " in line:
+            head, path = line.split(" ready in ")
+            name, manager = head.split(": ", 1)[1].split(" (")
+            found[(name, manager.rstrip(")"))] = Path(path.strip())
+    return found
+
+
+def make_project(name: str, install: Path, into: Path) -> Path:
+    project = into / name
+    shutil.copytree(REPO / "tests" / "fixtures" / "dapps" / name, project)
+    shutil.copytree(install / "node_modules", project / "node_modules", symlinks=True)
+    return project
+
+
+def zip_numbers(path: Path) -> tuple[int, int, int]:
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    return path.stat().st_size, len(infos), sum(info.file_size for info in infos)
+
+
+def timed(command: list[str], cwd: Path, runs: int, env: dict | None = None) -> float | str:
+    """Median wall time, or the last line of the error when the command fails."""
+    samples = []
+    for _ in range(runs):
+        shutil.rmtree(cwd / ".blocklet", ignore_errors=True)
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                              env={**os.environ, "CI": "1", **(env or {})})
+        if done.returncode:
+            lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            return next((line for line in lines if "Error" in line or "✖" in line), lines[-1] if lines else "failed")
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def measure(label: str, command: list[str], project: Path, runs: int, env: dict | None = None):
+    seconds = timed(command, project, runs, env)
+    if isinstance(seconds, str):
+        return label, seconds, None
+    return label, seconds, zip_numbers(project / ".blocklet" / "bundle" / "blocklet.zip")
+
+
+def closure_zip(project: Path, out: Path) -> float:
+    from blocklet_cli.core.bundle import deps
+    from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
+
+    started = time.perf_counter()
+    packages = deps.dependency_closure(project)
+    _, entries = deps.zip_layout(project, packages)
+    for path in (project / "api").rglob("*.js"):
+        entries[path.relative_to(project).as_posix()] = path
+    write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
+    return time.perf_counter() - started
+
+
+def tracer_zip(project: Path, out: Path) -> float:
+    from blocklet_cli.core.bundle import trace
+    from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
+
+    started = time.perf_counter()
+    traced = trace.trace_app(project, ["api/index.js"], app_code=[
+        path.relative_to(project).as_posix() for path in (project / "api").rglob("*.js")])
+    entries, _ = trace.layout_packages(traced)
+    for path in (project / "api").rglob("*.js"):
+        entries[path.relative_to(project).as_posix()] = path
+    trace.verify_bundle(traced, entries)
+    write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cli", action="append", default=[], help="LABEL=PATH of another blocklet executable")
+    args = parser.parse_args()
+    others = [item.split("=", 1) for item in args.cli]
+    for (name, manager), install in sorted(installs().items()):
+        with tempfile.TemporaryDirectory() as scratch:
+            project = make_project(name, install, Path(scratch) / "ours")
+            command = [BLOCKLET, "bundle", "--skip-components-check"]
+            rows = [measure("ours: blocklet bundle", command, project, args.runs)]
+            out = Path(scratch) / "tracer.zip"
+            rows.append(("  tracer, in process", min(tracer_zip(project, out) for _ in range(args.runs)),
+                         zip_numbers(out)))
+            out = Path(scratch) / "closure.zip"
+            rows.append(("  closure (before), in process", min(closure_zip(project, out) for _ in range(args.runs)),
+                         zip_numbers(out)))
+            for label, path in others:
+                other = make_project(name, install, Path(scratch) / label)
+                rows.append(measure(label, [path, "bundle", "--skip-components-check"], other, args.runs))
+            if REFERENCE.exists():
+                ref = make_project(name, install, Path(scratch) / "reference")
+                home = Path(scratch) / "home"
+                home.mkdir()
+                rows.append(measure("reference 1.17.12 --zip", [str(REFERENCE), "bundle", "--zip"], ref, 1,
+                                    env={"HOME": str(home)}))
+            base_size = rows[0][2][0]
+            bases = {False: rows[0][1], True: rows[1][1]}  # CLI runs vs CLI, in-process vs in-process
+            print(f"{name} installed with {manager}:")
+            print(f"  {'':30} {'time':>8} {'zip':>10} {'entries':>8} {'unpacked':>10}  ratios to ours (time, zip)")
+            for label, seconds, numbers in rows:
+                if numbers is None:
+                    print(f"  {label:30} failed: {seconds[:100]}")
+                    continue
+                size, count, unpacked = numbers
+                base_time = bases[label.startswith(" ")]
+                print(f"  {label:30} {seconds:7.2f}s {size / 1e6:9.2f}M {count:8d} {unpacked / 1e6:9.2f}M"
+                      f"  {seconds / base_time:5.1f}x {size / base_size:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
