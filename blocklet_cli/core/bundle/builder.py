@@ -230,6 +230,7 @@ def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | Non
     real_root = os.path.realpath(root)
     workspace = changelog.find_workspace_root(root)
     boundary = Path(os.path.realpath(workspace or root))
+    deps.check_declared(root, package_json, workspace)
     external = deps.external_versions(root, externals or [], package_json)
     roots, scripts = _zip_roots(root, plan.meta, selection)
     traced = trace.trace_app(Path(real_root), roots, app_code=selection.app_files, boundary=boundary,

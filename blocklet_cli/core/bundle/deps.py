@@ -159,6 +159,24 @@ def dependency_closure(project: Path, workspace: Path | None = None) -> list[Pac
     return sorted(seen.values(), key=lambda package: str(package.location))
 
 
+def check_declared(project: Path, package_json: dict | None, workspace: Path | None = None) -> None:
+    """The project's own production dependencies, before zip mode traces what is loaded: every name a
+    valid npm package name, and every installed one inside the project or its workspace (a
+    `node_modules/<name>` linking elsewhere is refused even when nothing loads it)."""
+    if not package_json:
+        return
+    roots = [path for base in (project, workspace) if base is not None for path in (base.absolute(), base.resolve())]
+    for name, _ in _wanted(package_json, "package.json"):
+        location = find_package(name, project)
+        if location is None:
+            continue
+        real = location.resolve()
+        if not (_inside(location.absolute(), roots) and _inside(real, roots)):
+            raise BundleError(f"dependency {name} of package.json resolves to {real}, outside the project"
+                              f"{' and its workspace' if workspace is not None else ''}",
+                              hint="install it inside the project (bundles never take files from elsewhere)")
+
+
 def common_root(paths: list[Path]) -> Path:
     """The deepest folder containing every path."""
     return Path(os.path.commonpath([str(path) for path in paths]))
