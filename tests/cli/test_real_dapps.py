@@ -47,18 +47,8 @@ def bundle(run_blocklet, project: Path, mode: str, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
-def _cases() -> list:
-    cases = []
-    for dapp in DAPPS:
-        for mode in ("zip", "compact"):
-            marks = [pytest.mark.xfail(strict=False, reason="zip mode of a pnpm layout needs the flat node_modules "
-                                                            "tracer (dapps branch)")] \
-                if dapp.name == "lantern-vite-dapp" and mode == "zip" else []
-            cases.append(pytest.param(dapp, mode, marks=marks, id=f"{dapp.name}-{mode}"))
-    return cases
-
-
-@pytest.mark.parametrize(("dapp", "mode"), _cases())
+@pytest.mark.parametrize("mode", ["zip", "compact"])
+@pytest.mark.parametrize("dapp", DAPPS, ids=lambda dapp: dapp.name)
 def test_release_boots_in_an_empty_folder_and_meta_accepts_it(dapp: RealDapp, mode: str, tmp_path, run_blocklet,
                                                               oracle_modules):
     project = scratch_copy(dapp.name, tmp_path / "src") / dapp.blocklet

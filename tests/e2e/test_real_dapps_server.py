@@ -20,18 +20,12 @@ from tests.real_dapps import DAPPS, RealDapp, expand_release, scratch_copy, star
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PNPM_ZIP = pytest.mark.xfail(strict=False, reason="zip mode of a pnpm layout needs the flat node_modules tracer "
-                                                  "(dapps branch)")
-
-
 def _cases() -> list:
     ordered = [(dapp, mode) for dapp in DAPPS for mode in ("zip", "compact") if dapp.name != "lantern-vite-dapp"]
     vite = next(dapp for dapp in DAPPS if dapp.name == "lantern-vite-dapp")
-    # the pnpm zip case last: if it fails, its broken component cannot disturb the others
+    # the pnpm case last: if it fails, its broken component cannot disturb the others
     ordered += [(vite, "compact"), (vite, "zip")]
-    return [pytest.param(dapp, mode, id=f"{dapp.name}-{mode}",
-                         marks=[PNPM_ZIP] if (dapp.name, mode) == ("lantern-vite-dapp", "zip") else [])
-            for dapp, mode in ordered]
+    return [pytest.param(dapp, mode, id=f"{dapp.name}-{mode}") for dapp, mode in ordered]
 
 
 def _server_logs(server, app_did: str, name: str) -> str:
