@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BLOCKLET_SHARED_DIR", REPO.parent / "shared"))
+FIXTURES = REPO / "tests" / "fixtures"
 BLOCKLET = str(Path(sys.executable).parent / "blocklet")
 WORDS = ['harbor', 'ferry', 'ledger', 'timetable', 'pier', 'crossing', 'ticket', 'island', 'north', 'south',
          'east', 'west', 'departure', 'arrival', 'schedule', 'weekly', 'printable', 'tracking', 'cookies',
@@ -34,7 +34,7 @@ WORDS = ['harbor', 'ferry', 'ledger', 'timetable', 'pier', 'crossing', 'ticket',
 def make_project(root: Path, files: int, total: int, seed: int = 7) -> int:
     """A static blocklet whose `www/` holds `files` files of `total` bytes, half text, half random."""
     rng = random.Random(seed)
-    fixture = SHARED / "fixtures" / "projects" / "static-site"
+    fixture = FIXTURES / "projects" / "static-site"
     shutil.copytree(fixture, root, ignore=shutil.ignore_patterns("EXPECTED.md", "www"))
     for path in [root, *root.rglob("*")]:
         path.chmod(path.stat().st_mode | 0o200)

@@ -1,6 +1,6 @@
 """`python -m blocklet_cli` runs the command-line tool."""
 
-from blocklet_cli.cli.app import main
+from blocklet_cli.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -18,3 +18,26 @@ JSON
   touch "$ORACLES/.installed-v3"
 fi
 echo "install-test-deps: oracles ready in $ORACLES/node_modules"
+
+# The first-generation migration (`abtnode blocklet:migrate`, npm @abtnode/cli@1.7.7
+# lib/commands/blocklet/migrate/) and the parser of legacy sources it runs on (@blocklet/meta@1.7.7), in a
+# folder of their own (joi pinned to the release of that time: newer ones reject its file checks). @abtnode/cli has a huge dependency tree: only its migrate/ folder and lib/util/index.js
+# (for `fixFiles`) are extracted from the packed tarball; the few packages they require are installed.
+LEGACY="$CACHE/legacy-oracles"
+mkdir -p "$LEGACY"
+if [ ! -f "$LEGACY/.installed-v2" ]; then
+  echo "install-test-deps: installing legacy migration oracles into $LEGACY"
+  cat > "$LEGACY/package.json" <<'JSON'
+{ "name": "blocklet-cli-legacy-oracles", "private": true,
+  "dependencies": { "@blocklet/meta": "1.7.7", "fs-extra": "10.1.0", "lodash": "4.17.21", "shelljs": "0.8.5",
+                    "chalk": "4.1.2",
+                    "joi": "17.6.0" } }
+JSON
+  (cd "$LEGACY" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+  rm -rf "$LEGACY/abtnode-cli" "$LEGACY/pack" && mkdir -p "$LEGACY/pack"
+  (cd "$LEGACY/pack" && npm pack @abtnode/cli@1.7.7 --silent >/dev/null \
+     && tar xzf abtnode-cli-1.7.7.tgz package/lib/commands/blocklet/migrate package/lib/util/index.js package/package.json)
+  mv "$LEGACY/pack/package" "$LEGACY/abtnode-cli" && rm -rf "$LEGACY/pack"
+  touch "$LEGACY/.installed-v2"
+fi
+echo "install-test-deps: legacy oracles ready in $LEGACY"

@@ -1,5 +1,5 @@
-"""Shared test fixtures: the shared fixtures folder, scratch project copies, the real console script,
-an isolated HOME, and the npm oracles."""
+"""Shared test fixtures: the fixtures folder (tests/fixtures), scratch project copies, the real console
+script, an isolated HOME, and the npm oracles."""
 
 from __future__ import annotations
 
@@ -19,23 +19,25 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BLOCKLET_SHARED_DIR", REPO.parent / "shared")).resolve()
+FIXTURES = REPO / "tests" / "fixtures"
+ORACLE_SCRIPTS = REPO / "tests" / "oracles"
 CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
 ORACLE_MODULES = Path(os.environ.get("BLOCKLET_ORACLE_MODULES", CACHE / "oracles" / "node_modules"))
 BLOCKLET = Path(sys.executable).parent / "blocklet"
 REAL_HOME = Path.home()
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"the shared folder is missing: {SHARED} (set BLOCKLET_SHARED_DIR)")
-    return SHARED
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests first, then the other slow ones (a stable sort): under `make test`
+    (`pytest -n 2 --dist loadfile --no-loadscope-reorder`) the files holding the long tests start at
+    once on both workers instead of one worker ending the run alone."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2)
 
 
 @pytest.fixture(scope="session")
-def fixtures_dir(shared_dir: Path) -> Path:
-    return shared_dir / "fixtures"
+def fixtures_dir() -> Path:
+    """tests/fixtures: sample projects, metadata cases with the reference verdicts, DID vectors."""
+    return FIXTURES
 
 
 def make_writable(root: Path) -> None:
@@ -70,6 +72,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
                 "COMPONENT_STORE_URL", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_UPDATE_NOTIFIER", "1")
+    # pip (in the install, packaging and pre-commit tests) keeps its download cache with the other test
+    # installs, so a run does not fetch the same wheels again
+    monkeypatch.setenv("PIP_CACHE_DIR", str(CACHE / "pip"))
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     return home
 
 

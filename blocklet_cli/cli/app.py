@@ -69,6 +69,8 @@ COMMANDS: dict[str, CommandEntry] = {
                                                   "access token in the profile."),
     "config": CommandEntry("config", "app", "Read and write configuration profiles (~/.arcblock/blocklet.ini, "
                                             "shared with the reference CLI)."),
+    "migrate": CommandEntry("migrate", "migrate", "Convert a legacy Blocklet project (blocklet.json, "
+                                                  "package.json#blocklet) to blocklet.yml."),
 }
 
 HELP_OPTIONS = ("-h", "--help")
@@ -158,11 +160,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None, stdout: 
         _tolerant_streams()
         _terminate_like_interrupt()
         env = Env()
-        status = run(args, env)
-        try:  # noqa: SIM105 (contextlib stays out of the start-up path)
-            env.stdout.flush()
-        except BrokenPipeError:
-            pass
+        status = _flush_stdout(env, run(args, env))
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved
     sys.exit(status)
@@ -179,11 +177,12 @@ def run(args: list[str], env: Env) -> int:
         return 0
     import typer
 
-    from blocklet_cli.cli.errors import ExitStatus, error_lines, exit_status_for
+    from blocklet_cli.cli.errors import ExitStatus, as_blocklet_error, error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
     status: int = ExitStatus.OK
     try:
+        _interrupt_raises()  # from here on Ctrl-C is a KeyboardInterrupt, handled below (cli/entry.py)
         command = build_command()
         result = command.main(args=args, prog_name="blocklet", standalone_mode=False, obj=env)
         status = result if isinstance(result, int) else ExitStatus.OK
@@ -194,16 +193,13 @@ def run(args: list[str], env: Env) -> int:
     except (KeyboardInterrupt, typer.Abort):
         env.stderr.write("\n✖ interrupted\n")
         status = ExitStatus.INTERRUPTED
-    except BlockletError as exc:
-        status = exit_status_for(exc)
-        _report(env, error_lines(exc))
-        _json_error(env, exc.to_dict(), status)
-        if env.debug:
-            import traceback
-
-            traceback.print_exc(file=env.stderr)
     except BrokenPipeError:
         status = ExitStatus.OK
+    except (BlockletError, OSError) as exc:  # expected failures: one line (a traceback would be noise)
+        error = as_blocklet_error(exc) if isinstance(exc, OSError) else exc
+        status = exit_status_for(error)
+        _report(env, error_lines(error))
+        _json_error(env, error.to_dict(), status)
     except Exception as exc:  # a bug: one line, the traceback only on request
         status = ExitStatus.INTERNAL
         if env.debug:
@@ -214,6 +210,34 @@ def run(args: list[str], env: Env) -> int:
                       "hint: run again with --debug for the traceback, and report it"])
         _json_error(env, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
     return int(status)
+
+
+def _flush_stdout(env: Env, status: int) -> int:
+    """Flush the output; a full disk or a closed pipe on stdout is one line and the file system code."""
+    import contextlib
+    import errno
+    import os
+
+    from blocklet_cli.cli.errors import ExitStatus
+
+    try:
+        env.stdout.flush()
+        return status
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # nothing more can be written there
+            os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
+        if exc.errno == errno.EPIPE:
+            return status
+        _report(env, [f"cannot write the output: {exc.strerror or exc}"])
+        return status or ExitStatus.FILESYSTEM
+
+
+def _interrupt_raises() -> None:
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _terminate_like_interrupt() -> None:
@@ -229,8 +253,10 @@ def _terminate_like_interrupt() -> None:
         signal.signal(signal.SIGTERM, raise_interrupt)
 
 
-def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
     r"""Characters the output encoding cannot hold become `\uXXXX` (valid inside JSON strings, too)."""
+    if not isinstance(error, UnicodeEncodeError):  # registered for encoding only
+        raise error
     escaped = []
     for char in error.object[error.start:error.end]:
         code = ord(char)
@@ -264,9 +290,12 @@ def _report(env: Env, lines: list[str]) -> None:
 
 def _json_error(env: Env, error: dict, status: int) -> None:
     if env.json:
+        import contextlib
+
         from blocklet_cli.cli.output import json_text
 
-        env.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
+        with contextlib.suppress(OSError):  # stdout itself may be what failed (a full disk)
+            env.stdout.write(json_text({"error": error, "exitCode": int(status)}) + "\n")
 
 
 if __name__ == "__main__":

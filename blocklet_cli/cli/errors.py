@@ -27,6 +27,7 @@ class ExitStatus(IntEnum):
     AUTH = 10  # credentials missing, malformed or refused
     CONFLICT = 11  # would overwrite or duplicate something (use --force), or a lock is held
     EXTERNAL = 12  # a program we ran (git, a hook) failed
+    FILESYSTEM = 13  # the file system refused: permission denied, read-only, disk full, a file changed meanwhile
     INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
@@ -42,12 +43,27 @@ EXIT_CODES: dict[type[BaseException], ExitStatus] = {
     core_errors.RemoteError: ExitStatus.REMOTE,
     core_errors.ConflictError: ExitStatus.CONFLICT,
     core_errors.ExternalToolError: ExitStatus.EXTERNAL,
+    core_errors.FileSystemError: ExitStatus.FILESYSTEM,
     core_errors.BlockletError: ExitStatus.INTERNAL,
 }
 
 
+def as_blocklet_error(error: OSError) -> core_errors.BlockletError:
+    """An OSError that escaped the core, as the error the user sees: a missing file is NOT_FOUND, every
+    other refusal of the file system (EACCES, EROFS, ENOSPC, EDQUOT, EIO, ...) is FILESYSTEM."""
+    import errno
+
+    converted = core_errors.FileSystemError.from_os_error(error)
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return core_errors.NotFoundError(converted.message)
+    return converted
+
+
 def exit_status_for(error: BaseException) -> ExitStatus:
-    """The exit status of an exception: the entry of the nearest class in its MRO."""
+    """The exit status of an exception: the entry of the nearest class in its MRO (an OSError that
+    escaped the core is a file system failure, not a bug)."""
+    if isinstance(error, OSError) and not isinstance(error, core_errors.BlockletError):
+        return exit_status_for(as_blocklet_error(error))
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup, TyperOption
 
 from blocklet_cli.cli.app import COMMANDS, HELP, HELP_OPTIONS, VERSION_HELP, VERSION_OPTIONS
 from blocklet_cli.cli.context import GLOBAL_FLAGS, Env
+
+if TYPE_CHECKING:
+    from typer._click.core import Command  # typer vendors click
 
 
 def _set_flag(attribute: str):
@@ -40,6 +43,7 @@ def load_command(name: str) -> Any:
     """Import `blocklet_cli.cli.commands.<module>` and turn the command into a Click command."""
     entry = COMMANDS[name]
     target = getattr(importlib.import_module(f"blocklet_cli.cli.commands.{entry.module}"), entry.attr)
+    command: Command
     if isinstance(target, typer.Typer):
         command = typer.main.get_group(target)
     else:

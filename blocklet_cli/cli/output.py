@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.cli.context import Env, get_env
 from blocklet_cli.core.errors import InputRequiredError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # C0 controls but newline and tab, DEL and C1 controls, bidi overrides/isolates, lone surrogates
 # (undecodable bytes of file names and argv, kept by Python as U+DC80..U+DCFF)
@@ -60,7 +63,7 @@ class UI:
 
     def __init__(self, env: Env | None = None) -> None:
         self.env = env if env is not None else get_env()
-        self._console = None
+        self._console: Console | None = None
 
     @property
     def json_mode(self) -> bool:
@@ -68,7 +71,7 @@ class UI:
 
     # -- consoles -------------------------------------------------------------------------
     @property
-    def console(self):
+    def console(self) -> Console:
         """A Rich console on stderr (created on first use)."""
         if self._console is None:
             from rich.console import Console
@@ -119,7 +122,7 @@ class UI:
         self.env.stdout.write(sanitize(line) + "\n")
         self.env.stdout.flush()
 
-    def table(self, rows: list[tuple[str, ...]], headers: tuple[str, ...] | None = None,
+    def table(self, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...] | None = None,
               title: str | None = None) -> None:
         """A simple table on stderr."""
         from rich.table import Table
@@ -184,7 +187,7 @@ class _Task:
     def __enter__(self) -> _Task:
         return self
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
+    def __exit__(self, exc_type: object = None, *rest: object) -> None:
         if exc_type is None:
             self.finish()
         else:

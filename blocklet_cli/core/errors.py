@@ -8,7 +8,7 @@ Messages are one line, plain words, and never contain secrets. `location` is "fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class BlockletError(Exception):
@@ -109,14 +109,21 @@ class ConflictError(BlockletError):
     """The action would overwrite or duplicate something (existing file, same version, lock held)."""
 
 
+class FileSystemError(BlockletError):
+    """The file system refused (permission denied, read-only, disk full) or a file changed under us."""
+
+    def __init__(self, message: str, *, errno: int | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.errno = errno
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, action: str = "cannot access") -> FileSystemError:
+        """One line for an OSError: `<action> <file>: <reason>` (no Python repr, no traceback)."""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if not exc.filename:
+            return cls(f"the file system refused: {reason}", errno=exc.errno)
+        return cls(f"{action} {exc.filename}: {reason}", errno=exc.errno)
+
+
 class ExternalToolError(BlockletError):
     """A program we run (git, a hook script) failed."""
-
-
-@dataclass
-class Problem:
-    """A non-fatal finding a core function reports as data (warnings)."""
-
-    message: str
-    location: str | None = None
-    extra: dict = field(default_factory=dict)

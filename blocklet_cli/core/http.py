@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -56,20 +55,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from blocklet_cli import __version__
 from blocklet_cli.core.errors import NetworkError, RemoteError, UsageError
 from blocklet_cli.core.report import Task
+from blocklet_cli.core.settings import BY_NAME, resolve
+from blocklet_cli.core.store_address import file_url_path as file_url_path  # re-exported
 
 USER_AGENT = f"blocklet-cli/{__version__} (python-httpx)"
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_RETRIES = 2
+DEFAULT_TIMEOUT = float(BY_NAME["httpTimeout"].default or 20)
 BACKOFF_BASE = 0.1  # seconds; attempt n waits BACKOFF_BASE * 2**n
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-CA_ENV_VARS = ("BLOCKLET_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 DEADLINE_FACTOR = 3  # default deadline: this many read timeouts
 MIN_TRANSFER_RATE = 64 * 1024  # bytes/s an upload or download is given on top of the deadline
 MAX_BODY = 8 << 20  # answers held in memory (metadata, API answers, error bodies)
@@ -109,10 +107,10 @@ class Response:
                               status=self.status) from None
 
 
-def _float_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+def _float_setting(setting: str) -> float:
+    """A positive number of seconds from the settings table (environment, else default)."""
+    found = resolve(setting)
+    raw, name = str(found.value), str(found.source).removeprefix("env:")
     try:
         value = float(raw)
     except ValueError as exc:
@@ -124,18 +122,20 @@ def _float_env(name: str, default: float) -> float:
 
 def default_timeout() -> float:
     """Read timeout in seconds (`BLOCKLET_HTTP_TIMEOUT`, default 20)."""
-    return _float_env("BLOCKLET_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
+    return _float_setting("httpTimeout")
 
 
 def default_deadline(timeout: float | None = None) -> float:
     """Overall deadline of one request in seconds (`BLOCKLET_HTTP_DEADLINE`, default 3 x the read timeout)."""
     read = timeout if timeout is not None else default_timeout()
-    return _float_env("BLOCKLET_HTTP_DEADLINE", DEADLINE_FACTOR * read)
+    if resolve("httpDeadline", use_default=False).source is None:
+        return DEADLINE_FACTOR * read
+    return _float_setting("httpDeadline")
 
 
 def max_download() -> int:
     """Largest download in bytes (`BLOCKLET_HTTP_MAX_DOWNLOAD`: bytes, or with a K/M/G suffix; default 1 GiB)."""
-    raw = os.environ.get("BLOCKLET_HTTP_MAX_DOWNLOAD", "").strip()
+    raw = resolve("httpMaxDownload", use_default=False).value
     if not raw:
         return DEFAULT_MAX_DOWNLOAD
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -155,20 +155,18 @@ def excerpt(text: Any, limit: int = 200) -> str:
 
 def default_retries() -> int:
     """Retries of idempotent requests (`BLOCKLET_HTTP_RETRIES`, default 2)."""
-    raw = os.environ.get("BLOCKLET_HTTP_RETRIES", "").strip()
-    if not raw:
-        return DEFAULT_RETRIES
+    found = resolve("httpRetries")
+    raw = str(found.value)
     if not raw.isdigit():
-        raise UsageError(f"BLOCKLET_HTTP_RETRIES must be a whole number, got {raw!r}")
+        raise UsageError(f"{str(found.source).removeprefix('env:')} must be a whole number, got {raw!r}")
     return int(raw)
 
 
 def ssl_verify() -> Any:
     """`True` (system/certifi roots) or an SSL context built from the first CA variable set."""
-    for name in CA_ENV_VARS:
-        value = os.environ.get(name, "").strip()
-        if not value:
-            continue
+    found = resolve("caBundle")
+    if found.value is not None:
+        value, name = found.value, str(found.source).removeprefix("env:")
         import ssl
 
         path = Path(value).expanduser()
@@ -202,7 +200,7 @@ class HttpClient:
 
         self.timeout = timeout if timeout is not None else default_timeout()
         self.deadline = deadline if deadline is not None else default_deadline(self.timeout)
-        env_connect = _float_env("BLOCKLET_HTTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+        env_connect = _float_setting("httpConnectTimeout")
         self.connect_timeout = connect_timeout if connect_timeout is not None else min(env_connect, self.timeout)
         self.retries = retries if retries is not None else default_retries()
         self._cache_enabled = cache
@@ -310,7 +308,7 @@ class HttpClient:
                 return hit
             running = self._inflight.get(key)
             owner = running is None
-            if owner:
+            if running is None:
                 running = self._inflight[key] = Future()
         if not owner:
             return running.result()
@@ -488,7 +486,7 @@ def _bound_by_deadline(client: Any) -> None:
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, _DeadlineBackend):
+        if pool is not None and backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)
 
 
@@ -567,7 +565,7 @@ class _ProgressReader:
 
 
 def _reason(exc: BaseException) -> str:
-    text = _one_line(exc)
+    text = _one_line(str(exc))
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
@@ -586,14 +584,6 @@ def _sleep_backoff(attempt: int, retry_after: str | None = None, ends: float | N
     if ends is not None:
         delay = max(0.0, min(delay, ends - time.monotonic()))
     time.sleep(delay)
-
-
-def file_url_path(url: str) -> Path:
-    """The local path of a `file://` URL (`file:///abs`, `file://localhost/abs`, `file:rel`)."""
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        return Path(unquote(parts.netloc + parts.path))  # file://./rel or file://rel: host is part of the path
-    return Path(unquote(parts.path))
 
 
 def _read_file_url(method: str, url: str, limit: int = MAX_BODY) -> Response:

@@ -41,11 +41,15 @@ def test_add_from_a_file_store_then_bundle(published, cli, form):
     [component] = components_of(harbor, cli)
     assert component["name"] == "lighthouse"
     did = json.loads(cli("did", "lighthouse", "--json").stdout)[0]["did"]
-    # a file store is recorded as the URL of the component's metadata in it (source.store must be http)
-    assert component["source"] == {"url": f"{store.resolve().as_uri()}/api/blocklets/{did}/blocklet.json"}
-    bundled = cli("bundle", "--create-release", "--json", cwd=harbor)
+    # a file store is recorded as the URL of the component's metadata in it (source.store must be http),
+    # relative to the project so that both can move together, with a warning that it is local
+    assert component["source"] == {"url": f"file:../store/api/blocklets/{did}/blocklet.json"}
+    assert "⚠ the source of lighthouse is a local folder" in done.stderr
+    moved = store.parent.parent / f"moved-{form}"
+    store.parent.rename(moved)
+    bundled = cli("bundle", "--create-release", "--json", cwd=moved / "harbor")
     assert bundled.returncode == 0, bundled.stderr
-    assert (harbor / ".blocklet" / "release" / "blocklet.json").is_file()
+    assert (moved / "harbor" / ".blocklet" / "release" / "blocklet.json").is_file()
 
 
 def test_a_missing_file_store_is_a_clear_error(tmp_path, published, cli):

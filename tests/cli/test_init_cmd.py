@@ -63,8 +63,29 @@ def test_package_json_fills_the_defaults(cli, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "package.json").read_text())["name"] == "ferry-times"  # untouched
 
 
-def test_random_blocklet_did_never_prints_the_secret(cli, tmp_path: Path, isolated_home: Path) -> None:
-    proc = cli("init", "p", "--yes", "--did-type", "blocklet", "--json", cwd=tmp_path)
+@pytest.mark.parametrize("package_main, expected", [
+    ("server/app.js", "server/app.js"), ("./lib/main.js", "./lib/main.js"), ("", "index.js"), (None, "index.js")])
+def test_an_existing_node_project_keeps_its_package_json_main(run_blocklet, tmp_path: Path, package_main,
+                                                              expected) -> None:
+    package = {"name": "ferry-times", "version": "0.4.2"}
+    if package_main is not None:
+        package["main"] = package_main
+    (tmp_path / "package.json").write_text(json.dumps(package))
+    if package_main:
+        (tmp_path / package_main).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / package_main).write_text("console.log('mine')\n")
+    proc = run_blocklet("init", "--yes", "--group", "dapp", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    meta = yaml.safe_load((tmp_path / "blocklet.yml").read_text())
+    assert meta["main"] == expected
+    assert meta["scripts"]["dev"] == f"node {expected}"
+    if package_main:
+        assert (tmp_path / package_main).read_text() == "console.log('mine')\n"
+        assert not (tmp_path / "index.js").exists()
+
+
+def test_random_blocklet_did_never_prints_the_secret(run_blocklet, tmp_path: Path, isolated_home: Path) -> None:
+    proc = run_blocklet("init", "p", "--yes", "--did-type", "blocklet", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     wallet = json.loads(Path(report["wallet"]).read_text())
@@ -138,7 +159,7 @@ def test_unwritable_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
         env = {**os.environ, "CI": "1", "NO_COLOR": "1", "HOME": str(base), "XDG_CONFIG_HOME": str(base / "cfg")}
         proc = subprocess.run([*_as_nobody(), str(BLOCKLET), "init", str(readonly / "p"), "--yes"], env=env,
                               capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
-        assert proc.returncode == 2, proc.stderr
+        assert proc.returncode == 13, proc.stderr  # FILESYSTEM
         assert proc.stderr.strip() == f"✖ cannot write to {readonly}: permission denied"
         assert list(readonly.iterdir()) == []
     finally:

@@ -6,6 +6,7 @@ of its forms (0x-hex, bare hex, seed hex, base58)."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import base58
@@ -45,7 +46,7 @@ def test_file_store_publish_builds_the_release_and_signs_with_the_local_key(run_
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["kind"] == "file" and result["store"] == store.as_uri() and result["dryRun"] is False
-    assert "building it" in done.stderr and (project / ".blocklet/release/blocklet.json").is_file()
+    assert "building the release" in done.stderr and (project / ".blocklet/release/blocklet.json").is_file()
     stored = json.loads((store / "api/blocklets" / result["did"] / "blocklet.json").read_text())
     assert signing.verify_meta(stored) and stored["signatures"][0]["signer"] == result["signer"]
     assert stored["dist"]["tarball"] == f"harbor-lights-{result['version']}.tgz"
@@ -166,3 +167,40 @@ def test_missing_or_broken_release_is_one_line_and_writes_nothing(run_checked, t
     bad = run_checked("publish", str(broken), "--store", str(store))
     assert bad.returncode == 5 and f"{broken}:1:2" in bad.stderr
     assert not store.exists()
+
+
+def test_verbose_says_where_each_setting_came_from_without_the_secret(run_checked, httpserver, tmp_path):
+    store = FakeStore(httpserver)
+    metafile = make_release(tmp_path)
+    done = run_checked("--verbose", "publish", str(metafile), "--dry-run",
+                       env={"BLOCKLET_ACCESS_TOKEN": TOKEN, "BLOCKLET_STORE": store.url, "BLOCKLET_PROFILE": "ci"})
+    assert done.returncode == 0, done.stderr
+    assert "profile = ci (from env:BLOCKLET_PROFILE)" in done.stderr
+    assert f"store = {store.url} (from env:BLOCKLET_STORE)" in done.stderr
+    assert "accessToken = ******** (from env:BLOCKLET_ACCESS_TOKEN)" in done.stderr
+
+
+def test_publish_after_a_version_bump_or_an_edit_rebuilds_the_stale_release(run_checked, project_copy, tmp_path):
+    project = project_copy("static-site")
+    store = tmp_path / "store"
+    first = run_checked("publish", "--store", str(store), "--json", cwd=project)
+    assert first.returncode == 0, first.stderr
+    version = json.loads(first.stdout)["version"]
+    assert run_checked("version", "patch", cwd=project).returncode == 0
+    bumped = run_checked("publish", "--store", str(store), "--json", cwd=project)
+    assert bumped.returncode == 0, bumped.stderr
+    assert f"the release is version {version}" in bumped.stderr
+    new_version = json.loads(bumped.stdout)["version"]
+    assert new_version != version and f"version: {new_version}" in (project / "blocklet.yml").read_text()
+
+    release = project / ".blocklet/release/blocklet.json"
+    index = next(p for p in project.rglob("index.html") if ".blocklet" not in p.parts)
+    built = release.stat().st_mtime - 100  # as if the release had been built before index.html was edited
+    os.utime(release, (built, built))
+    os.utime(index)
+    assert index.stat().st_mtime > built
+    edited = run_checked("publish", "--store", str(store), "--force", cwd=project)
+    assert edited.returncode == 0, edited.stderr
+    assert "changed after the release was built" in edited.stderr
+    fresh = run_checked("publish", "--store", str(store), "--force", cwd=project)
+    assert fresh.returncode == 0 and "building the release" not in fresh.stderr

@@ -40,7 +40,7 @@ def test_broken_meta_reports_every_problem_with_positions(cli, project_copy) -> 
         assert lines[error["line"] - 1].strip(), error  # each position points at a real line of the file
     version = next(e for e in result["errors"] if e["pointer"] == "/version")
     assert lines[version["line"] - 1].startswith("version:")
-    assert set(result) == {"path", "valid", "errors"}
+    assert set(result) == {"path", "valid", "errors", "warnings", "legacy"} and result["warnings"] == []
     assert set(result["errors"][0]) == {"pointer", "message", "line", "column"}
 
 
@@ -48,8 +48,10 @@ def test_broken_meta_meta_mode_human_output(cli, project_copy) -> None:
     project = project_copy("broken-meta")
     done = cli("validate", str(project))
     assert done.returncode == 3
-    lines = done.stdout.splitlines()
-    assert len(lines) == 9  # logo and the unknown key are bundle-only problems
+    lines = [line for line in done.stdout.splitlines() if ": warning: " not in line]
+    assert len(lines) == 9  # logo and the unknown key are bundle-only problems: warnings
+    warnings = [line for line in done.stdout.splitlines() if ": warning: " in line]
+    assert len(warnings) == 2 and all(line.endswith("(`blocklet bundle` refuses this)") for line in warnings)
     assert lines[1].startswith(f"{project}/blocklet.yml:4:")
     assert lines[1].endswith("/version: must be a string")
     assert "The did of name \"creaky-meta\" should be \"z8iZmWLHFvhY628wGn7UkM7J4i3GTPZTjiEY7\"" in done.stdout
@@ -119,3 +121,31 @@ def test_json_schema_cross_check_and_store_url(cli, tmp_path: Path) -> None:
     assert errors[0]["line"] == 7
     done = cli("validate", str(tmp_path), "--mode", "dev", env={"COMPONENT_STORE_URL": "https://s.io"})
     assert done.returncode == 0, done.stdout
+
+
+def test_store_url_flag_beats_the_variable_and_verbose_says_so(run_blocklet, tmp_path: Path) -> None:
+    text = good_yaml() + "components:\n  - name: c\n    source:\n      name: c\n"
+    (tmp_path / "blocklet.yml").write_text(text)
+    env = {"COMPONENT_STORE_URL": "https://s.io"}
+    done = run_blocklet("--verbose", "validate", str(tmp_path), "--mode", "dev", env=env)
+    assert done.returncode == 0, done.stdout
+    assert "componentStore = https://s.io (from env:COMPONENT_STORE_URL)" in done.stderr
+    done = run_blocklet("--verbose", "validate", str(tmp_path), "--mode", "dev", "--store-url", "https://f.io", env=env)
+    assert "componentStore = https://f.io (from flag)" in done.stderr
+
+
+def test_what_bundle_refuses_is_a_warning_with_the_nearest_key(run_blocklet, tmp_path: Path) -> None:
+    text = good_yaml("typo-app").replace("description:", "descripton: oops\ndescription:", 1)
+    (tmp_path / "blocklet.yml").write_text(text)
+    line = text.splitlines().index("descripton: oops") + 1
+    done = run_blocklet("validate", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (f'blocklet.yml:{line}:13: warning: /descripton: "descripton" is not allowed; did you mean '
+            '"description"? (`blocklet bundle` refuses this)') in done.stdout
+    assert "1 warning(s)" in done.stderr
+    as_json = json.loads(run_blocklet("validate", "--json", cwd=tmp_path).stdout)["results"][0]
+    assert as_json["valid"] is True and [w["pointer"] for w in as_json["warnings"]] == ["/descripton"]
+    strict = run_blocklet("validate", "--strict", cwd=tmp_path)
+    assert strict.returncode == 3 and 'did you mean "description"?' in strict.stdout
+    bundled = run_blocklet("bundle", cwd=tmp_path)
+    assert bundled.returncode == 3 and "descripton" in bundled.stderr + bundled.stdout

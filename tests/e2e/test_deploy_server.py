@@ -10,6 +10,7 @@ import pytest
 from blocklet_cli.core.identity import did as did_core
 from tests.e2e.server_harness import ROUTER_PORT, BlockletServer
 
+# one server for the module: `make test` runs pytest with `--dist loadfile`, so its tests share one worker
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LIST_QUERY = ("{ getBlocklets(input:{includeRuntimeInfo:false}) { code blocklets { appDid status"
@@ -136,6 +137,37 @@ def test_4_refusals(e2e, e2e_projects, run_blocklet, tmp_path):
         assert len([line for line in result.stderr.splitlines() if line.startswith("✖")]) == 1
     after = {did: child["meta"]["version"] for did, child in children(e2e.server, e2e.app_did).items()}
     assert after == before  # nothing changed on the server
+
+
+def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, run_blocklet, tmp_path):
+    """A first-generation static project (blocklet.json, tests/fixtures/legacy) after `blocklet migrate`."""
+    import shutil
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    project = Path(shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures" / "legacy" /
+                                   "seed-blocklet-json", tmp_path / "legacy"))
+    refused = run_blocklet("deploy", str(project), env=e2e.key_env)
+    assert refused.returncode == 3 and "`blocklet migrate" in refused.stderr
+    migrated = run_blocklet("migrate", str(project))
+    assert migrated.returncode == 0, migrated.stderr
+    bundled = run_blocklet("bundle", str(project), "--json")
+    assert bundled.returncode == 0, bundled.stderr
+    result, seconds = deploy(run_blocklet, e2e, project)
+    e2e.timings["deploy_migrated_legacy"] = seconds
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    component = did_core.to_blocklet_did("static-demo-blocklet")
+    assert document["component"]["did"] == component
+    assert children(e2e.server, e2e.app_did)[component]["meta"]["version"] == "1.0.0"
+    expected = (project / "app" / "index.html").read_text(encoding="utf-8")
+    path = urlsplit(document["url"]).path or "/"
+    e2e.server.wait_until(lambda: e2e.server.has_site(app_host(e2e.app_did)), "the app's site in the router", 180)
+    _status, body = e2e.server.wait_until(
+        lambda: (lambda r: r if r[0] == 200 and r[1] == expected else None)(
+            e2e.server.http_get(f"http://127.0.0.1:{ROUTER_PORT}{path.rstrip('/')}/", app_host(e2e.app_did))),
+        "the router serving the migrated legacy component", 180, interval=1)
+    assert body == expected
 
 
 def test_5_stop_leaves_no_process(e2e):

@@ -71,6 +71,7 @@ def _check_document(text: str, folder: Path) -> None:
         report.to_dict()  # the --json shape can always be made
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=META_EXAMPLES // BATCH)
 @given(documents=st.lists(DOCUMENTS, min_size=BATCH, max_size=BATCH))
 def test_random_metadata_documents_in_every_mode(documents, tmp_path: Path) -> None:
@@ -153,6 +154,7 @@ def _assert_no_traceback(argv: list[str], code: int, capsys: pytest.CaptureFixtu
     assert code in {int(status) for status in ExitStatus}, (argv, code)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=ARGV_EXAMPLES)
 @given(argv=ARGV)
 def test_random_command_lines(argv: list[str], fuzz_project: Path, capsys: pytest.CaptureFixture) -> None:

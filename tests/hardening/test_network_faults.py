@@ -18,13 +18,13 @@ import pytest
 
 from blocklet_cli.core.identity.did import to_blocklet_did
 from blocklet_cli.core.identity.wallet import Wallet
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 from tests.hardening.faults import FAULTS, fault_server
 from tests.unit.test_components import new_store, store_meta  # noqa: F401
 from tests.unit.test_deploy import WEB
 from tests.unit.test_store_upload import make_release
 
-LOGO = SHARED / "fixtures" / "projects" / "static-site" / "logo.png"
+LOGO = FIXTURES / "projects" / "static-site" / "logo.png"
 KEY = Wallet.from_seed(b"k" * 32)
 APP = Wallet.from_seed(b"a" * 32).address
 FAST = {"BLOCKLET_HTTP_TIMEOUT": "1", "BLOCKLET_HTTP_RETRIES": "0", "BLOCKLET_DEPLOY_ACCESS_SECRET": KEY.secret_key_hex}

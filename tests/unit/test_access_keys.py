@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import AuthError, FileFormatError
 from blocklet_cli.core.identity.wallet import Wallet, encode_z
@@ -30,9 +31,9 @@ def entry(expire_at=None) -> dict:
 
 
 def test_default_location_follows_abt_node_custom_data_dir(monkeypatch, tmp_path, isolated_home):
-    assert access_keys.access_key_file() == isolated_home / ".arcblock" / "access-key.ini"
+    assert paths.access_key_file() == isolated_home / ".arcblock" / "access-key.ini"
     monkeypatch.setenv("ABT_NODE_CUSTOM_DATA_DIR", str(tmp_path))
-    assert access_keys.access_key_file() == tmp_path / "access-key.ini"
+    assert paths.access_key_file() == tmp_path / "access-key.ini"
 
 
 def test_key_is_read_from_the_app_section(tmp_path):

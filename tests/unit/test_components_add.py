@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blocklet_cli.core.components.add import ComponentSpec, parse_spec, url_path_friendly
+from blocklet_cli.core.components.add import ComponentSpec, default_mount_segment, parse_spec
 from blocklet_cli.core.components.edit import add_component
 from blocklet_cli.core.errors import UsageError
 
@@ -36,10 +36,10 @@ def test_parse_spec_refuses(text):
     ("a...b", "a.b"),
     ("ü", "component"),
 ])
-def test_url_path_friendly(name, expected):
-    assert url_path_friendly(name) == expected
+def test_default_mount_segment(name, expected):
+    assert default_mount_segment(name) == expected
 
 
-def test_file_without_final_newline_gets_one_before_the_new_key():
+def test_file_without_final_newline_keeps_having_none():
     added = add_component("name: a", {"name": "b", "source": {"url": "x://b"}})
-    assert added == "name: a\ncomponents:\n  - name: b\n    source:\n      url: x://b\n"
+    assert added == "name: a\ncomponents:\n  - name: b\n    source:\n      url: x://b"

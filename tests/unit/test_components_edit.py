@@ -76,13 +76,33 @@ def test_legacy_children_key_is_used():
     assert "components" not in added
 
 
-@pytest.mark.parametrize("value", ["", " ~", " []", " []  # none yet"])
+@pytest.mark.parametrize("value", ["", " ~"])
 def test_empty_components_value_becomes_a_block_list(value):
     text = f"name: a\ncomponents:{value}\nversion: 1.0.0\n"
     added = add_component(text, ENTRY)
     assert yaml.safe_load(added)["components"] == [ENTRY]
     assert added.startswith("name: a\ncomponents:") and added.endswith("\nversion: 1.0.0\n")
     assert "- name: static-demo\n" in added
+
+
+@pytest.mark.parametrize("text", [
+    "name: a\r\nversion: 1.0.0\r\ncomponents:\r\n  - name: c\r\n    source:\r\n      url: x://c\r\n",
+    "name: a\r\nversion: 1.0.0\r\n",
+    "name: a\r\ncomponents: []\r\nversion: 1.0.0\r\n",
+    "name: a\nversion: 1.0.0",
+    "name: a\ncomponents:\n  - name: c\n    source:\n      url: x://c",
+    "name: a\ncomponents: []\nversion: 1.0.0\n",
+    "name: a\ncomponents: []",
+    "name: a\ncomponents: []  # none yet\nversion: 1.0.0\n",
+], ids=["crlf", "crlf-no-key", "crlf-empty-flow", "no-final-newline", "no-final-newline-list", "empty-flow",
+        "empty-flow-at-end", "empty-flow-commented"])
+def test_add_then_remove_keeps_line_endings_final_newline_and_empty_list_form(text):
+    added = add_component(text, ENTRY)
+    assert yaml.safe_load(added)["components"][-1] == ENTRY
+    if "\r\n" in text:
+        assert "\n" not in added.replace("\r\n", "")
+    assert added.endswith("\n") == text.endswith("\n")
+    assert remove_component(added, "static-demo") == text
 
 
 def test_flow_lists_are_edited_as_flow():

@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import profiles as config
 from blocklet_cli.core.errors import NotFoundError, UsageError
 from blocklet_cli.core.identity.wallet import Wallet
@@ -18,9 +19,9 @@ def _no_setting_variables(monkeypatch):
 
 
 def test_file_location_follows_abt_node_custom_data_dir(isolated_home, monkeypatch, tmp_path):
-    assert config.config_path() == isolated_home / ".arcblock" / "blocklet.ini"
+    assert paths.config_file() == isolated_home / ".arcblock" / "blocklet.ini"
     monkeypatch.setenv("ABT_NODE_CUSTOM_DATA_DIR", str(tmp_path / "data"))
-    assert config.config_path() == (tmp_path / "data").resolve() / "blocklet.ini"
+    assert paths.config_file() == (tmp_path / "data").resolve() / "blocklet.ini"
 
 
 def test_set_writes_default_profile_at_top_level_and_profiles_as_sections_with_mode_0600(isolated_home):
@@ -95,19 +96,19 @@ def test_precedence_flag_env_profile_default(monkeypatch):
     settings.save()
     assert config.resolve("store").to_dict() == {"key": "store", "value": "http://profile.example",
                                                  "source": "profile:default"}
-    assert config.resolve_setting("store", "dev") == "http://dev.example"
+    assert config.resolve("store", "dev").value == "http://dev.example"
     monkeypatch.setenv("BLOCKLET_STORE", "http://env.example")
     assert config.resolve("store", "dev").source == "env:BLOCKLET_STORE"
-    assert config.resolve_setting("store", "dev", flag_value="http://flag.example") == "http://flag.example"
+    assert config.resolve("store", "dev", flag_value="http://flag.example").value == "http://flag.example"
 
 
 def test_store_falls_back_to_registry_then_to_the_public_store_for_the_default_profile_only():
     assert config.resolve("store").to_dict() == {"key": "store", "value": config.DEFAULT_STORE, "source": "default"}
-    assert config.resolve_setting("store", "dev") is None
+    assert config.resolve("store", "dev").value is None
     settings = config.ConfigFile.load()
     settings.set("registry", "http://registry.example", "dev")
     settings.save()
-    assert config.resolve_setting("store", "dev") == "http://registry.example"
+    assert config.resolve("store", "dev").value == "http://registry.example"
 
 
 @pytest.mark.parametrize("key,var", sorted(config.ENV_VARS.items()))

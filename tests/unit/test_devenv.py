@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.dev import env as devenv
 from blocklet_cli.core.errors import ConflictError, FileFormatError, InputRequiredError, MetaError, UsageError
 from blocklet_cli.core.identity import did as did_core
@@ -158,7 +159,7 @@ def test_dev_folder_is_per_project_outside_it_and_reset_empties_it(tmp_path: Pat
 
 
 def test_default_dev_root_is_the_user_data_dir(isolated_home: Path) -> None:
-    assert devenv.user_dev_root() == Path(os.environ["XDG_DATA_HOME"]) / "blocklet" / "dev"
+    assert paths.dev_root() == Path(os.environ["XDG_DATA_HOME"]) / "blocklet" / "dev"
 
 
 def test_port_is_remembered_and_a_taken_port_is_refused(tmp_path: Path) -> None:
@@ -196,3 +197,15 @@ def test_each_extra_interface_port_variable_gets_its_own_free_port(project: Path
     env = devenv.compute_environment(meta, settings(project, tmp_path), environ={}).values
     ports = {env["BLOCKLET_PORT"], env["GRPC_PORT"], env["METRICS_PORT"]}
     assert len(ports) == 3 and all(0 < int(port) < 65536 for port in ports)
+
+
+def test_our_own_credentials_never_reach_the_app(project: Path, tmp_path: Path) -> None:
+    meta = {**META, "environments": [*META["environments"], {"name": "BLOCKLET_ACCESS_TOKEN"}]}
+    ours = {"BLOCKLET_ACCESS_TOKEN": "0x" + "11" * 64, "BLOCKLET_DEPLOY_ACCESS_KEY": "key-id",
+            "BLOCKLET_DEPLOY_ACCESS_SECRET": "s3cret", "FERRY_API_TOKEN": "t", "PATH": "/usr/bin"}
+    env = devenv.compute_environment(meta, settings(project, tmp_path), environ=ours)
+    child = env.process_env(ours)
+    assert child["PATH"] == "/usr/bin" and child["FERRY_API_TOKEN"] == "t"
+    for name in devenv.OWN_CREDENTIALS:
+        assert ours[name] not in child.values()
+    assert child.get("BLOCKLET_ACCESS_TOKEN", "") == ""

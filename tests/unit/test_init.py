@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.errors import ConflictError, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.identity.wallet import Wallet
@@ -122,7 +123,7 @@ def test_random_blocklet_did_saves_a_private_wallet(tmp_path: Path, isolated_hom
 
 def test_wallet_dir_honours_abt_node_custom_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ABT_NODE_CUSTOM_DATA_DIR", str(tmp_path / "abt"))
-    assert init_core.wallet_dir() == tmp_path / "abt" / "blocklets"
+    assert paths.wallets_dir() == tmp_path / "abt" / "blocklets"
 
 
 def test_given_did(tmp_path: Path) -> None:

@@ -105,6 +105,13 @@ def test_bad_yaml_is_an_issue_for_validate_and_an_error_for_parse(tmp_path: Path
         load_meta(tmp_path)
 
 
+def test_a_date_where_a_list_belongs_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    # the service fix step leaves a non-array (here a YAML timestamp) to the schema, as the reference does
+    for mode in ("meta", "release", "bundle"):
+        report = validate_path(write(tmp_path, GOOD + "interfaces: 2020-01-01\n"), mode=mode)
+        assert [(i.pointer, i.message, i.line) for i in report.issues] == [("/interfaces", "must be an array", 5)]
+
+
 def test_validate_meta_dict_is_the_validate_meta_path() -> None:
     meta = {"name": "demo", "did": to_blocklet_did("demo"), "version": "1.0.0", "description": "A demo app"}
     assert validate_meta_dict(meta) == []

@@ -166,3 +166,28 @@ def test_validate_meta_options() -> None:
     nameless = {k: v for k, v in doc().items() if k != "name"}
     assert problems(nameless, ensure_name=True) == [("/did", "Blocklet DID's type must be ROLE_BLOCKLET")]
     assert problems({**nameless, "did": BLK}, ensure_name=True) == []
+
+
+@pytest.mark.parametrize(("name", "options", "expected"), [
+    (" My Blocklet! ", {}, "My-Blocklet-"),
+    ("a//b..c--d", {}, "a/b.c-d"),
+    ("/a/b/", {"keep_slash": False}, "a/b"),
+    ("/a/b/", {}, "/a/b/"),
+    ("Crème\tbrûlée", {}, "Crmebrle"),
+    ("@scope/pkg", {"one_segment": True}, "scope-pkg"),
+    ("-x-", {"one_segment": True}, "x"),
+])
+def test_url_path_friendly(name: str, options: dict, expected: str) -> None:
+    from blocklet_cli.core.meta.names import url_path_friendly
+
+    assert url_path_friendly(name, **options) == expected
+
+
+@pytest.mark.parametrize(("text", "strict", "loose"), [
+    ("*.js", True, True), ("a/!b", False, True), ("!a", True, True), ("a(b)", False, False),
+    ("plain/file.txt", False, False), ("x{a,b}", True, True),
+])
+def test_is_glob_strict_and_any_char(text: str, strict: bool, loose: bool) -> None:
+    from blocklet_cli.core.meta.checks import is_glob
+
+    assert (is_glob(text), is_glob(text, any_glob_char=True)) == (strict, loose)

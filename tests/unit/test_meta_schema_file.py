@@ -4,6 +4,7 @@ than the validator."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import jsonschema
@@ -90,3 +91,43 @@ def test_converted_and_trimmed_values_pass_the_schema(extra: dict) -> None:
     fixed, fix_issues = normalise.fix_meta(document, ".")
     assert fix_issues == [] and schema_validate(fixed, strip_unknown=False)[1] == []
     assert json_schema_issues(fixed) == []
+
+
+def without_non_finite(value):
+    """NaN and the infinities (YAML `.nan`, `.inf`; JSON text cannot hold them) as jsonschema-rs reads
+    them: null. The pure-Python engine would take them for numbers; the stricter verdict is kept."""
+    if isinstance(value, dict):
+        return {key: without_non_finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_non_finite(item) for item in value]
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def python_verdicts(document) -> set[str]:
+    """The pointers the pure-Python `jsonschema` (a test dependency only) finds wrong."""
+    from blocklet_cli.core.meta.schema_file import _pointer
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_path().read_text(encoding="utf-8")))
+    return {_pointer(error.absolute_path) for error in validator.iter_errors(without_non_finite(document))}
+
+
+def test_the_two_json_schema_engines_agree(fixtures_dir: Path) -> None:
+    """jsonschema-rs is the only engine at run time; the pure-Python one must give the same verdicts."""
+    import datetime
+
+    documents = []
+    for file in fixture_files(fixtures_dir):
+        data = load_meta(file).data
+        if isinstance(data, dict):
+            documents.append(normalise.fix_meta(data, ".")[0])
+    documents += [
+        {"did": "x", "version": datetime.date(2020, 1, 2)},  # YAML timestamps and binaries match no JSON type
+        {"did": "x", "description": b"\x00", "title": 5},
+        {"did": "x", "keywords": ["a", datetime.datetime(2020, 1, 2, 3, 4)], "custom": datetime.date(2020, 1, 2)},
+        {"did": "x", "environments": [{"name": "A", "description": "d", "default": datetime.date(2020, 1, 2)}]},
+    ]
+    disagreements = [(doc.get("name") or doc.get("did"), sorted(python_verdicts(doc)),
+                      sorted(p for p, _ in json_schema_issues(doc)))
+                     for doc in documents if python_verdicts(doc) != {p for p, _ in json_schema_issues(doc)}]
+    assert len(documents) > 40
+    assert disagreements == []

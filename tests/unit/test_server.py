@@ -265,6 +265,8 @@ def test_unknown_app_is_none(fake):
      "the upload failed: Invalid blocklet.yml$"),
     (500, None, RemoteError, "the upload failed: HTTP 500$"),
     (200, "<html>", RemoteError, "not a GraphQL response"),
+    (200, {"data": "x"}, RemoteError, "not a GraphQL response"),
+    (200, {"errors": []}, RemoteError, "not a GraphQL response"),
 ])
 def test_server_error_mapping(status, body, error, message):
     key = server.AccessKey.parse(Wallet.from_seed(b"s" * 32).address, Wallet.from_seed(b"s" * 32).secret_key_hex)

@@ -133,6 +133,16 @@ def test_uploaded_status_other_than_published(httpserver, tmp_path, token):
     assert result.to_dict()["result"]["status"] == "uploaded"
 
 
+def test_http_plan_sent_without_a_client_is_a_usage_error(httpserver, tmp_path, token):
+    store = FakeStore(httpserver, answer=(200, {"status": "published"}))
+    with http.client() as client:
+        plan = publish.plan(publish.load_release(make_release(tmp_path)), store.url, token=token,
+                            token_source="flag", client=client)
+    with pytest.raises(UsageError, match="an HTTP client is required"):
+        publish.execute(plan)
+    assert store.uploads == []
+
+
 def test_store_error_body_is_kept_as_written(httpserver, tmp_path, token):
     store = FakeStore(httpserver, answer=(400, {"error": "Blocklet version 1.0.0 already exists"}))
     with pytest.raises(RemoteError) as caught:

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ProfileOption
+from blocklet_cli.cli.options import ProfileOption, profile_name
+from blocklet_cli.core.settings import precedence
 
 
 def add(
@@ -16,7 +17,7 @@ def add(
         help="NAME, NAME@latest, NAME@x.y.z, or the URL of a blocklet.json (http(s)://, file:).")],
     store: Annotated[list[str] | None, typer.Option(
         "--store", help="Store to look NAME up in; repeat for fallbacks, tried in order "
-        "(default: BLOCKLET_STORE, the profile's store, https://store.blocklet.dev).")] = None,
+        f"(default: {precedence('store').split(', then ', 1)[1]}).")] = None,
     mount_point: Annotated[str | None, typer.Option(
         "--mount-point", help="Where the component is mounted (default: /NAME).")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (default: the component's own).")] = None,
@@ -44,16 +45,19 @@ def add(
 
     ui = UI()
     parse_spec(component)  # a bad argument fails before anything else
-    stores = list(store or []) or [_default_store(profile)]
+    stores = list(store or []) or [_default_store(profile_name(profile, ui), ui)]
     result = add_to_project(project, component, stores=stores, mount_point=mount_point, title=title,
                             offline=offline, reporter=ui)
     if result.status == "exists":
         ui.success(f"Component {result.component.get('name')} already exists in {result.file}")
     else:
         tree = result.tree
+        assert tree is not None  # an added component comes with its verified tree
         for node in tree.walk():
             for skipped in node.skipped:
                 ui.warn(f"{node.name}: skipped {skipped.url}: {skipped.reason}")
+        for warning in result.warnings:
+            ui.warn(warning)
         where = " (offline, from cache)" if tree.offline else ""
         ui.success(f"Blocklet components verify success! {tree.count} component(s) in {tree.elapsed:.2f}s{where}")
         ui.success(f"Component {result.component['name']} was successfully added at "
@@ -62,8 +66,10 @@ def add(
         ui.result(result)
 
 
-def _default_store(profile: str | None) -> str:
+def _default_store(profile: str, ui) -> str:
     from blocklet_cli.core.components.resolve import DEFAULT_STORE
-    from blocklet_cli.core.config.profiles import resolve_setting
+    from blocklet_cli.core.config.profiles import resolve
 
-    return resolve_setting("store", profile) or DEFAULT_STORE
+    found = resolve("store", profile)
+    ui.verbose(found.describe())
+    return found.value or DEFAULT_STORE

@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.bundle.builder import BundleMode
 
 TABLE_LIMIT = 40
 
@@ -33,7 +39,8 @@ def bundle(
     dependencies_depth: Annotated[int, typer.Option("--dependencies-depth", min=0, help="Compact mode: parent folders searched for node_modules/<external> versions.")] = 9,  # noqa: E501
     ship_externals: Annotated[bool, typer.Option("--ship-externals/--no-ship-externals", help="Compact mode: ship the installed externals (traced, with native binaries) in blocklet.zip, so the server need not install them.")] = True,  # noqa: E501
     fetch_bundler: Annotated[bool, typer.Option("--fetch-bundler/--no-fetch-bundler", help="Compact mode: when the project has no esbuild, fetch the pinned one with npm into the cache.")] = True,  # noqa: E501
-    store_url: Annotated[str | None, typer.Option("--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without source.store.")] = None,  # noqa: E501
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", help=f"Default store for components without source.store {default_sentence('componentStore')}.")] = None,  # noqa: E501
     changelog: Annotated[bool, typer.Option("--changelog/--no-changelog", help="Include CHANGELOG.md.")] = True,
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
@@ -61,7 +68,8 @@ def bundle(
     from blocklet_cli.core.bundle.compact import split_externals
 
     ui = UI()
-    mode = "compact" if compact else "simple" if simple or not zip_mode else None
+    store_url = setting("componentStore", store_url, ui=ui).value
+    mode: BundleMode | None = "compact" if compact else "simple" if simple or not zip_mode else None
     externals = split_externals(external)
     options = CompactOptions(externals=externals, minify=minify, source_map=source_map,
                              nosources_source_map=nosources_source_map, dependencies_depth=dependencies_depth,

@@ -8,15 +8,15 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import ProfileOption
+from blocklet_cli.core.settings import SETTINGS
 
 ShowSecrets = Annotated[bool, typer.Option("--show-secrets", help="Show secret values (accessToken) unmasked.")]
 
 app = typer.Typer(
     help="""Read and write configuration profiles (~/.arcblock/blocklet.ini, shared with the reference CLI).
 
-Keys: store, accessToken, registry, developerDid, name, email. Environment variables
-BLOCKLET_STORE, BLOCKLET_ACCESS_TOKEN, BLOCKLET_REGISTRY, BLOCKLET_DEVELOPER_DID, BLOCKLET_NAME and
-BLOCKLET_EMAIL override the file; flags override both.
+Keys, each with the environment variables that override it in commands (a flag overrides both):
+""" + "; ".join(f"{s.name} ({', '.join(s.env_vars)})" for s in SETTINGS if s.name in s.profile_keys) + """.
 
 Examples:
 
@@ -39,9 +39,11 @@ def _group(ctx: typer.Context, profile: ProfileOption = None, show_secrets: Show
 
 
 def _opts(ctx: typer.Context, profile: str | None, show_secrets: bool = False) -> tuple[str, bool]:
-    """The group's options (`config --profile p list`) count as the subcommand's."""
+    """The group's options (`config --profile p list`) count as the subcommand's; then BLOCKLET_PROFILE."""
+    from blocklet_cli.cli.options import profile_name
+
     group = ctx.meta.get("config", {})
-    return profile or group.get("profile") or "default", show_secrets or bool(group.get("show_secrets"))
+    return profile_name(profile or group.get("profile")), show_secrets or bool(group.get("show_secrets"))
 
 
 def _masked(data: dict, show_secrets: bool) -> dict:
@@ -103,8 +105,9 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to 
       blocklet config get accessToken --show-secrets
     """
     from blocklet_cli.cli.output import UI
-    from blocklet_cli.core.config.profiles import ConfigFile, env_var, mask
+    from blocklet_cli.core.config.profiles import KEYS, ConfigFile, mask
     from blocklet_cli.core.errors import NotFoundError
+    from blocklet_cli.core.settings import resolve
 
     profile, show_secrets = _opts(ctx, profile, show_secrets)
     ui = UI()
@@ -112,11 +115,9 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to 
     value = config.get(key, profile)
     if value is None:
         raise NotFoundError(f"{key} is not set in profile {profile}", location=str(config.path))
-    var = env_var(key)
-    import os
-
-    if var and os.environ.get(var):
-        ui.warn(f"{var} is set and overrides this value in commands")
+    override = resolve(key, use_default=False) if key in KEYS else None  # flag-less: the environment only
+    if override is not None and override.source is not None:
+        ui.warn(f"{override.source.removeprefix('env:')} is set and overrides this value in commands")
     shown = value if show_secrets else mask(key, value)
     if ui.json_mode:
         ui.result({"profile": profile, "key": key, "value": shown})

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, ProfileOption
+from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name
 
 
 def connect(
@@ -32,7 +32,7 @@ def connect(
     from blocklet_cli.core.store import connect as core
 
     ui = UI()
-    profile = profile or config.DEFAULT_PROFILE
+    profile = profile_name(profile, ui)
     core.origin_of(store_url)  # fail on a bad URL before any request
     settings = config.ConfigFile.load()
     with http.client(cache=False) as client:

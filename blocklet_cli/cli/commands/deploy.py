@@ -8,26 +8,30 @@ from typing import Annotated
 
 import typer
 
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
 
 def deploy(
     folder: Annotated[Path, typer.Argument(help="Project folder, its .blocklet/bundle, or a release folder.")] = Path(
         "."),
     endpoint: Annotated[str | None, typer.Option(
-        "--endpoint", help="Server URL: admin URL, daemon URL (http://127.0.0.1:8089), app URL or …/api/gql. "
-                           "Env: BLOCKLET_DEPLOY_ENDPOINT.")] = None,
+        "--endpoint", help="Server URL: admin URL, daemon URL (http://127.0.0.1:8089), app URL or …/api/gql "
+                           f"{default_sentence('deployEndpoint')}.")] = None,
     access_key: Annotated[str | None, typer.Option(
-        "--access-key", help="Access key id. Env: BLOCKLET_DEPLOY_ACCESS_KEY; else access-key.ini [<app id>].")] = None,
+        "--access-key", help="Access key id "
+                             f"{default_sentence('deployAccessKey', 'access-key.ini [<app id>]')}.")] = None,
     access_secret: Annotated[str | None, typer.Option(
-        "--access-secret", help="Access key secret (prefer the env var: BLOCKLET_DEPLOY_ACCESS_SECRET).")] = None,
+        "--access-secret", help="Access key secret; prefer the variable "
+                                f"{default_sentence('deployAccessSecret')}.")] = None,
     app_id: Annotated[str | None, typer.Option(
-        "--app-id", "--app-did", help="DID of the app to deploy into. Env: BLOCKLET_DEPLOY_APP_DID, "
-                                      "BLOCKLET_DEPLOY_APP_ID.")] = None,
+        "--app-id", "--app-did", help=f"DID of the app to deploy into {default_sentence('deployAppDid')}.")] = None,
     mount_point: Annotated[str | None, typer.Option(
-        "--mount-point", help="Where the component is mounted (default: / + its title). "
-                              "Env: BLOCKLET_DEPLOY_MOUNT_POINT.")] = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=1, envvar="BLOCKLET_DEPLOY_TIMEOUT",
-        help="Seconds to wait for the server (the upload can take long). Env: BLOCKLET_DEPLOY_TIMEOUT.")] = 1800,
+        "--mount-point", help="Where the component is mounted "
+                              f"{default_sentence('deployMountPoint', '/ + its title')}.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", min=1, show_default=False,
+        help=f"Seconds to wait for the server (the upload can take long) {default_sentence('deployTimeout')}.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
@@ -49,9 +53,11 @@ def deploy(
     from blocklet_cli.core.server import deploy as core
 
     ui = UI()
-
+    seconds = _timeout(setting("deployTimeout", timeout, ui=ui))
     plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
                             access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, reporter=ui)
+    for name, source in plan.sources.items():
+        ui.verbose(f"{name} from {source}")
     component = plan.component()
     label = plan.label
     if dry_run:
@@ -70,7 +76,7 @@ def deploy(
     if plan.endpoint_url.startswith("http://") and "://127.0.0.1" not in plan.endpoint_url \
             and "://localhost" not in plan.endpoint_url:
         ui.warn("the endpoint uses plain http: the release and the signed headers travel unencrypted")
-    result = core.run_deploy(plan, timeout=timeout, reporter=ui)
+    result = core.run_deploy(plan, timeout=seconds, reporter=ui)
     if ui.json_mode:
         ui.result(result.to_dict())
         return
@@ -81,3 +87,17 @@ def deploy(
     ui.info(f"App: {app['title']} ({app['did']}), mount point {result.mount_point}")
     if result.url:
         ui.info(f"URL: {result.url}")
+
+
+def _timeout(found) -> float:
+    """The deploy timeout in seconds (at least 1), from the flag, the environment or the default."""
+    from blocklet_cli.core.errors import UsageError
+
+    try:
+        seconds = float(found.value)
+    except ValueError:
+        raise UsageError(f"the deploy timeout from {found.source} must be a number of seconds, "
+                         f"got {found.value!r}") from None
+    if not seconds >= 1:
+        raise UsageError(f"the deploy timeout from {found.source} must be at least 1 second, got {found.value!r}")
+    return seconds

@@ -50,6 +50,7 @@ def dev(
     from blocklet_cli.core.dev import env as devenv
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta import find_meta_file, parse_meta
+    from blocklet_cli.core.paths import node_wallet_file
 
     ui = UI()
     project_dir = (directory or Path.cwd()).resolve()
@@ -74,7 +75,7 @@ def dev(
     settings = devenv.DevSettings(
         project_dir=project_dir, paths=paths, port=chosen_port,
         app_wallet=devenv.load_wallet(paths.wallet_file),
-        node_wallet=devenv.load_wallet(devenv.node_wallet_file(), devenv.NODE_TYPE),
+        node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE),
         host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk)
 
     def ask(entry: dict) -> str:
@@ -99,15 +100,14 @@ def dev(
 
 def _verify_components(ui, meta: dict, project_dir: Path, offline: bool):
     """The verified component tree (as `bundle` and `add` check it), or None when the blocklet has no components."""
-    import os
-
+    from blocklet_cli.cli.options import setting
     from blocklet_cli.core.components.resolve import verify_tree
 
     if not meta.get("components"):
         return None
     with ui.spinner("Checking components"):
         tree = verify_tree(meta, project_dir=project_dir, offline=offline,
-                           default_store=os.environ.get("COMPONENT_STORE_URL") or None)
+                           default_store=setting("componentStore", ui=ui).value)
     ui.success(f"{tree.count} component(s) verified" + (" (offline)" if tree.offline else ""))
     return tree
 

@@ -54,7 +54,7 @@ def init(
     defaults = init_core.package_defaults(directory) if directory.is_dir() else {}
     if name is None:
         name = _default_name(init_core, defaults.get("name"), directory)
-    blocklet_did = bool(did) and did_core.is_valid(did.strip()) and did_core.is_blocklet_role(did.strip())
+    blocklet_did = bool(did and did_core.is_valid(did.strip()) and did_core.is_blocklet_role(did.strip()))
     if not blocklet_did and did_type != "blocklet":
         init_core.check_name(name)
     if did:
@@ -89,7 +89,7 @@ def init(
                     lambda value: None if value in init_core.GROUPS
                     else f"choose one of {', '.join(init_core.GROUPS)}")
     if main is None and group != "gateway":
-        main = ask("Entry point", "--main", init_core.DEFAULT_MAIN[group],
+        main = ask("Entry point", "--main", init_core.default_main(directory, group),
                    lambda value: init_core.main_problem(group, value))
 
     version = defaults.get("version")

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, ProfileOption
+from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name
+from blocklet_cli.core.settings import default_sentence
 
 
 def publish(
@@ -17,9 +18,9 @@ def publish(
         show_default=False)] = None,
     store: Annotated[str | None, typer.Option(
         "--store", help="Store: http(s) URL, or a folder / file:// URL for a static file store "
-                        "(default: profile store, BLOCKLET_STORE, https://store.blocklet.dev).")] = None,
+                        f"{default_sentence('store')}.")] = None,
     access_token: Annotated[str | None, typer.Option(
-        "--access-token", help="Secret key to sign with (default: BLOCKLET_ACCESS_TOKEN, profile accessToken).",
+        "--access-token", help=f"Secret key to sign with {default_sentence('accessToken')}.",
         show_default=False)] = None,
     profile: ProfileOption = None,
     force: ForceOption = False,
@@ -40,8 +41,9 @@ def publish(
     from blocklet_cli.core.store import publish as core
 
     ui = UI()
-    profile = profile or config.DEFAULT_PROFILE
+    profile = profile_name(profile, ui)
     target = config.resolve("store", profile, store)
+    ui.verbose(target.describe())
     if target.value is None:
         from blocklet_cli.core.errors import UsageError
 
@@ -49,6 +51,7 @@ def publish(
                          hint="pass --store, set BLOCKLET_STORE or `blocklet config set store <url>`")
     store_value = core.store_target(target.value)
     token = config.resolve("accessToken", profile, access_token)
+    ui.verbose(token.describe())
     release = core.load_release(_release_path(metafile, ui))
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
@@ -71,11 +74,10 @@ def publish(
 
 def core_timeout() -> float:
     """BLOCKLET_HTTP_TIMEOUT when set (so a hung store fails fast in CI), else the reference's 30 minutes."""
-    import os
-
+    from blocklet_cli.core.settings import resolve
     from blocklet_cli.core.store.upload import UPLOAD_TIMEOUT
 
-    if os.environ.get("BLOCKLET_HTTP_TIMEOUT", "").strip():
+    if resolve("httpTimeout", use_default=False).source is not None:
         from blocklet_cli.core.http import default_timeout
 
         return default_timeout()
@@ -83,19 +85,23 @@ def core_timeout() -> float:
 
 
 def _release_path(metafile: Path | None, ui) -> Path:
-    """The release metadata; the default one is built first when it is missing."""
+    """The release metadata; the default one is built first when it is missing or stale (the project's
+    version or files are newer), as `deploy` does."""
     from blocklet_cli.core.store.publish import DEFAULT_METAFILE
 
     if metafile is not None:
         return metafile
+    from blocklet_cli.core.bundle.release import stale_reason
+
     path = Path.cwd() / DEFAULT_METAFILE
-    if path.exists():
+    reason = stale_reason(Path.cwd(), path) if path.exists() else "no release yet"
+    if reason is None:
         return path
     try:
         from blocklet_cli.core.bundle import build_bundle
     except ImportError:
         return path  # load_release explains how to build it
-    ui.info("no release yet: building it (blocklet bundle --create-release)")
+    ui.info(f"{reason}: building the release (blocklet bundle --create-release)")
     with ui.spinner("Bundling"):
         build_bundle(Path.cwd(), create_release=True)
     return path

@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
 ModeOption = Annotated[
     str, typer.Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
                       case_sensitive=False)]
@@ -22,14 +25,17 @@ def validate(
                                                           "files must exist, reserved env names.")] = False,
     mode: ModeOption = "meta",
     store_url: Annotated[str | None, typer.Option(
-        "--store-url", envvar="COMPONENT_STORE_URL", help="Default store for components without one.")] = None,
+        "--store-url", help=f"Default store for components without one {default_sentence('componentStore')}.")] = None,
     json_schema: Annotated[bool, typer.Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
-    Exit code 0 when all files are valid, 3 when any is not.
+    Without --strict/--mode, what `blocklet bundle` would still refuse (a misspelt key, a missing file) is
+    listed as a warning, with the nearest known key. Exit code 0 when all files are valid, 3 when any is not.
+    Legacy keys (children, charging, requirements.abtnode, an old specVersion, first-generation keys) are
+    explained in notes; `blocklet migrate` rewrites them.
 
     Examples:
 
@@ -41,41 +47,75 @@ def validate(
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
-    from blocklet_cli.core.meta.api import PARSE_MODES, validate_path
+    from blocklet_cli.core.meta.api import PARSE_MODES, validate_path, with_bundle_warnings
 
     ui = UI()
+    store_url = setting("componentStore", store_url, ui=ui).value
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
     reports = [validate_path(file, mode=mode, default_store_url=store_url, json_schema=json_schema)  # type: ignore[arg-type]
                for file in _meta_files(paths or [Path(".")])]
+    if mode == "meta":  # what `bundle` will refuse, as warnings (`--strict` makes them errors)
+        reports = [with_bundle_warnings(r, default_store_url=store_url, json_schema=json_schema)
+                   if r.issues == [] or r.issues[0].rule != "yaml" else r for r in reports]
     invalid = [r for r in reports if not r.valid]
+    legacy = {report.path: _legacy_keys(report.path) for report in reports}
+    warnings = sum(len(r.warnings) for r in reports)
     if ui.json_mode:
-        ui.result({"results": [r.to_dict() for r in reports]})
+        ui.result({"results": [{**r.to_dict(), "legacy": [k.to_dict() for k in legacy[r.path]]} for r in reports]})
     else:
         for report in reports:
             for issue in report.issues:
-                where = f"{report.path}:{issue.line}:{issue.column}" if issue.line else str(report.path)
-                ui.out(f"{where}: {issue.pointer or '/'}: {issue.message}")
+                ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
+            for issue in report.warnings:
+                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
+                       "(`blocklet bundle` refuses this)")
+            for key in legacy[report.path]:
+                ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
         problems = sum(len(r.issues) for r in invalid)
         if invalid:
             ui.error(f"{len(invalid)} of {len(reports)} file(s) invalid, {problems} problem(s) (mode {mode})")
         else:
             ui.success(f"{len(reports)} file(s) valid (mode {mode})")
+        if warnings:
+            ui.warn(f"{warnings} warning(s): `blocklet bundle` will refuse the file(s) until they are fixed "
+                    "(--strict makes them errors)")
     if invalid:
         from blocklet_cli.cli.errors import ExitStatus
 
         raise typer.Exit(int(ExitStatus.INVALID))
 
 
+def _legacy_keys(path: Path) -> list:
+    """The legacy keys of a readable metadata file, each with what replaces it (none for unreadable files)."""
+    from blocklet_cli.core.errors import BlockletError
+    from blocklet_cli.core.meta.api import load_meta
+    from blocklet_cli.core.meta.legacy import legacy_keys
+
+    try:
+        document = load_meta(path)
+    except BlockletError:
+        return []
+    return legacy_keys(document.data, document.positions)
+
+
+def _where(path: Path, issue) -> str:
+    return f"{path}:{issue.line}:{issue.column}" if issue.line else str(path)
+
+
 def _meta_files(paths: list[Path]) -> list[Path]:
     """Each argument as metadata files: a project folder, a file, or a folder of metadata files."""
     from blocklet_cli.core.errors import NotFoundError
     from blocklet_cli.core.meta.api import META_FILE_NAMES
+    from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
 
     files: list[Path] = []
     for path in paths:
         if path.is_dir() and not any((path / name).is_file() for name in META_FILE_NAMES):
+            sources = legacy_sources(path)
+            if sources:
+                raise legacy_project_error(path, sources)
             found = sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
             if not found:
                 raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")

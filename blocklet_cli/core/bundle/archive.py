@@ -30,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from blocklet_cli.core.errors import FileSystemError
 from blocklet_cli.core.report import NULL_TASK, Task
 
 # npm's fixed date for reproducible packs (1985-10-26T08:15:00Z), used unless SOURCE_DATE_EPOCH is set.
@@ -79,7 +80,9 @@ class TarballInfo:
 
 def source_date_epoch(environ: dict | None = None) -> int:
     """`SOURCE_DATE_EPOCH` when set to an integer, else the fixed default date."""
-    value = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    from blocklet_cli.core.settings import resolve
+
+    value = resolve("sourceDateEpoch", env=environ).value or ""
     return int(value) if value.isdigit() else DEFAULT_MTIME
 
 
@@ -103,7 +106,6 @@ class _HashingWriter:
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, mtime 0, OS unknown
 BLOCK_SIZE = 1 << 20
 WINDOW = 32768
-SAMPLE = 65536
 
 
 PROBE = 4096
@@ -130,7 +132,8 @@ def _stored(data: memoryview) -> bytes:
     return b"".join(parts)
 
 
-def _deflate_block(block: bytes, cuts: list[tuple[int, int]], level: int, dictionary: bytes) -> tuple[bytes, int, int]:
+def _deflate_block(block: bytes | memoryview, cuts: list[tuple[int, int]], level: int,
+                   dictionary: bytes) -> tuple[bytes, int, int]:
     """Raw deflate of one block, ending on a byte boundary (sync flush); its CRC-32 and length.
 
     `cuts` are the pieces the block was written in (a tar header, a slice of one file): pieces that do
@@ -216,7 +219,7 @@ class ParallelGzipWriter:
             want = min(remaining, self.block_size - self.used)
             got = handle.readinto(self.view[self.used:self.used + want])
             if not got:
-                raise OSError(f"{getattr(handle, 'name', 'a file')} shrank while it was being archived")
+                raise FileSystemError(f"{getattr(handle, 'name', 'a file')} shrank while it was being archived")
             self._cut(self.used, self.used + got)
             self.used += got
             self.position += got
@@ -307,7 +310,8 @@ def write_tarball(path: Path, entries: Iterable[ArchiveEntry], *, prefix: str = 
             for entry in ordered:
                 with open(entry.source, "rb", buffering=0) as handle:
                     if os.fstat(handle.fileno()).st_size != entry.size:
-                        raise OSError(f"{entry.source} changed while it was being archived")
+                        raise FileSystemError(f"{entry.source} changed while it was being archived",
+                                              hint="run the command again once nothing writes to the project")
                     gz.write(_tar_header(prefix + entry.name, entry, mtime))
                     gz.write_file(handle, entry.size)
                 gz.write(bytes(-entry.size % tarfile.BLOCKSIZE))

@@ -26,7 +26,7 @@ from blocklet_cli.core.bundle import assets, changelog, deps, markdown, metafile
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 from blocklet_cli.core.bundle.trace.graph import Trace
 from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES
-from blocklet_cli.core.errors import BundleError, ConflictError, FileFormatError
+from blocklet_cli.core.errors import BundleError, FileFormatError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
 BundleMode = Literal["zip", "simple", "compact"]
@@ -137,7 +137,7 @@ class _Plan:
     root: Path
     meta: dict
     mode: BundleMode
-    loose: dict[str, Path] = field(default_factory=dict)  # bundle path -> source
+    loose: dict[str, str | Path] = field(default_factory=dict)  # bundle path -> source
     generated: dict[str, bytes] = field(default_factory=dict)  # bundle path -> content
     zip_entries: dict[str, Path] = field(default_factory=dict)
     bundled_main: str | None = None
@@ -343,7 +343,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     plan.excluded = selection.excluded
     plan.warnings += selection.warnings
     if zip_app:
-        _plan_zip(plan, selection, package_json, monorepo, externals)
+        _plan_zip(plan, selection, package_json, monorepo, externals or [])
     elif code_app:
         _plan_compact(plan, package_json, compact or CompactOptions())
     elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen != "zip":
@@ -383,7 +383,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
 FICLONE = 0x40049409
 
 
-def _place(source: Path, target: str, folders: set[str], *, link: bool) -> None:
+def _place(source: str | Path, target: str, folders: set[str], *, link: bool) -> None:
     """Put `source` at `target` without passing the bytes through Python: a hard link when `link`
     (same file system), else a copy — a reflink where the file system can (btrfs, xfs), else an
     in-kernel `copy_file_range`."""
@@ -487,23 +487,15 @@ LEFTOVER_PREFIXES = (".bundle-", ".release-")
 
 @contextmanager
 def _project_lock(work: Path) -> Iterator[None]:
-    """One bundle run per project at a time. Holding the lock, every staging folder found is a
-    leftover of a killed run (a live run would hold the lock): it is removed."""
-    import fcntl
+    """One bundle run (or edit of the project's files) at a time (`fsutil.project_lock`). Holding the lock,
+    every staging folder found is a leftover of a killed run (a live run would hold the lock): it is removed."""
+    from blocklet_cli.core.fsutil import project_lock
 
-    handle = open(work / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConflictError(f"another `blocklet bundle` is running in {work.parent}",
-                                hint="wait for it to finish") from None
+    with project_lock(work.parent, "bundle"):
         for leftover in work.iterdir():
             if leftover.name.startswith(LEFTOVER_PREFIXES) and leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
         yield
-    finally:
-        handle.close()
 
 
 def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: bool, mtime: int | None, link: bool,

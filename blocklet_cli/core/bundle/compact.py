@@ -173,7 +173,7 @@ class Esbuild:
     def __init__(self, binary: Path, cwd: Path) -> None:
         self.binary, self.cwd = binary, cwd
 
-    def run(self, entry: Path | str, outfile: Path, externals: list[str], *, extra: list[str] = (),
+    def run(self, entry: Path | str, outfile: Path, externals: list[str], *, extra: list[str] | None = None,
             all_packages_external: bool = False) -> tuple[dict, list[str]]:
         """Bundle `entry` (a file, or source text resolved from `cwd`); returns the metafile and the bare
         imports that could not be resolved (added as externals and retried)."""
@@ -183,7 +183,7 @@ class Esbuild:
             source = entry if isinstance(entry, str) else None
             args = [str(self.binary), *([] if source is not None else [str(entry)]), "--bundle", "--platform=node",
                     "--format=cjs", f"--target={NODE_TARGET}", f"--outfile={outfile}", f"--metafile={meta_path}",
-                    "--log-level=error", "--charset=utf8", "--legal-comments=none", *extra]
+                    "--log-level=error", "--charset=utf8", "--legal-comments=none", *(extra or [])]
             args += [f"--external:{name}" for name in [*externals, *unresolved]]
             if all_packages_external:
                 args.append("--packages=external")
@@ -242,7 +242,8 @@ def _ship_externals(tool: Esbuild, root: Path, work: Path, names: list[str]) -> 
     files: dict[Path, set[str]] = {}
     for name in installed:
         location = deps.find_package(name, root)
-        packages[location.resolve()] = name
+        if location is not None:
+            packages[location.resolve()] = name
     for input_path in meta.get("inputs", {}):
         source = (tool.cwd / input_path).resolve()
         package = _package_root(source)

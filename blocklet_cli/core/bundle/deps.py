@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from blocklet_cli.core.bundle.npmname import valid_package_name
 from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UnsafePathError, UsageError
 
 SKIPPED_TOP_DIRS = frozenset({"test", "tests", "__tests__", "doc", "docs", "coverage", "example", "examples",
@@ -34,8 +35,6 @@ JUNK = ("*.map", "*.d.ts", "*.d.mts", "*.d.cts", "*.ts", "*.tsx", "*.mts", "*.ct
         "package-lock.json", "yarn.lock", "pnpm-lock.yaml", ".DS_Store", "tsconfig*.json", "*.tsbuildinfo")
 SKIPPED_DEPENDENCIES = ("@types/*", "@cypress/*")
 # validate-npm-package-name's URL-safe form, upper case allowed (old packages such as JSONStream)
-PACKAGE_NAME = re.compile(r"^(?:@[A-Za-z0-9~-][A-Za-z0-9._~*-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$")
-MAX_NAME_LENGTH = 214
 
 
 @dataclass
@@ -74,11 +73,6 @@ def find_package(name: str, start: Path) -> Path | None:
     return None
 
 
-def valid_package_name(name: str) -> bool:
-    """An npm package name (`name` or `@scope/name`): no path separators beyond the scope, no `.`/`..`."""
-    return isinstance(name, str) and len(name) <= MAX_NAME_LENGTH and PACKAGE_NAME.match(name) is not None
-
-
 def _wanted(package_json: dict, who: str) -> list[tuple[str, bool]]:
     wanted: dict[str, bool] = {}
     for key, optional in (("dependencies", False), ("optionalDependencies", True)):
@@ -106,7 +100,7 @@ def package_files(real: Path) -> list[str]:
             path = base / name
             if path.is_symlink() or any(fnmatch.fnmatchcase(name, pattern) for pattern in JUNK):
                 continue
-            from blocklet_cli.core.bundle.select import secret_reason
+            from blocklet_cli.core.bundle.exclusions import reason as secret_reason
 
             rel = path.relative_to(real).as_posix()
             if secret_reason(rel):
@@ -189,7 +183,7 @@ def _node_modules_parent(location: Path) -> Path:
     return location.parent
 
 
-def zip_layout(project: Path, packages: list[Package], extra: list[Path] = ()) -> tuple[Path, dict[str, Path]]:
+def zip_layout(project: Path, packages: list[Package], extra: Sequence[Path] = ()) -> tuple[Path, dict[str, Path]]:
     """Zip root (common folder of the project and its dependencies) and the dependency entries
     (`<path in zip>` → source file). Packages keep the place Node finds them at."""
     project = project.absolute()
@@ -232,7 +226,7 @@ def trace_local_requires(root: Path, entries: list[str]) -> tuple[list[str], lis
             if spec.value is None or not is_relative(spec.value) or spec.value.startswith("/"):
                 continue
             found = resolver.resolve(spec.value, str(path), esm=spec.esm)
-            if found.kind != "file":
+            if found.kind != "file" or found.path is None:
                 continue
             local = os.path.relpath(found.path, os.path.realpath(root))
             if local.startswith("../"):
@@ -248,11 +242,11 @@ def external_versions(project: Path, names: list[str], package_json: dict | None
     project's package.json asks for. `*` means every production dependency (their ranges)."""
     manifest = package_json or {}
     if "*" in names:
-        found = {str(name): str(version) for name, version in (manifest.get("dependencies") or {}).items()}
-        for name in found:
+        everything = {str(name): str(version) for name, version in (manifest.get("dependencies") or {}).items()}
+        for name in everything:
             if not valid_package_name(name):
                 raise UnsafePathError(f"package.json dependency {name!r} is not a valid npm package name")
-        return found
+        return everything
     found: dict[str, str] = {}
     for name in names:
         if not valid_package_name(name):

@@ -73,7 +73,8 @@ class _Resolver:
         self.found: dict[str, MediaFile] = {}
 
     def __call__(self, url: str, line: int) -> str:
-        from blocklet_cli.core.bundle.select import resolve_inside, secret_reason
+        from blocklet_cli.core.bundle.exclusions import reason as secret_reason
+        from blocklet_cli.core.bundle.select import resolve_inside
 
         path_part = unquote(url.split("#", 1)[0].split("?", 1)[0])
         if not path_part:

@@ -12,31 +12,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import Any
 
-import yaml
+from blocklet_cli.core.meta.yaml_dump import dump_yaml as js_yaml_dump
 
 DROPPED_KEYS = ("path", "folder", "htmlAst", "stats", "nftFactory", "signatures", "lastPublishedAt", "dist")
 PACKAGE_KEYS = ("name", "version", "type", "description", "keywords", "author", "repository", "bugs", "publishConfig")
 
 
-class _Dumper(yaml.SafeDumper):
-    """PyYAML made to write like js-yaml: block sequences indented under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(meta: dict) -> str:
-    return yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=80,
-                     default_flow_style=False, indent=2)
+    return js_yaml_dump(meta, width=80)
 
 
 def bundled_meta(meta: dict, *, main: str | None, screenshots: list[str] | None, git_hash: str | None) -> dict:
@@ -71,7 +58,7 @@ CREDENTIAL_KEY = re.compile(r"(?:^|[:_])(?:_?authtoken|_auth|_password|password|
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]*@)")
 
 
-def strip_credentials(value, path: str = "") -> tuple[object, list[str]]:
+def strip_credentials(value: Any, path: str = "") -> tuple[Any, list[str]]:
     """`value` without credentials: keys naming a token or password are dropped (`_authToken`,
     `//registry.npmjs.org/:_authToken`, `_password`, …), credentials are removed from URLs.
     Returns the clean value and where something was removed (`publishConfig._authToken`)."""

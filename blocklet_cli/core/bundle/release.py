@@ -14,8 +14,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blocklet_cli.core import safejson
 from blocklet_cli.core.bundle.archive import ArchiveEntry, write_tarball, write_zip
 from blocklet_cli.core.bundle.metafile import release_meta, tarball_name, to_json
+from blocklet_cli.core.errors import NotFoundError
 from blocklet_cli.core.fsutil import atomic_path
 from blocklet_cli.core.report import NULL_TASK, Task
 
@@ -119,3 +121,34 @@ def replace_dir(staging: Path, final: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def stale_reason(project_dir: Path, metafile: Path) -> str | None:
+    """Why the release at `metafile` no longer matches the project in `project_dir`, None when it does (or
+    when there is no release or no project): the project's version differs, or a project file (what
+    `bundle` could ship: dotfolders, `node_modules` and the never-bundled folders skipped) is newer."""
+    from blocklet_cli.core.bundle import exclusions
+    from blocklet_cli.core.meta.api import find_meta_file, load_meta
+
+    try:
+        meta_path = find_meta_file(project_dir)
+        built = metafile.stat().st_mtime
+        release_meta = safejson.loads(metafile.read_bytes())
+    except (OSError, ValueError, NotFoundError):
+        return None
+    data = load_meta(meta_path).data
+    version = data.get("version") if isinstance(data, dict) else None
+    released = release_meta.get("version") if isinstance(release_meta, dict) else None
+    if version is not None and str(version) != str(released):
+        return f"the release is version {released}, blocklet.yml says {version}"
+    for folder, dirs, names in os.walk(project_dir):
+        dirs[:] = [d for d in dirs
+                   if not d.startswith(".") and d != "node_modules" and not exclusions.skipped_folder(d)]
+        for name in names:
+            path = Path(folder, name)
+            try:
+                if path.stat().st_mtime > built:
+                    return f"{path.relative_to(project_dir).as_posix()} changed after the release was built"
+            except OSError:
+                continue
+    return None

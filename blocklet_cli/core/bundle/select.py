@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from blocklet_cli.core.bundle import exclusions
 from blocklet_cli.core.errors import NotFoundError, UnsafePathError
+from blocklet_cli.core.meta.checks import is_glob
 
 IGNORE_FILE = ".blockletignore"
 # Folders a walk does not enter (they are bundled only through the dependency step).
@@ -31,7 +32,6 @@ JUNK_PATTERNS = (".DS_Store", "._*", ".*.swp", "*~", "npm-debug.log", "*.orig", 
                  "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb", IGNORE_FILE)
 ROOT_PATTERNS = ("LICENSE*", "LICENCE*", "blocklet.prefs.json", "blocklet.openapi.*", "blocklet.opencomponent.*")
 ROOT_FOLDERS = ("migration", "resources")
-GLOB_CHARS = set("*?[]{}!")
 
 
 @dataclass
@@ -55,10 +55,6 @@ class Selection:
     scripts: list[str] = field(default_factory=list)  # files named by a `files` entry or matched by its glob
     excluded: list[Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def is_glob(entry: str) -> bool:
-    return any(char in GLOB_CHARS for char in entry)
 
 
 def secret_reason(rel: str, path: Path | None = None) -> str | None:
@@ -233,7 +229,7 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     for entry in meta.get("files") or []:
         if not isinstance(entry, str) or entry in ("blocklet.js", "blocklet.zip"):
             continue
-        if is_glob(entry):
+        if is_glob(entry, any_glob_char=True):
             scripts.update(_glob(root, entry, "files entry", listed, skipped))
         elif not _add_path(root, entry, "files entry", listed, skipped):
             raise NotFoundError(f"files entry {entry!r} does not exist in {root}")
@@ -261,14 +257,14 @@ def select_files(root: Path, meta: dict, *, zip_app: bool) -> Selection:
     selection = Selection(warnings=warnings)
     selection.scripts = sorted(scripts)
     reasons: dict[str, str | None] = {}
-    for source, target in ((loose, selection.files), (app, selection.app_files)):
+    for source, kept in ((loose, selection.files), (app, selection.app_files)):
         for rel in sorted(source):
             if rel not in reasons:
-                reasons[rel] = rules.reason(rel)
-                if reasons[rel]:
-                    selection.excluded.append(Excluded(rel, reasons[rel]))
+                reason = reasons[rel] = rules.reason(rel)
+                if reason:
+                    selection.excluded.append(Excluded(rel, reason))
             if not reasons[rel]:
-                target.append(rel)
+                kept.append(rel)
     for folder, why in sorted(skipped.items()):
         if not any(item.path == folder for item in selection.excluded):
             selection.excluded.append(Excluded(folder, f"never bundled: {why}"))

@@ -10,11 +10,15 @@ in place (component_edit) instead of re-dumping it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from blocklet_cli.core.errors import ComponentError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.errors import ComponentError, NotFoundError, UsageError
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.components.resolve import ComponentTree
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _VERSIONED = re.compile(r"^(.+)@(latest|v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$")
@@ -45,12 +49,11 @@ def parse_spec(text: str) -> ComponentSpec:
     return ComponentSpec(name=text)
 
 
-def url_path_friendly(text: str) -> str:
-    """The reference's `urlPathFriendly`, with `/` also replaced (a default mount point is one segment)."""
-    ascii_only = text.strip().encode("ascii", "ignore").decode("ascii")
-    friendly = re.sub(r"[^A-Za-z0-9_.\-]", "-", ascii_only)
-    friendly = re.sub(r"-+", "-", re.sub(r"\.+", ".", friendly))
-    return friendly.strip("-") or "component"
+def default_mount_segment(name: str) -> str:
+    """The one-segment default mount point of a component named `name` (`component` when nothing is left)."""
+    from blocklet_cli.core.meta.names import url_path_friendly
+
+    return url_path_friendly(name, one_segment=True) or "component"
 
 
 @dataclass
@@ -58,11 +61,12 @@ class AddResult:
     status: str  # "added" | "exists"
     file: Path
     component: dict
-    tree: object | None = None  # ComponentTree
+    tree: ComponentTree | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"status": self.status, "file": str(self.file), "component": self.component,
-                "tree": self.tree.to_dict() if self.tree is not None else None}  # type: ignore[attr-defined]
+                "tree": self.tree.to_dict() if self.tree is not None else None, "warnings": self.warnings}
 
 
 @dataclass
@@ -75,16 +79,24 @@ class RemoveResult:
         return {"status": "removed", "file": str(self.file), "name": self.name, "remaining": self.remaining}
 
 
-def _read(project: Path) -> tuple[Path, str]:
+def _read(project: Path):
+    """The project's metadata file, read with `validate`'s input checks (`edit.read_user_file`)."""
     from blocklet_cli.core.meta import find_meta_file
+    from blocklet_cli.core.project.edit import read_user_file
 
-    path = find_meta_file(project)
-    try:
-        return path, path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError("not UTF-8 text", location=str(path)) from exc
-    except OSError as exc:
-        raise FileFormatError(f"cannot read: {exc.strerror}", location=str(path)) from exc
+    return read_user_file(find_meta_file(project))
+
+
+def _portable(url: str, project_dir: Path) -> str:
+    """A `file://` URL as a `file:` path relative to the project (the resolver reads relative `file:` paths
+    from the project folder), so the project and its store can move together."""
+    import os
+    from urllib.parse import quote
+
+    from blocklet_cli.core.http import file_url_path
+
+    relative = os.path.relpath(file_url_path(url), project_dir.resolve())
+    return "file:" + quote(Path(relative).as_posix(), safe="/._-~")
 
 
 def printable_title(value: object) -> str:
@@ -113,9 +125,12 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         store_meta_url,
         verify_tree,
     )
-    from blocklet_cli.core.fsutil import atomic_write_text
+    from blocklet_cli.core.meta.mount_point import normalize_mount_point
+    from blocklet_cli.core.project.edit import editing, write_user_files
 
-    path, text = _read(Path(project))
+    file = _read(Path(project))
+    path, text = file.path, file.text
+    warnings: list[str] = []
     if title is not None and not title.strip():
         raise UsageError("--title must not be empty")
     if title is not None and not all(char.isprintable() for char in title):
@@ -129,8 +144,8 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         problem = mount_point_problem(mount_point)
         if problem:
             raise UsageError(f"--mount-point {mount_point!r} {problem}")
-        mount_point = mount_point.strip()
-    if wanted.url:
+        mount_point = normalize_mount_point(mount_point)
+    if wanted.name is None:  # parse_spec gives either a URL or a name
         source: dict = {"url": wanted.url}
     else:
         normalized = [normalize_store(store) for store in stores]
@@ -139,8 +154,11 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
         if any(store.startswith("file:") for store in normalized):
             # `source.store` must be an http(s) URL (`@blocklet/meta`'s schema): a file store is written as
             # the URL(s) of the component's blocklet.json in it, which any reader resolves the same way.
-            urls = [store_meta_url(store, wanted.name, wanted.version) for store in normalized]
+            urls = [_portable(store_meta_url(store, wanted.name, wanted.version), path.parent) for store in normalized]
             source = {"url": urls[0] if len(urls) == 1 else urls}
+            warnings.append(f"the source of {wanted.name} is a local folder ({urls[0]}, relative to the project): "
+                            "it resolves only on this machine; serve the store over HTTP and add it with "
+                            "--store http://… before you publish or deploy")
         else:
             source = {"store": normalized[0] if len(normalized) == 1 else normalized, "name": wanted.name,
                       "version": wanted.version}
@@ -158,27 +176,36 @@ def add_to_project(project: str | Path, spec: str, *, stores: list[str], mount_p
     chosen_title = (title or "").strip() or printable_title(resolved.meta.get("title"))
     if chosen_title:
         entry["title"] = chosen_title
-    entry["mountPoint"] = mount_point or "/" + url_path_friendly(str(resolved.meta.get("name") or resolved.name))
+    entry["mountPoint"] = mount_point or "/" + default_mount_segment(str(resolved.meta.get("name") or resolved.name))
     if "name" in source:
         source["name"] = resolved.name
     entry["source"] = source
-    try:
-        check_siblings([*current, entry])
-    except ComponentError as exc:
-        raise ComponentError(exc.message, hint="choose another one with --mount-point") from exc
-    atomic_write_text(path, add_component(text, entry, str(path)))
-    return AddResult("added", path, entry, tree)
+    with editing(file.target.parent, "add"):  # re-read under the lock: another edit may have landed meanwhile
+        file = _read(Path(project))
+        current = components_in(file.text, str(path))
+        if resolved.name in _names(current):
+            existing = next(c for c in current if isinstance(c, dict) and c.get("name") == resolved.name)
+            return AddResult("exists", path, existing)
+        try:
+            check_siblings([*current, entry])
+        except ComponentError as exc:
+            raise ComponentError(exc.message, hint="choose another one with --mount-point") from exc
+        write_user_files([(file, add_component(file.text, entry, str(path)))])
+    return AddResult("added", path, entry, tree, warnings)
 
 
 def remove_from_project(project: str | Path, name: str) -> RemoveResult:
     """Remove the component called `name` from blocklet.yml (no network)."""
     from blocklet_cli.core.components.edit import components_in, remove_component
-    from blocklet_cli.core.fsutil import atomic_write_text
+    from blocklet_cli.core.meta import find_meta_file
+    from blocklet_cli.core.project.edit import editing, write_user_files
 
-    path, text = _read(Path(project))
-    names = _names(components_in(text, str(path)))
-    if name not in names:
-        known = f"known: {', '.join(names)}" if names else "it has no components"
-        raise NotFoundError(f"cannot find component {name} ({known})", location=str(path))
-    atomic_write_text(path, remove_component(text, name, str(path)))
+    with editing(find_meta_file(Path(project)).resolve().parent, "remove"):
+        file = _read(Path(project))
+        path = file.path
+        names = _names(components_in(file.text, str(path)))
+        if name not in names:
+            known = f"known: {', '.join(names)}" if names else "it has no components"
+            raise NotFoundError(f"cannot find component {name} ({known})", location=str(path))
+        write_user_files([(file, remove_component(file.text, name, str(path)))])
     return RemoveResult(path, name, [n for n in names if n != name])

@@ -16,22 +16,16 @@ import json
 import time
 from pathlib import Path
 
-from blocklet_cli.core import safejson
+from blocklet_cli.core import paths, safejson
 
 FORMAT = 1
-
-
-def default_dir() -> Path:
-    from platformdirs import user_cache_path
-
-    return user_cache_path("blocklet") / "components"
 
 
 class ComponentCache:
     """A folder of `<sha256(url)[:32]>.json` files: `{"format", "url", "fetchedAt", "meta"}`."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_dir()
+        self.root = Path(root) if root is not None else paths.components_cache_dir()
 
     def _path(self, url: str) -> Path:
         return self.root / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + ".json")

@@ -182,8 +182,23 @@ def _checked(new_text: str, expected: list, source: str) -> str:
     return new_text
 
 
+def _keeping_final_newline(edit: Any, text: str, *args: Any) -> str:
+    """Run an edit on `text` as if it ended with a line break, then give the result the ending `text` had:
+    a file without a final newline keeps having none (add then remove is byte-identical)."""
+    if not text or text.endswith("\n"):
+        return edit(text, *args)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    new = edit(text + nl, *args)
+    return new.removesuffix(nl) if new.endswith(nl) else new
+
+
 def add_component(text: str, entry: dict, source: str = "blocklet.yml") -> str:
-    """`text` with `entry` appended to its components list (created at the end when absent)."""
+    """`text` with `entry` appended to its components list (created at the end when absent). A flow list
+    (`components: []` too) stays a flow list, so removing the entry again gives back `[]`."""
+    return _keeping_final_newline(_add_component, text, entry, source)
+
+
+def _add_component(text: str, entry: dict, source: str) -> str:
     import yaml
 
     root = _root(text, source)
@@ -196,9 +211,11 @@ def add_component(text: str, entry: dict, source: str = "blocklet.yml") -> str:
         lines = ["components:", *_item_lines(entry, style.seq_indent, style)]
         return _checked(prefix + nl.join(lines) + nl, expected, source)
     key, value = found
-    if isinstance(value, yaml.SequenceNode) and value.flow_style and value.value:
+    if isinstance(value, yaml.SequenceNode) and value.flow_style:
         close = value.end_mark.index - 1
         flow = json.dumps(entry, ensure_ascii=False)
+        if not value.value:
+            return _checked(text[:close] + flow + text[close:], expected, source)
         return _checked(text[:close].rstrip(" ") + ", " + flow + text[close:], expected, source)
     if isinstance(value, yaml.SequenceNode) and value.value:
         dash = value.start_mark.column
@@ -222,6 +239,10 @@ def add_component(text: str, entry: dict, source: str = "blocklet.yml") -> str:
 
 def remove_component(text: str, name: str, source: str = "blocklet.yml") -> str:
     """`text` without the components entry named `name` (NotFound is the caller's business)."""
+    return _keeping_final_newline(_remove_component, text, name, source)
+
+
+def _remove_component(text: str, name: str, source: str) -> str:
     import yaml
 
     root = _root(text, source)

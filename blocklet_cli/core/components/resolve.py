@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from blocklet_cli.core.errors import BlockletError, ComponentError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
@@ -35,14 +35,12 @@ from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 DEFAULT_STORE = "https://store.blocklet.dev"
 MAX_DEPTH = 40
 DEFAULT_WORKERS = 32
-STATIC_SERVER_ENGINE = "z2qa2dGC9EmsjB2WJtUcmuRWx43zTwPUZQF7g"
 # The reference accepts octet-stream and x-gzip; static web servers label `.tgz` files with the tar and
 # gzip types too (Python's http.server: application/x-tar), and a file store must work behind any of them.
 TARBALL_TYPES = frozenset({"application/octet-stream", "application/x-gzip", "application/gzip", "application/x-tar",
                            "application/x-gtar", "application/x-compressed-tar", "application/x-tgz"})
 # `dist.integrity` as stores and our releases write it: an SRI string (`sha512-<base64>`, like npm's)
 SRI = re.compile(r"^sha(?:256|384|512)-(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
-MOUNT_POINT = re.compile(r"^[A-Za-z0-9/._-]+$")
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ARROW = " → "
 # what the reference sends (blocklet/meta/src/util-meta.ts); a store may shape its answer by the server version
@@ -57,19 +55,14 @@ def normalize_store(url: str) -> str:
 
     A static file store (`blocklet publish --store <folder>`) is a `file://` URL or a folder path
     (absolute, `./…`, `../…`, `~/…`, or an existing folder); it becomes a `file://` URL."""
-    text = str(url).strip()
-    if text.startswith("file:"):
-        from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import parse
 
-        return _file_store(file_url_path(text), url)
-    if text.startswith(("/", "./", "../", "~")) or (text and Path(text).is_dir()):
-        return _file_store(Path(text).expanduser(), url)
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-        text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    address = parse(str(url))
+    if address.kind == "file" and address.path is not None:  # a file address always has its path
+        return _file_store(address.path, url)
+    if address.kind != "http":
         raise ComponentError(f"invalid store URL {url!r}: expected http(s)://host[:port]")
-    return text.rstrip("/")
+    return address.url
 
 
 def _file_store(path: Path, given: str) -> str:
@@ -106,7 +99,7 @@ def _label(entry: Any, index: int) -> str:
 
 
 def _absolute_file_url(url: str, project_dir: Path | None) -> str:
-    from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import file_url_path
 
     path = file_url_path(url)
     if not path.is_absolute():
@@ -157,19 +150,16 @@ def entry_sources(entry: Any, *, default_store: str | None = None, project_dir: 
 
 # -- mount points and siblings ---------------------------------------------------------------
 def mount_point_problem(value: Any) -> str | None:
-    """Why a mount point is invalid (`mountPointSchema` of blocklet/meta/src/schema.ts), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return "must be a non-empty string"
-    text = value.strip()
-    if not MOUNT_POINT.match(text):
-        return "may only contain letters, digits and / . _ -"
-    if "//" in text:
-        return "cannot contain //"
-    return None
+    """Why a mount point is invalid (`core.meta.mount_point`), or None."""
+    from blocklet_cli.core.meta.mount_point import mount_point_problem as problem
+
+    return problem(value)
 
 
 def _mount_key(value: str) -> str:
-    return "/" + value.strip().strip("/")
+    from blocklet_cli.core.meta.mount_point import normalize_mount_point
+
+    return normalize_mount_point(value)
 
 
 def check_siblings(entries: list, *, where: str = "") -> None:
@@ -189,10 +179,12 @@ def check_siblings(entries: list, *, where: str = "") -> None:
         if "mountPoint" in entry:
             problem = mount_point_problem(entry["mountPoint"])
             if problem:
-                raise ComponentError(f"component {label}: mountPoint {entry['mountPoint']!r} {problem}{suffix}")
+                raise ComponentError(f"component {label}: /components/{index}/mountPoint "
+                                     f"{entry['mountPoint']!r} {problem}{suffix}")
             key = _mount_key(entry["mountPoint"])
             if key in mounts:
-                raise ComponentError(f"mount point {key} is used by both {mounts[key]} and {label}{suffix}")
+                raise ComponentError(f"mount point {key} is used by both {mounts[key]} and {label}{suffix} "
+                                     f"(at /components/{index}/mountPoint)")
             mounts[key] = label
 
 
@@ -333,10 +325,12 @@ def fetch_source(client: Any, url: str, expected_name: str | None,
 
 def _needs_web_interface(meta: dict) -> bool:
     """A component that starts a process (dapp with `main`, no docker image) without a web interface."""
-    docker = meta.get("docker") if isinstance(meta.get("docker"), dict) else {}
+    found = meta.get("docker")
+    docker = found if isinstance(found, dict) else {}
     if meta.get("group") != "dapp" or not meta.get("main") or docker.get("image"):
         return False
-    interfaces = meta.get("interfaces") if isinstance(meta.get("interfaces"), list) else []
+    found = meta.get("interfaces")
+    interfaces = found if isinstance(found, list) else []
     return not any(isinstance(i, dict) and i.get("type") == "web" for i in interfaces)
 
 
@@ -436,6 +430,9 @@ class _Resolver:
 
         Speculative: answers land in the HTTP client's cache (requests in flight are joined), so when
         the parent is decided its children resolve from there. Each URL is prefetched once."""
+        pool = self.pool
+        if pool is None:  # not inside `run`: nothing to warm the cache with
+            return
         try:
             entries = children_of(meta)
         except ComponentError:
@@ -453,7 +450,7 @@ class _Resolver:
                         continue
                     self.prefetched.add(url)
                 try:
-                    self.pool.submit(self._warm, url, expected)
+                    pool.submit(self._warm, url, expected)
                 except RuntimeError:  # the resolution is over (pool shut down)
                     return
 

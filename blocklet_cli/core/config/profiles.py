@@ -1,52 +1,33 @@
-"""Configuration profiles in the reference's INI file, with environment overrides.
+"""Configuration profiles in the reference's INI file (`$ABT_NODE_HOME/blocklet.ini`, npm `ini` v2,
+default profile = top-level keys, other profiles = sections), and the keys `config set` accepts.
 
-Reference: ArcBlock/blocklet-server core/cli/lib/constant.js (`$ABT_NODE_HOME/blocklet.ini`, where `ABT_NODE_HOME` is
-`$ABT_NODE_CUSTOM_DATA_DIR` or `~/.arcblock`), core/cli/lib/util/blocklet/config.js (npm `ini` v2, default
-profile = top-level keys, other profiles = sections) and core/cli/lib/commands/blocklet/config.js (keys and
-their validation). The file is shared with the reference CLI, so it is read and written with the same
-semantics (`core/config/ini.py`); keys and sections
-we do not know are kept. Every setting can also come from the environment (table `ENV_VARS`);
-precedence: flag > environment > profile > default.
+Reference: ArcBlock/blocklet-server core/cli/lib/constant.js (`$ABT_NODE_HOME/blocklet.ini`, where
+`ABT_NODE_HOME` is `$ABT_NODE_CUSTOM_DATA_DIR` or `~/.arcblock`: `core/paths.py`),
+core/cli/lib/util/blocklet/config.js (npm `ini` v2, default profile = top-level keys, other profiles =
+sections) and core/cli/lib/commands/blocklet/config.js (keys and their validation). The file is shared
+with the reference CLI, so it is read and written with the same semantics (`core/config/ini.py`); keys
+and sections we do not know are kept. Which variable overrides which key, and the order, are the
+settings table (`core/settings.py`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import ini
 from blocklet_cli.core.errors import FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.settings import BY_NAME, DEFAULT_PROFILE, MASK, Resolved
+from blocklet_cli.core.settings import DEFAULT_STORE as DEFAULT_STORE  # re-exported
+from blocklet_cli.core.store_address import is_http_url
 
-DEFAULT_PROFILE = "default"
-DEFAULT_STORE = "https://store.blocklet.dev"
 KEYS = ("store", "accessToken", "registry", "developerDid", "name", "email")
-SECRET_KEYS = frozenset({"accessToken"})
-ENV_VARS = {
-    "store": "BLOCKLET_STORE",
-    "accessToken": "BLOCKLET_ACCESS_TOKEN",
-    "registry": "BLOCKLET_REGISTRY",
-    "developerDid": "BLOCKLET_DEVELOPER_DID",
-    "name": "BLOCKLET_NAME",
-    "email": "BLOCKLET_EMAIL",
-}
-MASK = "********"
-_URL = re.compile(r"^https?://[^\s/?#:]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
+SECRET_KEYS = frozenset(key for key in KEYS if BY_NAME[key].secret)
+ENV_VARS = {key: BY_NAME[key].env_vars[0] for key in KEYS}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-def home_dir() -> Path:
-    """`$ABT_NODE_CUSTOM_DATA_DIR` (resolved) if set, else `~/.arcblock` (the reference's ABT_NODE_HOME)."""
-    custom = os.environ.get("ABT_NODE_CUSTOM_DATA_DIR")
-    if custom:
-        return Path(custom).expanduser().resolve()
-    return Path.home() / ".arcblock"
-
-
-def config_path() -> Path:
-    return home_dir() / "blocklet.ini"
 
 
 def is_secret(key: str) -> bool:
@@ -67,7 +48,7 @@ class ConfigFile:
 
     @classmethod
     def load(cls, path: Path | None = None) -> ConfigFile:
-        path = Path(path) if path else config_path()
+        path = Path(path) if path else paths.config_file()
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -107,9 +88,9 @@ class ConfigFile:
         if profile == DEFAULT_PROFILE:
             section = self.data
         else:
-            section = self.data.get(profile)
-            if not isinstance(section, dict):
-                section = self.data[profile] = {}
+            found = self.data.get(profile)
+            section = found if isinstance(found, dict) else {}
+            self.data[profile] = section
         section[key] = value
 
     def delete(self, key: str, profile: str | None = None) -> bool:
@@ -152,51 +133,18 @@ def validate_value(key: str, value: str) -> None:
         raise UsageError(f"invalid email: {value!r}")
 
 
-def is_http_url(value: str) -> bool:
-    return bool(_URL.match(value))
-
-
-def env_var(key: str) -> str | None:
-    return ENV_VARS.get(key)
-
-
-@dataclass(frozen=True)
-class Setting:
-    """A resolved setting and where it came from (`flag`, `env:<VAR>`, `profile:<p>`, `default`)."""
-
-    key: str
-    value: str | None
-    source: str | None
-
-    def to_dict(self, show_secrets: bool = False) -> dict:
-        value = self.value if show_secrets else mask(self.key, self.value)
-        return {"key": self.key, "value": value, "source": self.source}
-
-
 def resolve(key: str, profile: str | None = None, flag_value: str | None = None,
-            config: ConfigFile | None = None) -> Setting:
-    """Resolve `key`: flag > environment > profile > default.
+            config: ConfigFile | None = None) -> Resolved:
+    """Resolve the profile setting `key` through the settings table: flag > environment > profile >
+    default. `store` falls back to `registry`, then (default profile only) to the public store, as the
+    reference's `upload` does. The config file is read only when the flag and environment say nothing."""
+    from blocklet_cli.core import settings
 
-    `store` falls back to the profile's `registry`, then (default profile only) to the public store,
-    as the reference's `upload` does."""
     profile = profile or DEFAULT_PROFILE
-    if flag_value not in (None, ""):
-        return Setting(key, flag_value, "flag")
-    names = [key, "registry"] if key == "store" else [key]
-    for name in names:
-        var = ENV_VARS.get(name)
-        if var and os.environ.get(var):
-            return Setting(key, os.environ[var], f"env:{var}")
+    found = settings.resolve(key, flag_value, use_default=False)
+    if found.source is not None:
+        return found
     config = config or ConfigFile.load()
-    for name in names:
-        value = config.get(name, profile)
-        if value not in (None, "", True, False):
-            return Setting(key, str(value), f"profile:{profile}")
-    if key == "store" and profile == DEFAULT_PROFILE:
-        return Setting(key, DEFAULT_STORE, "default")
-    return Setting(key, None, None)
+    return settings.resolve(key, None, profile=config.profile(profile), profile_name=profile,
+                            use_default=profile == DEFAULT_PROFILE)
 
-
-def resolve_setting(key: str, profile: str | None = None, flag_value: str | None = None) -> str | None:
-    """The value of `key` for a command: flag > environment > profile > default (None if unset)."""
-    return resolve(key, profile, flag_value).value

@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from blocklet_cli.core.errors import (
     ConflictError,
@@ -32,6 +33,7 @@ from blocklet_cli.core.errors import (
 from blocklet_cli.core.fsutil import write_secret_file
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.identity.wallet import Wallet
+from blocklet_cli.core.paths import dev_root
 from blocklet_cli.core.project.dotenv import read_dotenv_files
 
 REDACTED = "********"
@@ -42,6 +44,16 @@ BLANKED = ("ABT_NODE_SK", "ABT_NODE_UPDATER_PORT", "ABT_NODE_SESSION_TTL", "ABT_
            "ABT_NODE_DATA_DIR", "ABT_NODE_TOKEN_SECRET", "ABT_NODE_SESSION_SECRET", "ABT_NODE_BASE_URL",
            "ABT_NODE_LOG_LEVEL", "ABT_NODE_LOG_DIR", "CLI_MODE", "ABT_NODE_HOME", "PM2_HOME",
            "ABT_NODE_CONFIG_FILE")
+
+# Our own credentials (`publish`'s signing key, `deploy`'s access key): they sign as the developer, the app
+# never needs them, so they are not in its environment (not even for a declared variable of that name).
+OWN_CREDENTIALS = ("BLOCKLET_ACCESS_TOKEN", "BLOCKLET_DEPLOY_ACCESS_KEY", "BLOCKLET_DEPLOY_ACCESS_SECRET")
+
+
+def without_own_credentials(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the CLI's own credentials (`OWN_CREDENTIALS`)."""
+    return {key: value for key, value in environ.items() if key not in OWN_CREDENTIALS}
+
 
 NODE_TYPE = did_core.DidType(1, did_core.KEY_ED25519, did_core.HASH_SHA3)  # ROLE_NODE (@ocap/mcrypto)
 AskValue = Callable[[dict], str]  # called with the `environments` entry of a required variable
@@ -59,7 +71,7 @@ class DevPaths:
         project_dir = project_dir.resolve()
         digest = hashlib.sha256(str(project_dir).encode()).hexdigest()[:12]
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "blocklet"
-        return cls((data_root or user_dev_root()) / f"{safe}-{digest}", project_dir)
+        return cls((data_root or dev_root()) / f"{safe}-{digest}", project_dir)
 
     @property
     def data(self) -> Path:
@@ -92,18 +104,6 @@ class DevPaths:
             folder.mkdir(parents=True, exist_ok=True)
         (self.root / "project").write_text(str(self.project_dir) + "\n", encoding="utf-8")
         return emptied
-
-
-def user_dev_root() -> Path:
-    """Where dev folders live: the user data dir (never inside the project, never bundled)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("blocklet", appauthor=False) / "dev"
-
-
-def node_wallet_file() -> Path:
-    """The dev host's "node" key, shared by every project of this user."""
-    return user_dev_root() / "node-wallet.json"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -175,8 +175,9 @@ class DevEnvironment:
         return {key: REDACTED if key in self.secret_names else value for key, value in self.values.items()}
 
     def process_env(self, base: Mapping[str, str]) -> dict[str, str]:
-        """The full environment of the child: `base` (our own environment) overlaid with ours."""
-        return {**base, **self.values}
+        """The full environment of the child: `base` (our own environment, less our credentials) overlaid
+        with ours."""
+        return {**without_own_credentials(base), **self.values}
 
     def to_dict(self) -> dict:
         return {"names": sorted(self.values), "secret": sorted(self.secret_names), "sources": self.sources}
@@ -204,7 +205,7 @@ def compute_environment(meta: dict, settings: DevSettings, *, environ: Mapping[s
     Declared `environments` get their default, then the dotenv files, then the real environment
     (`environ`); a required variable still empty is asked through `ask`, or raises InputRequiredError.
     """
-    environ = dict(os.environ if environ is None else environ)
+    environ = without_own_credentials(os.environ if environ is None else environ)
     env = DevEnvironment(values={})
     _declared(meta, settings.project_dir, environ, ask, env)
     env.values.update(_runtime(meta, settings))
@@ -253,7 +254,7 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
     title = str(meta.get("title") or name)
     app_url = (s.app_url or f"http://127.0.0.1:{s.port}").rstrip("/")
     app_data = s.paths.data
-    mount = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
+    mount: dict[str, Any] = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
              "port": s.port, "containerPort": s.port, "resources": [], "resourcesV2": [],
              "group": meta.get("group"), "isGreen": False}
     values = {

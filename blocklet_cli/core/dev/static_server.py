@@ -3,7 +3,9 @@
 Reference: ArcBlock/blocklet-server core/blocklet-services/api/middlewares/serve-static-engine.js (Blocklet
 Server serves a `static` blocklet from its `main` folder). Serves GET/HEAD from one root folder: index files for
 folders, content types by extension, and never anything outside the root — `..` segments (also percent-encoded),
-backslashes, NUL bytes and symlinks that resolve outside the root are refused with 403/404.
+backslashes, NUL bytes and symlinks that resolve outside the root are refused with 403/404. Dotfiles and
+everything `blocklet bundle` never ships (`core/bundle/exclusions.py`: `.env`, keys, `.git/`, ...) answer 404
+as if absent; a Host header that does not name this server is refused (DNS rebinding); files are streamed.
 
 Never prints: each request is reported through the `on_request(method, path, status)` callback.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +31,9 @@ EXTRA_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".json": "ap
                ".svg": "image/svg+xml", ".wasm": "application/wasm", ".webp": "image/webp",
                ".woff2": "font/woff2", ".map": "application/json", ".md": "text/markdown"}
 OnRequest = Callable[[str, str, int], None]
+CHUNK = 1 << 16
+ALLOWED_DOT_FOLDERS = (".well-known",)  # RFC 8615: meant to be served
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 class Refused(Exception):
@@ -62,7 +68,30 @@ def resolve_request_path(root: Path, url_path: str) -> Path:
         raise Refused(HTTPStatus.FORBIDDEN) from None
     if not is_inside(root, real):
         raise Refused(HTTPStatus.FORBIDDEN)
+    check_servable(root, real, segments)
     return real
+
+
+def check_servable(root: Path, real: Path, segments: list[str] | None = None) -> None:
+    """Refused(404) for a dotfile or anything in the never-bundled list, by the requested path and by
+    where it really is: what `blocklet bundle` would never ship, `blocklet dev` does not serve either."""
+    from blocklet_cli.core.bundle import exclusions
+
+    for parts in (segments or [], list(real.relative_to(root).parts) if real != root else []):
+        if any(part.startswith(".") and part not in ALLOWED_DOT_FOLDERS for part in parts):
+            raise Refused(HTTPStatus.NOT_FOUND)
+        if parts and exclusions.reason("/".join(parts), real if real.is_file() else None):
+            raise Refused(HTTPStatus.NOT_FOUND)
+
+
+def host_allowed(host_header: str | None, port: int, extra: tuple[str, ...] = ()) -> bool:
+    """True when the Host header names this server (127.0.0.1, localhost or [::1] with its port): a page
+    on another site whose name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name."""
+    if host_header is None:
+        return True  # not a browser (HTTP/1.0 tools): rebinding needs a browser, which always sends Host
+    host = host_header.strip().lower()
+    names = {*LOCAL_HOSTS, *extra}
+    return any(host in (name, f"{name}:{port}") for name in names)
 
 
 def content_type(path: Path) -> str:
@@ -85,6 +114,10 @@ def _handler(root: Path, on_request: OnRequest | None) -> type[BaseHTTPRequestHa
             self._serve()
 
         def _serve(self) -> None:
+            port = int(self.server.server_address[1])  # type: ignore[index]  # an (host, port) address
+            if not host_allowed(self.headers.get("Host"), port):
+                self._answer(HTTPStatus.FORBIDDEN, b"403 Forbidden: unknown Host\n")
+                return
             try:
                 target = resolve_request_path(root, self.path)
                 if target.is_dir():
@@ -95,14 +128,22 @@ def _handler(root: Path, on_request: OnRequest | None) -> type[BaseHTTPRequestHa
                     target = self._index(target)
                 if not target.is_file():
                     raise Refused(HTTPStatus.NOT_FOUND)
-                data = target.read_bytes()
+                handle = open(target, "rb")  # noqa: SIM115 (closed below, after streaming)
             except Refused as refused:
                 self._answer(refused.status)
                 return
             except OSError:
                 self._answer(HTTPStatus.FORBIDDEN)
                 return
-            self._answer(HTTPStatus.OK, data, content_type(target))
+            with handle:
+                size = os.fstat(handle.fileno()).st_size
+                self._answer(HTTPStatus.OK, b"", content_type(target), length=size, body=handle)
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (ConnectionError, TimeoutError):  # the client went away: nothing to answer, nothing to report
+                self.close_connection = True
 
         def _index(self, folder: Path) -> Path:
             for name in INDEX_FILES:
@@ -110,11 +151,12 @@ def _handler(root: Path, on_request: OnRequest | None) -> type[BaseHTTPRequestHa
                 if candidate.is_file():
                     if not is_inside(root, candidate):
                         raise Refused(HTTPStatus.FORBIDDEN)
+                    check_servable(root, candidate.resolve())
                     return candidate
             raise Refused(HTTPStatus.NOT_FOUND)
 
         def _answer(self, status: HTTPStatus, data: bytes | None = None, kind: str = "text/plain; charset=utf-8",
-                    headers: dict[str, str] | None = None, length: int | None = None) -> None:
+                    headers: dict[str, str] | None = None, length: int | None = None, body=None) -> None:
             if data is None:
                 data = f"{status.value} {status.phrase}\n".encode()
             length = len(data) if length is None else length
@@ -127,7 +169,10 @@ def _handler(root: Path, on_request: OnRequest | None) -> type[BaseHTTPRequestHa
                 self.send_header(key, value)
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(data)
+                if body is not None:  # a file: streamed in chunks, never read whole
+                    shutil.copyfileobj(body, self.wfile, CHUNK)
+                else:
+                    self.wfile.write(data)
             if on_request is not None:
                 on_request(self.command, self.path, int(status))
 
@@ -166,6 +211,9 @@ def serve_static(root: Path, port: int = 0, *, host: str = "127.0.0.1",
     class Server(ThreadingHTTPServer):
         daemon_threads = True
         allow_reuse_address = True
+
+        def handle_error(self, request, client_address) -> None:  # never a traceback on the terminal
+            return None
 
     httpd = Server((host, port), _handler(root, on_request))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,

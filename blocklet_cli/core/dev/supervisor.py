@@ -224,7 +224,7 @@ class Supervisor:
                 return "restart"
             if group.poll() is not None:
                 return "exited"
-            if not ready and port_answers(self.spec.port):
+            if not ready and self.spec.port is not None and port_answers(self.spec.port):
                 ready = True
                 self.on_event("ready", {"pid": group.pid, "port": self.spec.port, "first": announce})
                 if announce and self.spec.hooks_after:

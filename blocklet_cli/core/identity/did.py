@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import base58
 
@@ -195,7 +196,7 @@ def to_blocklet_did(name: str) -> str:
     return from_public_key(js_utf8(js_trim(name)), BLOCKLET_NAME_TYPE)
 
 
-def describe(did: str) -> dict:
+def describe(did: str) -> dict[str, Any]:
     """A JSON-ready description of a DID: validity, canonical form and type."""
     if not is_valid(did):
         return {"did": did, "valid": False}

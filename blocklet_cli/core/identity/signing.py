@@ -97,14 +97,14 @@ def iso_now() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def signing_message(meta: dict, stub: dict) -> bytes:
+def signing_message(meta: dict[str, Any], stub: dict[str, Any]) -> bytes:
     """The exact bytes signed: stable JSON of the meta with `signatures: [stub]` (no `sig`)."""
     body = {key: value for key, value in meta.items() if key != "signatures"}
     body["signatures"] = [stub]
     return js_utf8(stable_stringify(body))
 
 
-def sign_meta(meta: dict, wallet: Wallet, *, created: str | None = None) -> dict:
+def sign_meta(meta: dict[str, Any], wallet: Wallet, *, created: str | None = None) -> dict[str, Any]:
     """Return a copy of `meta` with `signatures = [signature by wallet]` (the reference's `upload` step 7)."""
     stub = {
         "type": "ED25519",
@@ -119,7 +119,7 @@ def sign_meta(meta: dict, wallet: Wallet, *, created: str | None = None) -> dict
     return signed
 
 
-def verify_meta(meta: dict) -> bool:
+def verify_meta(meta: dict[str, Any]) -> bool:
     """Check the last-added (single) signature of a signed meta the way the store's verifier does."""
     from blocklet_cli.core.identity import wallet as wallet_core
 

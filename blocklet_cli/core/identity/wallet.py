@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import base58
 
@@ -111,7 +112,7 @@ class Wallet:
     def verify(self, message: bytes, signature: bytes) -> bool:
         return verify(self.public_key, message, signature)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The wallet JSON the reference saves (`create --did-only --random`); contains the secret."""
         kind = self.did_type
         return {

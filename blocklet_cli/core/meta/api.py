@@ -9,7 +9,6 @@ Unlike the reference, every problem is reported at once, each with its JSON poin
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -52,19 +51,28 @@ class ValidationReport:
     path: Path
     valid: bool
     issues: list[MetaIssue]
-    meta: dict | None = None  # the normalised metadata when valid
+    meta: dict[str, Any] | None = None  # the normalised metadata when valid
+    warnings: list[MetaIssue] = field(default_factory=list)  # what `bundle` would refuse on top (meta mode)
 
-    def to_dict(self) -> dict:
-        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues]}
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "valid": self.valid, "errors": [i.to_dict() for i in self.issues],
+                "warnings": [i.to_dict() for i in self.warnings]}
 
 
 def find_meta_file(path: str | Path) -> Path:
-    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is."""
+    """`blocklet.yml`, else `blocklet.yaml`, in a folder; a path to a file is returned as is.
+
+    A folder with only legacy metadata (blocklet.json, package.json#blocklet) raises LegacyProjectError."""
     path = Path(path)
     if path.is_dir():
         for name in META_FILE_NAMES:
             if (path / name).is_file():
                 return path / name
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(path)
+        if sources:  # a first-generation project: one line saying so, exit 3
+            raise legacy_project_error(path, sources)
         raise NotFoundError(f"no blocklet.yml or blocklet.yaml found in {path}")
     if path.is_file():
         return path
@@ -91,7 +99,7 @@ def load_meta(path: str | Path) -> MetaDocument:
 
 
 def parse_meta(path: str | Path, *, mode: ParseMode = "meta", default_store_url: str | None = None,
-               ensure_component_store: bool | None = None) -> dict:
+               ensure_component_store: bool | None = None) -> dict[str, Any]:
     """Locate, load, normalise and validate; return the normalised metadata (reference key order).
 
     Raises NotFoundError, FileFormatError, or MetaError listing every issue with its position.
@@ -164,6 +172,10 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     issues = [*fix_issues, *schema_issues]
     if mode == "bundle" and isinstance(value, dict):
         issues.extend(bundle_checks(value, project_dir))
+    if isinstance(fixed, dict):  # dot segments and two spellings of one mount point (core/meta/mount_point.py)
+        from blocklet_cli.core.meta.mount_point import mount_point_issues
+
+        issues.extend(mount_point_issues(fixed.get("components")))
     key_map = normalise.original_key_map(data)
     report_issues = _dedupe([_with_position(document, key_map, p, m) for p, m in issues])
     if json_schema:
@@ -174,7 +186,7 @@ def validate_document(document: MetaDocument, *, mode: ParseMode = "meta", defau
     return ValidationReport(document.path, True, [], to_json_ready(value))
 
 
-def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
+def bundle_checks(meta: dict[str, Any], project_dir: Path) -> list[tuple[str, str]]:
     """What `blocklet bundle` checks after parse: reserved env names, a static blocklet's index.html."""
     issues = []
     environments = meta.get("environments")
@@ -184,7 +196,8 @@ def bundle_checks(meta: dict, project_dir: Path) -> list[tuple[str, str]]:
             issues.append((f"/environments/{index}/name",
                            "Blocklet key of environments can not start with `ABT_NODE_` or `BLOCKLET_`"))
     if meta.get("group") == "static":
-        main = meta.get("main") if isinstance(meta.get("main"), str) else "."
+        main_value = meta.get("main")
+        main = main_value if isinstance(main_value, str) else "."
         main_dir = project_dir / main
         try:
             found = (main_dir / "index.html").exists() or (main_dir / "index.htm").exists()
@@ -206,7 +219,7 @@ def _kind(value: Any) -> str:
     return "string" if isinstance(value, str) else type(value).__name__
 
 
-def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict) -> str:
+def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict[str, Any]) -> str:
     """The pointer of the node as written in the file (before camelCase and renames)."""
     from blocklet_cli.core.meta.blocklet_schema import SCRIPT_RENAMES
 
@@ -228,7 +241,24 @@ def _raw_pointer(pointer: str, key_map: dict[str, str], data: dict) -> str:
 def _with_position(document: MetaDocument, key_map: dict[str, str], pointer: str, message: str) -> MetaIssue:
     position = document.position(_raw_pointer(pointer, key_map, document.data))
     line, column = position if position else (None, None)
+    if message.endswith('" is not allowed'):  # an unknown key: name the known one it most likely means
+        from blocklet_cli.core.meta.blocklet_schema import nearest_key
+
+        nearest = nearest_key(pointer)
+        if nearest:
+            message = f"{message}; did you mean \"{nearest}\"?"
     return MetaIssue(pointer, message, line, column)
+
+
+def with_bundle_warnings(report: ValidationReport, *, default_store_url: str | None = None,
+                         description_dir: str | None = None, json_schema: bool = True) -> ValidationReport:
+    """`report` (a meta-mode validation) with `warnings`: every problem `blocklet bundle` would refuse that
+    the meta mode does not (unknown keys — with the nearest known one —, missing files, reserved names)."""
+    bundle = validate_path(report.path, mode="bundle", default_store_url=default_store_url,
+                           description_dir=description_dir, json_schema=json_schema)
+    seen = {(issue.pointer, issue.message) for issue in report.issues}
+    report.warnings = [issue for issue in bundle.issues if (issue.pointer, issue.message) not in seen]
+    return report
 
 
 def _json_schema_only(document: MetaDocument, key_map: Any, fixed: Any, reported: list[MetaIssue], *,
@@ -311,8 +341,3 @@ def validate_meta_dict(meta: Any, *, ensure_dist: bool = False, source: str = "b
     del source
     return check_meta_dict(meta, ensure_dist=ensure_dist, fix_services=fix_services,
                            ensure_component_store=ensure_component_store)[1]
-
-
-def default_store_from_env() -> str | None:
-    """`COMPONENT_STORE_URL`, the reference's default store for bundle/dev."""
-    return os.environ.get("COMPONENT_STORE_URL") or None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from typing import Any
 
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.meta import checks
-from blocklet_cli.core.meta.dsl import Alt, Any_, Arr, Bool, Ctx, Invalid, Num, Obj, Str, T
+from blocklet_cli.core.meta.dsl import Alt, Any_, Arr, Bool, Check, Ctx, Invalid, Num, Obj, Str, T
 from blocklet_cli.core.meta.names import name_problem
 
 GROUPS = ("dapp", "static", "gateway", "pack")
@@ -29,7 +30,7 @@ SCRIPT_RENAMES = (("pre-flight", "preFlight"), ("pre-install", "preInstall"), ("
 
 
 # -- custom checks (value, ctx, pointer) -> value --------------------------------------------------------
-def predicate(test, message):
+def predicate(test: Callable[[Any], object], message: str | Callable[[Any], str]) -> Check:
     """A check that reports `message` (a string, or a function of the value) when `test(value)` is false."""
     def check(value: Any, ctx: Ctx, ptr: str) -> Any:
         if not test(value):
@@ -56,7 +57,7 @@ nav_link_check = predicate(checks.check_link,
 docker_command_check = predicate(checks.docker_command_ok, "contains an invalid value (Docker CMD is invalid)")
 
 
-def uri_check(*schemes: str):
+def uri_check(*schemes: str) -> Check:
     def check(value: str, ctx: Ctx, ptr: str) -> str:
         if not checks.is_uri(value, schemes or None):
             raise Invalid("must be a valid uri" + (f" with a scheme matching the {'|'.join(schemes)} pattern"
@@ -72,7 +73,7 @@ def iso_check(value: str, ctx: Ctx, ptr: str) -> str:
     return converted
 
 
-def semver_check(minimum: str | None = None):
+def semver_check(minimum: str | None = None) -> Check:
     def check(value: str, ctx: Ctx, ptr: str) -> str:
         if not checks.is_semver(value):
             raise Invalid("needs to be a valid semver expression")
@@ -89,7 +90,7 @@ def name_check(value: str, ctx: Ctx, ptr: str) -> str:
     return value
 
 
-def file_check(skip_globs: bool):
+def file_check(skip_globs: bool) -> Check:
     def check(value: str, ctx: Ctx, ptr: str) -> str:
         base = ctx.options.get("base_dir")
         if not ctx.options.get("ensure_files") or base is None:
@@ -111,13 +112,13 @@ def env_name_check(value: str, ctx: Ctx, ptr: str) -> str:
     return value
 
 
-def environment_check(value: dict, ctx: Ctx, ptr: str) -> dict:
+def environment_check(value: dict[str, Any], ctx: Ctx, ptr: str) -> dict[str, Any]:
     if value.get("secure") is True and value.get("default"):
         raise Invalid(f"Cannot declare default value for secure env {value.get('name')}", ptr + "/default")
     return value
 
 
-def environments_check(value: list, ctx: Ctx, ptr: str) -> list:
+def environments_check(value: list[Any], ctx: Ctx, ptr: str) -> list[Any]:
     names = [x.get("name") for x in value if isinstance(x, dict)]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -125,7 +126,7 @@ def environments_check(value: list, ctx: Ctx, ptr: str) -> list:
     return value
 
 
-def interfaces_check(value: list, ctx: Ctx, ptr: str) -> list:
+def interfaces_check(value: list[Any], ctx: Ctx, ptr: str) -> list[Any]:
     webs = [i for i, x in enumerate(value) if isinstance(x, dict) and x.get("type") == "web"]
     for index in webs[1:]:
         ctx.add(f"{ptr}/{index}/type", "Only one web interface can be declared")
@@ -143,7 +144,7 @@ def cacheable_check(value: str, ctx: Ctx, ptr: str) -> str:
     return "/" + "/".join(parts)
 
 
-def share_check(value: list, ctx: Ctx, ptr: str) -> list:
+def share_check(value: list[Any], ctx: Ctx, ptr: str) -> list[Any]:
     if not value:
         return value
     total: float = 0
@@ -162,7 +163,7 @@ def _js_number(value: float) -> str:
     return repr(float(value))
 
 
-def range_pair_check(value: list, ctx: Ctx, ptr: str) -> list:
+def range_pair_check(value: list[Any], ctx: Ctx, ptr: str) -> list[Any]:
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         return value
     if len(value) != 2:
@@ -174,7 +175,7 @@ def range_pair_check(value: list, ctx: Ctx, ptr: str) -> list:
     return value
 
 
-def component_store_check(value: dict, ctx: Ctx, ptr: str) -> dict:
+def component_store_check(value: dict[str, Any], ctx: Ctx, ptr: str) -> dict[str, Any]:
     source = value.get("source")
     if ctx.options.get("ensure_component_store") and isinstance(source, dict) and source.get("name") \
             and not source.get("store"):
@@ -183,8 +184,8 @@ def component_store_check(value: dict, ctx: Ctx, ptr: str) -> dict:
     return value
 
 
-def navigation_unique(value: list, ctx: Ctx, ptr: str) -> list:
-    seen: list = []
+def navigation_unique(value: list[Any], ctx: Ctx, ptr: str) -> list[Any]:
+    seen: list[Any] = []
     for index, item in enumerate(value):
         if isinstance(item, dict) and item.get("id"):
             if item["id"] in seen:
@@ -206,33 +207,33 @@ def event_type_message() -> str:
 
 
 # -- building blocks -------------------------------------------------------------------------------------
-def DID(title: str, description: str, *, trim: bool = False, **kw) -> Str:
+def DID(title: str, description: str, *, trim: bool = False, **kw: Any) -> Str:
     return Str(title, description, trim=trim, custom=(did_check,),
                js_pattern="^(did:[a-z0-9]+:)?(z[1-9A-HJ-NP-Za-km-z]+|(0x)?[0-9a-fA-F]+)$", **kw)
 
 
-def Uri(title: str, description: str, *schemes: str, **kw) -> Str:
+def Uri(title: str, description: str, *schemes: str, **kw: Any) -> Str:
     return Str(title, description, custom=(uri_check(*schemes),), js_pattern="^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$", **kw)
 
 
-def Range(title: str, description: str = "", **kw) -> Str:
+def Range(title: str, description: str = "", **kw: Any) -> Str:
     return Str(title, description or "A semver range, like `>=1.2.0` or `^2`.", custom=(range_check,), **kw)
 
 
-def version_range(title: str, **kw) -> Alt:
+def version_range(title: str, **kw: Any) -> Alt:
     return Alt(title, "`latest` or a semver range.", options=(Str("latest", valid=("latest",)), Range("range")), **kw)
 
 
-def title_type(**kw) -> Str:
+def title_type(**kw: Any) -> Str:
     return Str("Title", "Human-readable title; CJK characters count 2, at most 40.", trim=True, min=1,
                custom=(title_check,), **kw)
 
 
-def description_type(**kw) -> Str:
+def description_type(**kw: Any) -> Str:
     return Str("Description", "What the blocklet does, 3 to 160 characters.", trim=True, min=3, max=160, **kw)
 
 
-def name_type(title: str = "Blocklet name", **kw) -> Str:
+def name_type(title: str = "Blocklet name", **kw: Any) -> Str:
     return Str(title, "npm-style package name of at most 32 characters, or a ROLE_BLOCKLET DID.",
                custom=(name_check,), **kw)
 
@@ -338,7 +339,7 @@ COMPONENT = Obj("Component", "A blocklet composed into this one.", keys={
 }, custom=(component_store_check,))
 
 
-def localized(title: str, description: str, item: Str, **kw) -> Alt:
+def localized(title: str, description: str, item: Str, **kw: Any) -> Alt:
     return Alt(title, description, options=(item, Obj(title, f"{description} (per locale)", min_keys=1,
                                                       pattern_keys=(LOCALES, item))), **kw)
 
@@ -582,7 +583,7 @@ def top_level_keys(*, ensure_name: bool = False, ensure_dist: bool = False) -> d
     return keys
 
 
-def top_level_check(data: dict, ctx: Ctx, ptr: str) -> dict:
+def top_level_check(data: dict[str, Any], ctx: Ctx, ptr: str) -> dict[str, Any]:
     """Name ⇄ DID, the schema's object-level check that runs last (blocklet/meta/src/schema.ts)."""
     did, name = data.get("did"), data.get("name")
     if not isinstance(did, str):
@@ -619,7 +620,37 @@ def validate(data: Any, *, strip_unknown: bool = True, **options: Any) -> tuple[
     return value, ctx.issues
 
 
-def schema_document() -> dict:
+def known_keys_at(pointer: str) -> list[str]:
+    """The keys the schema knows for the object holding the last segment of `pointer` (a JSON pointer such as
+    `/interfaces/0/protocl`); [] when that object takes any key or the path leaves the schema."""
+    from blocklet_cli.core.meta.dsl import Alt, Arr, Obj
+
+    node: Any = blocklet_schema()
+    for raw in pointer.split("/")[1:-1]:
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Alt):
+            node = next((o for o in node.options if isinstance(o, (Obj, Arr))), None)
+        if isinstance(node, Obj) and node.keys is not None:
+            node = node.keys.get(segment)
+        elif isinstance(node, Arr) and segment.isdigit():
+            node = node.items
+        else:
+            return []
+    if isinstance(node, Alt):
+        node = next((o for o in node.options if isinstance(o, Obj)), None)
+    return sorted(node.keys) if isinstance(node, Obj) and node.keys is not None else []
+
+
+def nearest_key(pointer: str) -> str | None:
+    """The known key nearest to the misspelt last segment of `pointer` (`descripton` → `description`)."""
+    import difflib
+
+    name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    matches = difflib.get_close_matches(name, known_keys_at(pointer), n=1, cutoff=0.7)
+    return matches[0] if matches else None
+
+
+def schema_document() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a blocklet.yml file as written, for editors and `jsonschema`.
 
     Generated from the definitions above (`python -m blocklet_cli.core.meta.blocklet_schema`), so it

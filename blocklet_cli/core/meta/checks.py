@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import Any
 
 from blocklet_cli.core.identity import did as did_core
 
@@ -20,9 +21,9 @@ class LazyRegex:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self.flags = flags
-        self._compiled: re.Pattern | None = None
+        self._compiled: re.Pattern[str] | None = None
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if self._compiled is None:
             self._compiled = re.compile(self.pattern, self.flags)
         return getattr(self._compiled, name)
@@ -257,13 +258,23 @@ def _find(text: str, char: str, start: int) -> int:
     return text.find(char, start)
 
 
-def is_glob(text: str) -> bool:
-    """is-glob 4 with its default strict check (what the bundle's `files` rule skips)."""
+GLOB_CHARS = frozenset("*?[]{}!")
+
+
+def is_glob(text: str, *, any_glob_char: bool = False) -> bool:
+    """is-glob 4 with its default strict check (what the validator's `files` rule skips).
+
+    With `any_glob_char`, any of `*?[]{}!` anywhere makes a pattern (what the bundler expands)."""
+    if any_glob_char:
+        return any(char in GLOB_CHARS for char in text)
     if not text:
         return False
     if _is_extglob(text) or text[0] == "!":
         return True
-    at = lambda i: text[i] if 0 <= i < len(text) else ""  # noqa: E731
+
+    def at(i: int) -> str:
+        return text[i] if 0 <= i < len(text) else ""
+
     index, pipe, close_square, close_curly, close_paren, backslash = 0, -2, -2, -2, -2, -2
     while index < len(text):
         if at(index) == "*":

@@ -37,31 +37,19 @@ class Ctx:
     """Validation options and the collected issues."""
 
     strip_unknown: bool = True
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
     issues: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, pointer: str, message: str) -> None:
         self.issues.append((pointer, message))
 
 
+Check = Callable[[Any, Ctx, str], Any]  # a custom check: (value, ctx, pointer) -> the value to keep
+
+
 def esc(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
-
-def type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    if value is None:
-        return "null"
-    return "date" if hasattr(value, "isoformat") else type(value).__name__
 
 
 class T:
@@ -70,7 +58,7 @@ class T:
     base = "any"
 
     def __init__(self, title: str = "", description: str = "", *, required: bool = False, default: Any = MISSING,
-                 allow: tuple = (), custom: tuple[Callable, ...] = (), file_form: T | None = None) -> None:
+                 allow: tuple[Any, ...] = (), custom: tuple[Check, ...] = (), file_form: T | None = None) -> None:
         self.title = title
         self.description = description
         self.is_required = required
@@ -79,7 +67,7 @@ class T:
         self.customs = custom
         self.file_form = file_form  # another form a file may use, turned into this one by the fix step
 
-    def fill_default(self, parent: dict) -> Any:
+    def fill_default(self, parent: dict[str, Any]) -> Any:
         return self.default(parent) if callable(self.default) else _copy(self.default)
 
     def check(self, value: Any, ctx: Ctx, ptr: str) -> Any:
@@ -111,10 +99,16 @@ class T:
         return True
 
     # -- JSON Schema ------------------------------------------------------------------------------
-    def json_schema(self) -> dict:
+    def _allowed_schema(self, allowed: Any) -> dict[str, Any]:
+        """An allowed value as the file may write it: a trimmed field's allowed '' also as only spaces."""
+        if allowed == "" and getattr(self, "trim", False) is True:
+            return {"type": "string", "pattern": "^[\\s\\ufeff]*$"}
+        return {"const": allowed}
+
+    def json_schema(self) -> dict[str, Any]:
         schema = self.own_schema()
         if self.allow:
-            schema = {"anyOf": [schema, *({"const": a} for a in self.allow)]}
+            schema = {"anyOf": [schema, *(self._allowed_schema(a) for a in self.allow)]}
         if self.file_form is not None:
             schema = {"anyOf": [self.file_form.json_schema(), schema]}
         doc: dict[str, Any] = {}
@@ -126,7 +120,7 @@ class T:
             doc["default"] = self.default
         return {**doc, **schema}
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         return {}
 
 
@@ -149,7 +143,7 @@ class Str(T):
                  min: int | None = None,
                  max: int | None = None, lowercase: bool = False, uppercase: bool = False,
                  valid: tuple[str, ...] | None = None, pattern: str | None = None, pattern_message: str | None = None,
-                 empty_ok: bool = False, js_pattern: str | None = None, **kw) -> None:
+                 empty_ok: bool = False, js_pattern: str | None = None, **kw: Any) -> None:
         super().__init__(title, description, **kw)
         self.trim, self.min, self.max = trim, min, max
         self.lowercase, self.uppercase = lowercase, uppercase
@@ -172,6 +166,8 @@ class Str(T):
             value = value.lower()
         if self.uppercase:
             value = value.upper()
+        if any(value == allowed for allowed in self.allow if isinstance(allowed, str)):
+            return value  # Joi matches `allow` values after conversion: '   ' trimmed to an allowed '' passes
         if value == "" and not self.empty_ok and "" not in self.allow:
             ctx.add(ptr, "is not allowed to be empty")
             return value
@@ -187,7 +183,7 @@ class Str(T):
             ctx.add(ptr, self.pattern_message or f"with value \"{value}\" fails to match the required pattern")
         return value
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string"}
         if self.valid is not None:
             if self.lowercase or self.uppercase:
@@ -230,7 +226,7 @@ class Num(T):
 
     def __init__(self, title: str = "", description: str = "", *, min: float | None = None,
                  max: float | None = None, greater: float | None = None, integer: bool = False,
-                 port: bool = False, **kw) -> None:
+                 port: bool = False, **kw: Any) -> None:
         super().__init__(title, description, **kw)
         self.min, self.max, self.greater, self.integer, self.port = min, max, greater, integer, port
 
@@ -260,7 +256,7 @@ class Num(T):
             ctx.add(ptr, f"must be greater than {_num(self.greater)}")
         return value
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         number: dict[str, Any] = {"type": "integer" if self.integer or self.port else "number"}
         if self.port:
             number.update(minimum=0, maximum=65535)
@@ -291,7 +287,7 @@ class Bool(T):
             ctx.add(ptr, "must be a boolean")
         return value
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         return {"anyOf": [{"type": "boolean"},
                           {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"}]}
 
@@ -301,7 +297,7 @@ class Obj(T):
 
     def __init__(self, title: str = "", description: str = "", *, keys: dict[str, T] | None = None,
                  unknown: str = "mode", renames: tuple[tuple[str, str], ...] = (), min_keys: int | None = None,
-                 pattern_keys: tuple[tuple[str, ...], T] | None = None, **kw) -> None:
+                 pattern_keys: tuple[tuple[str, ...], T] | None = None, **kw: Any) -> None:
         super().__init__(title, description, **kw)
         self.keys = keys  # None: any object
         self.unknown = unknown  # "mode" (strip or reject per ctx), "allow", "strip"
@@ -358,7 +354,7 @@ class Obj(T):
                     ctx.add(ptr + "/" + esc(key), f"\"{key}\" is not allowed")
         return out
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "object"}
         if self.pattern_keys is not None:
             allowed, item = self.pattern_keys
@@ -385,7 +381,7 @@ class Arr(T):
 
     def __init__(self, title: str = "", description: str = "", *, items: T | None = None, min: int | None = None,
                  max: int | None = None, single: bool = False, unique: Callable[[Any], Any] | bool | None = None,
-                 unique_key: str | None = None, **kw) -> None:
+                 unique_key: str | None = None, **kw: Any) -> None:
         super().__init__(title, description, **kw)
         self.items, self.min, self.max, self.single = items, min, max, single
         self.unique = unique
@@ -417,7 +413,7 @@ class Arr(T):
         if self.max is not None and len(out) > self.max:
             ctx.add(ptr, f"must contain less than or equal to {self.max} items")
         if self.unique or self.unique_key:
-            seen: list = []
+            seen: list[Any] = []
             for index, item in enumerate(out):
                 key = self._unique_key(item)
                 if key is MISSING:
@@ -431,11 +427,11 @@ class Arr(T):
     def _unique_key(self, item: Any) -> Any:
         if self.unique_key is not None:
             return item.get(self.unique_key, MISSING) if isinstance(item, dict) else MISSING
-        if callable(self.unique) and self.unique is not True:
+        if callable(self.unique):
             return self.unique(item)
         return _freeze(item)
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array"}
         if self.items is not None:
             schema["items"] = self.items.json_schema()
@@ -461,7 +457,7 @@ def _freeze(value: Any) -> Any:
 class Alt(T):
     """Joi alternatives: the first alternative that accepts the value wins."""
 
-    def __init__(self, title: str = "", description: str = "", *, options: tuple[T, ...] = (), **kw) -> None:
+    def __init__(self, title: str = "", description: str = "", *, options: tuple[T, ...] = (), **kw: Any) -> None:
         super().__init__(title, description, **kw)
         self.options = options
 
@@ -490,5 +486,5 @@ class Alt(T):
             ctx.add(ptr, "does not match any of the allowed types")
         return value
 
-    def own_schema(self) -> dict:
+    def own_schema(self) -> dict[str, Any]:
         return {"anyOf": [o.json_schema() for o in self.options]}

@@ -97,3 +97,19 @@ def camel_case(key: str) -> str:
         lowered = word.lower()
         out.append(lowered if index == 0 else lowered[:1].upper() + lowered[1:])
     return "".join(out)
+
+
+def url_path_friendly(name: str, *, keep_slash: bool = True, one_segment: bool = False) -> str:
+    """`@blocklet/meta` `urlPathFriendly` (blocklet/blocklet-server core/meta/src/url-path-friendly.ts):
+    control and non-ASCII characters dropped, other characters outside `[A-Za-z0-9_.-/]` become `-`,
+    runs of `-`, `.` and `/` collapse; without `keep_slash` a leading/trailing `/` goes.
+
+    `one_segment` (our default mount point of an added component): `/` becomes `-` too and leading or
+    trailing `-` go, so `@scope/pkg` gives `scope-pkg`."""
+    text = re.sub(r"[^\x20-\x7f]", "", name.strip())
+    text = re.sub(r"[^a-zA-Z0-9_.\-]" if one_segment else r"[^a-zA-Z0-9_.\-/]", "-", text)
+    text = re.sub(r"\.+", ".", re.sub(r"-+", "-", text))
+    text = re.sub(r"/+", "/", text)
+    if one_segment:
+        return text.strip("-")
+    return text if keep_slash else re.sub(r"^/|/$", "", text)

@@ -29,7 +29,7 @@ def js_truthy(value: Any) -> bool:
     return True
 
 
-def _fix_list(meta: dict, key: str) -> None:
+def _fix_list(meta: dict[str, Any], key: str) -> None:
     value = meta.get(key)
     if isinstance(value, str):
         value = meta[key] = _SPLIT.split(value) if value else [""]
@@ -39,13 +39,15 @@ def _fix_list(meta: dict, key: str) -> None:
         meta[key] = [x for x in value if isinstance(x, str) and x]
 
 
-def fix_services(meta: dict, issues: list[tuple[str, str]]) -> None:
+def fix_services(meta: dict[str, Any], issues: list[tuple[str, str]]) -> None:
     """fixAndValidateService: each interface service must be `auth` with a valid config."""
     interfaces = meta.get("interfaces")
     if not js_truthy(interfaces) or isinstance(interfaces, (bool, int, float, dict)):
         return
     if isinstance(interfaces, str):
         issues.append(("/interfaces", "must be an array"))
+        return
+    if not isinstance(interfaces, list):  # a date has no `length`: the reference leaves it to the schema
         return
     for index, interface in enumerate(interfaces):
         if interface is None:
@@ -78,7 +80,8 @@ def fix_services(meta: dict, issues: list[tuple[str, str]]) -> None:
                 service["config"] = value
 
 
-def fix_meta(raw: dict, directory: str, *, default_store_url: str | None = None) -> tuple[dict, list[tuple[str, str]]]:
+def fix_meta(raw: dict[str, Any], directory: str, *,
+             default_store_url: str | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Apply the fix step to a copy of `raw`; return (fixed meta with camelCase keys, problems)."""
     import copy
 
@@ -115,7 +118,7 @@ def fix_meta(raw: dict, directory: str, *, default_store_url: str | None = None)
     return fixed, issues
 
 
-def original_key_map(raw: dict) -> dict[str, str]:
+def original_key_map(raw: dict[str, Any]) -> dict[str, str]:
     """camelCase key -> the pointer of the key as written (for positions)."""
     mapping: dict[str, str] = {}
     for key in raw:

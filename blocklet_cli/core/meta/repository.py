@@ -7,6 +7,7 @@ Reference: `fixRepository` in ArcBlock/blocklet-server blocklet/meta/src/fix.ts 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 _HOSTS = {
@@ -91,7 +92,7 @@ def normalise_git_url(url: str) -> str:
     return url
 
 
-def fix_repository(meta: dict) -> None:
+def fix_repository(meta: dict[str, Any]) -> None:
     """The fix step's repository rule, in place."""
     repository = meta.get("repository")
     if not repository and repository != 0:

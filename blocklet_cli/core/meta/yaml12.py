@@ -15,13 +15,17 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.core.errors import FileFormatError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 100_000  # nodes built, counting alias expansions
 MAX_DEPTH = 500
+MAX_INT_DIGITS = 4000  # below Python's int/str conversion limit (4300 digits)
 
 _PLAIN = "tag:blocklet:plain"
 _INT_DEC = re.compile(r"^[-+]?[0-9]+$")
@@ -50,18 +54,18 @@ class JsDate(_dt.datetime):
         return self.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.microsecond // 1000:03d}Z"
 
 
-def _loader_class():
+def _loader_class() -> type[Any]:
     import yaml
 
     try:
-        from yaml.cyaml import CParser
+        from yaml._yaml import CParser  # the C extension yaml.cyaml wraps
 
-        bases: tuple = (CParser,)
+        bases: tuple[Any, ...] = (CParser,)
     except ImportError:  # pure-Python PyYAML
         bases = (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer)
 
     class Loader12(*bases, yaml.resolver.BaseResolver):  # type: ignore[misc]
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             if len(bases) == 1:
                 bases[0].__init__(self, stream)
             else:
@@ -77,7 +81,7 @@ def _loader_class():
     return Loader12
 
 
-_LOADER = None
+_LOADER: type[Any] | None = None
 
 
 def _js_number_key(value: float | int) -> str:
@@ -113,7 +117,7 @@ def js_key(value: Any) -> str:
     return str(value)
 
 
-def js_key_order(mapping: dict) -> dict:
+def js_key_order(mapping: dict[str, Any]) -> dict[str, Any]:
     """JavaScript objects list integer-like keys first, ascending; then the others in insertion order."""
     if not any(_ARRAY_INDEX.match(k) for k in mapping):
         return mapping
@@ -151,6 +155,8 @@ def _resolve_plain(value: str, only: str | None = None) -> Any:
                                   or _INT_DEC.match(value)):
         sign = -1 if value.startswith("-") else 1
         body = value.lstrip("+-")
+        if len(body) > MAX_INT_DIGITS:
+            raise ValueError(f"an integer of {len(body)} digits is too large (the limit is {MAX_INT_DIGITS})")
         if _INT_BIN.match(value):
             return sign * int(body[2:], 2)
         if _INT_OCT.match(value):
@@ -208,11 +214,11 @@ class _Builder:
         self.positions: dict[str, tuple[int, int]] = {}
         self.count = 0
 
-    def fail(self, node, message: str) -> FileFormatError:
+    def fail(self, node: yaml.Node, message: str) -> FileFormatError:
         mark = node.start_mark
         return FileFormatError(message, location=f"{self.location}:{mark.line + 1}:{mark.column + 1}")
 
-    def build(self, node, pointer: str, depth: int = 0, record: bool = True) -> Any:
+    def build(self, node: yaml.Node, pointer: str, depth: int = 0, record: bool = True) -> Any:
         import yaml
 
         self.count += 1
@@ -247,7 +253,7 @@ class _Builder:
             result[key] = self.build(value_node, child, depth + 1, record)
         return js_key_order(result)
 
-    def _merge(self, result: dict, node, pointer: str, depth: int) -> None:
+    def _merge(self, result: dict[str, Any], node: yaml.Node, pointer: str, depth: int) -> None:
         import yaml
 
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]

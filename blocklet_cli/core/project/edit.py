@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from blocklet_cli.core import safejson
-from blocklet_cli.core.errors import BlockletError, FileFormatError
+from blocklet_cli.core.errors import BlockletError, FileFormatError, FileSystemError
+
+BOM = "\ufeff"
+EDIT_LOCK_WAIT = 30.0  # seconds an edit waits for another edit or a bundle run of the same project
 
 # Plain YAML scalars that a YAML 1.2 (js-yaml) or 1.1 (PyYAML) loader would not read as a string.
 _YAML_NON_STRING = re.compile(
@@ -107,7 +114,8 @@ def set_yaml_top_level_scalar(text: str, key: str, value: str, *, name: str = "b
             raise FileFormatError(f"`{key}` is not a single value", location=_where(name, node))
         style = node.style if node.style in ("'", '"') else None
         start, end = node.start_mark.index, node.end_mark.index
-        prefix = re.match(r"(?:[&!]\S*\s+)*", text[start:end]).group()  # keep an anchor or a tag
+        prefix_match = re.match(r"(?:[&!]\S*\s+)*", text[start:end])  # keep an anchor or a tag
+        prefix = prefix_match.group() if prefix_match else ""
         start += len(prefix)
         new = yaml_scalar(value, style)
         if node.style in ("|", ">"):  # a block scalar ends with its line break: keep one
@@ -145,13 +153,19 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """The offset of the first non-whitespace character at or after `pos`."""
+    match = _JSON_SKIP.match(text, pos)
+    return match.end() if match else pos  # the pattern matches the empty string: always a match
+
+
 def _json_top_level_members(text: str) -> list[tuple[str, int, int, int]]:
     """Members of a top-level JSON object: (key, key start, value start, value end) offsets."""
     decoder = json.JSONDecoder()
-    pos = _JSON_SKIP.match(text, 0).end()
+    pos = _skip_space(text, 0)
     if not text.startswith("{", pos):
         raise ValueError("not an object")
-    pos = _JSON_SKIP.match(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     members: list[tuple[str, int, int, int]] = []
     if text.startswith("}", pos):
         return members
@@ -160,15 +174,15 @@ def _json_top_level_members(text: str) -> list[tuple[str, int, int, int]]:
         if not key_match:
             raise ValueError("expected a key")
         key = json.loads(key_match.group())
-        pos = _JSON_SKIP.match(text, key_match.end()).end()
+        pos = _skip_space(text, key_match.end())
         if not text.startswith(":", pos):
             raise ValueError("expected ':'")
-        value_start = _JSON_SKIP.match(text, pos + 1).end()
+        value_start = _skip_space(text, pos + 1)
         _, value_end = decoder.raw_decode(text, value_start)
         members.append((key, key_match.start(), value_start, value_end))
-        pos = _JSON_SKIP.match(text, value_end).end()
+        pos = _skip_space(text, value_end)
         if text.startswith(",", pos):
-            pos = _JSON_SKIP.match(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             continue
         if text.startswith("}", pos):
             return members
@@ -194,7 +208,9 @@ def set_json_top_level_string(text: str, key: str, value: str, *, name: str = "p
         return text[:start] + literal + text[end:]
     separator = ": "
     if members:
-        key_end = _JSON_STRING.match(text, members[0][1]).end()
+        key_match = _JSON_STRING.match(text, members[0][1])
+        assert key_match is not None  # every member starts with its key string
+        key_end = key_match.end()
         separator = text[key_end : members[0][2]]
     if len(members) >= 2:
         gap = text[members[0][3] : members[1][1]]  # e.g. ",\n  "
@@ -219,6 +235,79 @@ def json_top_level_value(text: str, key: str, *, name: str = "package.json") -> 
     if not isinstance(data, dict):
         raise FileFormatError("the document must be an object", location=name)
     return data.get(key)
+
+
+# -- reading and writing files users own ---------------------------------------------------------
+
+@dataclass
+class UserFile:
+    """A text file the user owns, read for an in-place edit: `path` as named, `target` with symlinks
+    resolved (the file really written), `text` without a byte-order mark (`bom` remembers it)."""
+
+    path: Path
+    target: Path
+    text: str
+    bom: bool = False
+
+
+def read_user_file(path: str | Path, kind: str = "yaml") -> UserFile:
+    """Read `path` with the same checks as `blocklet validate` (size limit, binary, UTF-8, nesting, huge
+    integers for YAML; the depth-limited JSON loader for JSON): FileFormatError with a position, never a
+    traceback."""
+    from blocklet_cli.core.meta.yaml12 import check_text, load_yaml
+
+    path = Path(path)
+    target = path.resolve()
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        from blocklet_cli.core.errors import NotFoundError
+
+        raise NotFoundError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise FileSystemError.from_os_error(exc, "cannot read") from None
+    bom = raw.startswith(BOM.encode("utf-8"))
+    text = check_text(raw, str(path))  # the byte-order mark removed
+    if kind == "yaml":
+        load_yaml(text, str(path))
+    else:
+        try:
+            safejson.loads(text)
+        except ValueError as exc:
+            raise FileFormatError(f"invalid JSON: {exc}", location=str(path)) from None
+    return UserFile(path, target, text, bom)
+
+
+def check_writable(file: UserFile) -> None:
+    """Refuse to replace a file its owner made read-only (mode without the owner's write bit, or not
+    writable by us): an atomic rename would silently replace it otherwise, even as root."""
+    try:
+        mode = file.target.stat().st_mode
+    except OSError as exc:
+        raise FileSystemError.from_os_error(exc) from None
+    if not mode & stat.S_IWUSR or not os.access(file.target, os.W_OK):
+        raise FileSystemError(f"{file.path} is read-only; nothing was changed",
+                              hint=f"make it writable first (chmod u+w {file.path})")
+
+
+def write_user_files(changes: list[tuple[UserFile, str]]) -> list[Path]:
+    """Write new texts of user files all or nothing (`write_all`), through symlinks (the link stays a
+    link), keeping each file's byte-order mark and permissions; read-only files are refused before
+    anything is written. Returns the paths (as named) whose bytes changed."""
+    pending = [(file, text) for file, text in changes if text != file.text]
+    for file, _ in pending:
+        check_writable(file)
+    write_all({file.target: (BOM if file.bom else "") + text for file, text in pending})
+    return [file.path for file, _ in pending]
+
+
+@contextlib.contextmanager
+def editing(project_dir: str | Path, action: str) -> Iterator[None]:
+    """Hold the project lock (the one `blocklet bundle` takes) around a read-modify-write of its files."""
+    from blocklet_cli.core.fsutil import project_lock
+
+    with project_lock(Path(project_dir), action, wait=EDIT_LOCK_WAIT):
+        yield
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -43,10 +43,6 @@ def staged_files(root: Path) -> list[str]:
     return [name for name in out.split("\0") if name]
 
 
-def has_head(root: Path) -> bool:
-    return _run(["rev-parse", "--verify", "-q", "HEAD"], root, check=False).returncode == 0
-
-
 def tag_exists(root: Path, tag: str) -> bool:
     return _run(["rev-parse", "--verify", "-q", f"refs/tags/{tag}"], root, check=False).returncode == 0
 

@@ -22,8 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklet_cli.core import safejson
-from blocklet_cli.core.errors import BlockletError, ConflictError, MetaError, MetaIssue, UsageError
+from blocklet_cli.core import paths, safejson
+from blocklet_cli.core.errors import ConflictError, FileSystemError, MetaError, MetaIssue, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.project.edit import yaml_scalar
 
@@ -109,21 +109,25 @@ def package_defaults(root: Path) -> dict:
     return found
 
 
-def wallet_dir() -> Path:
-    """Where random Blocklet wallets are saved: `$ABT_NODE_CUSTOM_DATA_DIR/blocklets` when set (the
-    reference's folder, so its tools find them), else `<user config dir>/blocklet/blocklets`."""
-    custom = os.environ.get("ABT_NODE_CUSTOM_DATA_DIR")
-    if custom:
-        return Path(custom) / "blocklets"
-    from platformdirs import user_config_path
-
-    return user_config_path("blocklet") / "blocklets"
+def default_main(root: Path, group: str) -> str:
+    """The entry point `init` proposes: for a dapp in an existing Node project its `package.json` `main`
+    (when it is a usable entry), else the template's (`www`, `index.js`)."""
+    if group == "dapp":
+        path = Path(root) / "package.json"
+        try:
+            data = safejson.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, ValueError, UnicodeDecodeError):
+            data = None
+        main = data.get("main") if isinstance(data, dict) else None
+        if isinstance(main, str) and main.strip() and main_problem(group, main.strip()) is None:
+            return main.strip()
+    return DEFAULT_MAIN.get(group, "")
 
 
 # -- checks (through the metadata validator, the one owner of the rules) ----------------------------
 
 def _draft(name: str, did: str | None, key: str, value: object) -> dict:
-    draft = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
+    draft: dict[str, object] = {"name": name, "did": did or did_core.to_blocklet_did(name), "version": "1.0.0",
              "description": "A Blocklet"}
     draft[key] = value
     if key == "name":
@@ -208,8 +212,8 @@ def _yaml_block(key: str, value: object) -> list[str]:
         items = [item for item in value if isinstance(item, str) and item.strip()]
         return [f"{key}:", *[f"  - {yaml_scalar(item)}" for item in items]] if items else []
     if isinstance(value, dict):
-        items = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
-        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in items]] if items else []
+        pairs = [(k, v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)]
+        return [f"{key}:", *[f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in pairs]] if pairs else []
     return []
 
 
@@ -259,11 +263,17 @@ def check_target(root: Path, *, force: bool) -> None:
     found = existing_meta(root)
     if found and not force:
         raise ConflictError(f"{found} already exists", hint="pass --force to overwrite it (other files are kept)")
+    if not found and not force and root.is_dir():
+        from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+        sources = legacy_sources(root)
+        if sources:  # its metadata would be ignored: migrating keeps it
+            raise legacy_project_error(root, sources)
     probe = root
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write to {probe}: permission denied")
+        raise FileSystemError(f"cannot write to {probe}: permission denied")
 
 
 def init_project(options: InitOptions) -> InitResult:
@@ -282,7 +292,7 @@ def init_project(options: InitOptions) -> InitResult:
     if options.did_type not in DID_TYPES:
         raise UsageError(f"unknown --did-type {options.did_type!r}: use name or blocklet")
     check_target(root, force=options.force)
-    main = options.main if group == "gateway" else (options.main or DEFAULT_MAIN[group]).strip()
+    main = options.main if group == "gateway" else (options.main or default_main(root, group)).strip()
     check_main(group, main)
     wallet = None
     if options.did:
@@ -315,7 +325,7 @@ def init_project(options: InitOptions) -> InitResult:
         target = relative
         if relative == "gitignore":
             target = ".gitignore"
-        elif relative == TEMPLATE_ENTRY.get(group):
+        elif relative == TEMPLATE_ENTRY.get(group) and main is not None:  # gateway: no main, no entry
             target = f"{main.rstrip('/')}/index.html" if group == "static" else main
             target = os.path.normpath(target)
         if source.suffix in (".md", ".html", ".js"):
@@ -328,7 +338,7 @@ def init_project(options: InitOptions) -> InitResult:
     try:
         root.mkdir(parents=True, exist_ok=True)
         if wallet is not None:
-            result.wallet_path = wallet_dir() / f"{did}.json"
+            result.wallet_path = paths.wallets_dir() / f"{did}.json"
             write_secret_file(result.wallet_path, json.dumps(wallet.to_json(), indent=2) + "\n")
         meta_path = root / "blocklet.yml"
         (result.overwritten if meta_path.exists() else result.created).append("blocklet.yml")
@@ -346,7 +356,7 @@ def init_project(options: InitOptions) -> InitResult:
             screenshots.mkdir()
             result.created.append("screenshots/")
     except OSError as exc:
-        raise BlockletError(f"cannot write {exc.filename or root}: {exc.strerror}") from exc
+        raise FileSystemError.from_os_error(exc, "cannot write") from None
     return result
 
 

@@ -67,8 +67,9 @@ def increment(current: str, release: str, preid: str | None = None) -> str:
             parts = [0]
         else:
             for index in range(len(parts) - 1, -1, -1):
-                if isinstance(parts[index], int):
-                    parts = [*parts[:index], parts[index] + 1, *parts[index + 1 :]]
+                part = parts[index]
+                if isinstance(part, int):
+                    parts = [*parts[:index], part + 1, *parts[index + 1 :]]
                     break
             else:
                 parts = [*parts, 0]
@@ -153,13 +154,20 @@ def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, 
     from blocklet_cli.core.meta import find_meta_file
 
     meta_path = find_meta_file(project).resolve()
-    meta_text = meta_path.read_text(encoding="utf-8")
-    current, _present = edit.yaml_top_level_value(meta_text, "version", name=str(meta_path))
+    with edit.editing(meta_path.parent, "version"):
+        return _bump(meta_path, spec, preid=preid, force=force, package_json=package_json, git_commit=git_commit,
+                     git_tag=git_tag, reporter=reporter)
+
+
+def _bump(meta_path: Path, spec: str, *, preid: str | None, force: bool, package_json: bool, git_commit: bool,
+          git_tag: bool, reporter: Reporter) -> BumpResult:
+    meta_file = edit.read_user_file(meta_path, "yaml")
+    current, _present = edit.yaml_top_level_value(meta_file.text, "version", name=str(meta_path))
     package_path = meta_path.parent / "package.json"
-    package_text = None
+    package_file = None
     if package_json and package_path.is_file():
-        package_text = package_path.read_text(encoding="utf-8")
-        package_version = edit.json_top_level_value(package_text, "version", name=str(package_path))
+        package_file = edit.read_user_file(package_path, "json")
+        package_version = edit.json_top_level_value(package_file.text, "version", name=str(package_path))
         if current is None and isinstance(package_version, str):
             current = package_version  # no version in blocklet.yml: package.json's is the current one
     target = next_version(current, spec, preid)
@@ -170,20 +178,17 @@ def bump(project: str | Path, spec: str = "patch", *, preid: str | None = None, 
         if order < 0 and not force:
             raise ConflictError(f"{target} is lower than the current version {current}",
                                 hint="pass --force to downgrade")
-    changes: dict[Path, str] = {
-        meta_path: edit.set_yaml_top_level_scalar(meta_text, "version", target, name=str(meta_path),
-                                                  after=("did", "name")),
-    }
-    if package_text is not None:
-        changes[package_path] = edit.set_json_top_level_string(package_text, "version", target,
-                                                               name=str(package_path), after="name")
-    changed = [path for path, text in changes.items() if path.read_text(encoding="utf-8") != text]
+    changes = [(meta_file, edit.set_yaml_top_level_scalar(meta_file.text, "version", target, name=str(meta_path),
+                                                          after=("did", "name")))]
+    if package_file is not None:
+        changes.append((package_file, edit.set_json_top_level_string(package_file.text, "version", target,
+                                                                    name=str(package_path), after="name")))
     tag = f"v{target}" if git_tag else None
     root = None
     if git_commit or git_tag:
         root = git.repo_root(meta_path.parent)
-        git.check_can_commit(root, list(changes), tag=tag)
-    edit.write_all({path: changes[path] for path in changed})
+        git.check_can_commit(root, [file.path for file, _ in changes], tag=tag)
+    changed = edit.write_user_files(changes)
     reporter.detail(f"wrote {', '.join(p.name for p in changed) or 'nothing'}")
     result = BumpResult(previous=current, version=target, files=changed)
     if root is not None:

@@ -12,18 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from blocklet_cli.core import paths
 from blocklet_cli.core.config import ini
-from blocklet_cli.core.config import profiles as config
 from blocklet_cli.core.errors import AuthError, FileFormatError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.server.client import AccessKey
-
-FILE_NAME = "access-key.ini"
-
-
-def access_key_file() -> Path:
-    """`$ABT_NODE_CUSTOM_DATA_DIR/access-key.ini`, else `~/.arcblock/access-key.ini`."""
-    return config.home_dir() / FILE_NAME
 
 
 def parse_expire_at(value: object, where: str) -> datetime | None:
@@ -43,7 +36,7 @@ def parse_expire_at(value: object, where: str) -> datetime | None:
 def load_access_key(app_did: str, path: Path | None = None, now: datetime | None = None) -> AccessKey | None:
     """The key saved for `app_did` (section `[<app did>]`), None when there is none; an expired or
     broken entry is an error naming the file and section (never the secret)."""
-    path = Path(path) if path else access_key_file()
+    path = Path(path) if path else paths.access_key_file()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

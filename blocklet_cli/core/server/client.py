@@ -200,7 +200,7 @@ def server_error(status: int, body: Any, *, key: AccessKey, app_did: str, what: 
         return RemoteError(f"{what} failed: {_one_line(message)}", status=status)
     if status >= 400:
         return RemoteError(f"{what} failed: HTTP {status}", status=status)
-    if not isinstance(body, dict) or "data" not in body:
+    if not isinstance(body, dict) or not isinstance(body.get("data", ()), (dict, type(None))):
         return RemoteError(f"{what} failed: the server's answer is not a GraphQL response", status=status)
     return None
 
@@ -218,7 +218,8 @@ def _data(response: Any, *, key: AccessKey, app_did: str, what: str) -> dict:
     error = server_error(response.status, body, key=key, app_did=app_did, what=what)
     if error is not None:
         raise error
-    return body["data"] or {}
+    data = body.get("data") if isinstance(body, dict) else None  # a dict or None once server_error passed
+    return data or {}
 
 
 def graphql(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str, query: str,

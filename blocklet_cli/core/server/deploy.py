@@ -1,9 +1,10 @@
 """`deploy`: install or upgrade a blocklet as a component of an existing app on a Blocklet Server.
 
 Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/deploy.js (folder rules, mount point,
-node_modules refusal, request order). Orchestration only: settings are resolved here (flag >
-environment > access-key.ini), the release is built with the bundler when it is missing or older
-than the project's version, and the requests live in `core/server/client.py`.
+node_modules refusal, request order). Orchestration only: settings are resolved here through the
+settings table (`core/settings.py`: flag > environment and dotenv files > access-key.ini), the release
+is built with the bundler when it is missing or older than the project's version, and the requests
+live in `core/server/client.py`.
 
 `plan_deploy()` works offline (what `--dry-run` shows); `run_deploy()` talks to the server.
 """
@@ -16,7 +17,7 @@ import re
 import tarfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core import safejson
@@ -24,12 +25,11 @@ from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
 from blocklet_cli.core.server import client as server
+from blocklet_cli.core.settings import BY_NAME, resolve
 
-ENV_ENDPOINT = "BLOCKLET_DEPLOY_ENDPOINT"
-ENV_ACCESS_KEY = "BLOCKLET_DEPLOY_ACCESS_KEY"
-ENV_ACCESS_SECRET = "BLOCKLET_DEPLOY_ACCESS_SECRET"
-ENV_APP_DIDS = ("BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_APP_ID")
-ENV_MOUNT_POINT = "BLOCKLET_DEPLOY_MOUNT_POINT"
+ENV_ENDPOINT = BY_NAME["deployEndpoint"].env_vars[0]
+ENV_ACCESS_KEY = BY_NAME["deployAccessKey"].env_vars[0]
+ENV_ACCESS_SECRET = BY_NAME["deployAccessSecret"].env_vars[0]
 DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
 STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
@@ -70,6 +70,7 @@ class DeployPlan:
     mount_point_source: str
     built: bool = False
     build_reason: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # setting -> where it came from (for --verbose)
 
     @property
     def size(self) -> int:
@@ -144,8 +145,7 @@ def _first(*values: str | None) -> str | None:
 
 def resolve_app_did(flag: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """`--app-id` > `$BLOCKLET_DEPLOY_APP_DID` > `$BLOCKLET_DEPLOY_APP_ID`; `did:abt:` stripped."""
-    env = os.environ if environ is None else environ
-    value = _first(flag, *(env.get(name) for name in ENV_APP_DIDS))
+    value = resolve("deployAppDid", flag, environ).value
     if value is None:
         return None
     value = did_core.strip_prefix(value)
@@ -157,15 +157,13 @@ def resolve_app_did(flag: str | None, environ: Mapping[str, str] | None = None) 
 def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: str | None,
                        environ: Mapping[str, str] | None = None) -> server.AccessKey:
     """Flags, else the environment (and dotenv files), else the app's section of access-key.ini."""
+    from blocklet_cli.core import paths
     from blocklet_cli.core.server import access_keys
 
-    env = os.environ if environ is None else environ
-    if key_flag or secret_flag:
-        key_id, secret = _first(key_flag, env.get(ENV_ACCESS_KEY)), _first(secret_flag, env.get(ENV_ACCESS_SECRET))
-        source = "--access-key/--access-secret"
-    else:
-        key_id, secret = _first(env.get(ENV_ACCESS_KEY)), _first(env.get(ENV_ACCESS_SECRET))
-        source = f"{ENV_ACCESS_KEY}/{ENV_ACCESS_SECRET}"
+    key_id = resolve("deployAccessKey", key_flag, environ).value
+    secret = resolve("deployAccessSecret", secret_flag, environ).value
+    flags = _first(key_flag) or _first(secret_flag)
+    source = "--access-key/--access-secret" if flags else f"{ENV_ACCESS_KEY}/{ENV_ACCESS_SECRET}"
     if key_id and secret:
         return server.AccessKey.parse(key_id, secret, source=source)
     if key_id or secret:
@@ -173,7 +171,7 @@ def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: s
         raise UsageError(f"an access key needs both its id and its secret: also pass {missing}")
     stored = access_keys.load_access_key(app_did) if app_did else None
     if stored is None:
-        where = f" (nor in {access_keys.access_key_file()} for app {app_did})" if app_did else ""
+        where = f" (nor in {paths.access_key_file()} for app {app_did})" if app_did else ""
         raise UsageError(f"no access key given{where}",
                          hint=f"pass --access-key and --access-secret, or set ${ENV_ACCESS_KEY} and "
                               f"${ENV_ACCESS_SECRET}")
@@ -193,9 +191,24 @@ def locate_release(folder: Path) -> ReleaseFiles:
         return ReleaseFiles(folder.parent / "release", project if has_meta else None, folder.parent / "bundle")
     if any((folder / name).is_file() for name in ("blocklet.yml", "blocklet.yaml")) or (folder / ".blocklet").is_dir():
         return ReleaseFiles(folder / ".blocklet" / "release", folder, folder / ".blocklet" / "bundle")
-    if (folder / "blocklet.json").is_file():
+    from blocklet_cli.core.meta.legacy import legacy_project_error, legacy_sources
+
+    sources = legacy_sources(folder)
+    if (folder / "blocklet.json").is_file() and not (sources and not _has_dist(folder / "blocklet.json")):
         return ReleaseFiles(folder, None, None)
+    if sources:  # a first-generation project: its blocklet.json is metadata, not a release
+        raise legacy_project_error(folder, sources)
     raise NotFoundError(f"{folder} is not a blocklet project, bundle or release folder (no blocklet.yml)")
+
+
+def _has_dist(path: Path) -> bool:
+    """True when `path` reads as release metadata (it has `dist`); unreadable files count as releases (the
+    release reader reports them)."""
+    try:
+        data = safejson.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not isinstance(data, dict) or "dist" in data
 
 
 def read_release_meta(files: ReleaseFiles) -> tuple[dict, Path] | None:
@@ -291,15 +304,6 @@ def _wait_while_busy(client, endpoint, plan: DeployPlan, app_did: str, app: dict
 
 
 # -- mount point ------------------------------------------------------------------------------
-def url_path_friendly(name: str) -> str:
-    """`@blocklet/meta` `urlPathFriendly` (keepSlash)."""
-    text = re.sub(r"[^\x20-\x7f]", "", name.strip())
-    text = re.sub(r"[^a-zA-Z0-9_.\-/]", "-", text)
-    text = re.sub(r"-+", "-", text)
-    text = re.sub(r"\.+", ".", text)
-    return re.sub(r"/+", "/", text)
-
-
 def has_mount_point(meta: dict) -> bool:
     """`@blocklet/meta` `hasMountPoint`: a web interface or a start engine, and not a gateway."""
     if meta.get("group") == "gateway":
@@ -311,20 +315,24 @@ def has_mount_point(meta: dict) -> bool:
 
 def resolve_mount_point(meta: dict, flag: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(mount point, where it came from): flag > env > `/` + url-friendly title or name."""
-    env = os.environ if environ is None else environ
     if not has_mount_point(meta):
         return f"/{meta.get('did')}", "placeholder: the blocklet has no web interface"
-    value = _first(flag)
+    found = resolve("deployMountPoint", flag, environ)
+    value = found.value
     if value:
-        source = "--mount-point"
-    elif _first(env.get(ENV_MOUNT_POINT)):
-        value, source = str(env[ENV_MOUNT_POINT]).strip(), ENV_MOUNT_POINT
+        source = str(BY_NAME["deployMountPoint"].flag) if found.source == "flag" else str(found.source)[4:]
     else:
+        from blocklet_cli.core.meta.names import url_path_friendly
+
         name = url_path_friendly(str(meta.get("title") or "")) or url_path_friendly(str(meta.get("name") or ""))
         return f"/{name}".lower(), "default, from the title"
-    if not value.startswith("/") or "//" in value or re.search(r"\s", value):
-        raise UsageError(f"invalid mount point {value!r}: use a path such as /my-blocklet")
-    return value, source
+    from blocklet_cli.core.meta.mount_point import mount_point_problem, normalize_mount_point
+
+    problem = "must start with /" if not value.startswith("/") else mount_point_problem(value)
+    if problem:
+        raise UsageError(f"invalid mount point {value!r} ({source}): it {problem}",
+                         hint="use a path such as /my-blocklet")
+    return normalize_mount_point(value), source
 
 
 # -- the two steps ----------------------------------------------------------------------------
@@ -347,7 +355,8 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
     from blocklet_cli.core.project.dotenv import project_environ
 
     env = project_environ(project_root(Path(folder)))
-    endpoint_url = _first(endpoint, env.get(ENV_ENDPOINT))
+    found = resolve("deployEndpoint", endpoint, env)
+    endpoint_url = found.value
     if not endpoint_url:
         raise UsageError(f"the server endpoint is required: pass --endpoint or set ${ENV_ENDPOINT}")
     server.check_endpoint_url(endpoint_url)
@@ -368,8 +377,10 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
         raise BundleError(f"the bundle contains node_modules ({bad}); deploying it is refused",
                           location=str(files.bundle_dir), hint=hint)
     mount, mount_source = resolve_mount_point(meta, mount_point, env)
+    sources = {"endpoint": str(found.source), "app": str(resolve("deployAppDid", app_did, env).source),
+               "access key": key.source, "mount point": mount_source}
     return DeployPlan(Path(folder), endpoint_url, app, key, meta, tarball, mount, mount_source,
-                      built=reason is not None, build_reason=reason)
+                      built=reason is not None, build_reason=reason, sources=sources)
 
 
 def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,

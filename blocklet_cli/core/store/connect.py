@@ -17,12 +17,15 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import BlockletError, NetworkError, RemoteError, UsageError
 from blocklet_cli.core.http import excerpt
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.http import HttpClient
 
 STORE_COMPONENT_DID = "z8ia29UsENBg6tLZUKi2HABj38Cw1LmHZocbQ"
 POLL_INTERVAL = 1.5
@@ -43,15 +46,14 @@ def b64decode_any(text: str) -> bytes:
 
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of an http(s) URL; UsageError for anything else."""
-    from blocklet_cli.core.config.profiles import is_http_url
+    from blocklet_cli.core.store_address import is_http_url, parse
 
     if not is_http_url(url):
         raise UsageError(f"invalid store url: {url!r} (expected http(s)://host[:port])")
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc}"
+    return parse(url).origin
 
 
-def _probe(base: str, client, *, nocache: bool) -> dict:
+def _probe(base: str, client: HttpClient, *, nocache: bool) -> dict[str, Any]:
     query = "type=json&nocache=1" if nocache else "type=json"
     try:
         data = client.request("GET", f"{base.rstrip('/')}/__blocklet__.js?{query}").json()
@@ -60,7 +62,7 @@ def _probe(base: str, client, *, nocache: bool) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def normalise_store_url(url: str, client) -> str:
+def normalise_store_url(url: str, client: HttpClient) -> str:
     """The store URL of a site: origin + the Blocklet Store component's mount point, else the origin."""
     origin = origin_of(url)
     info = _probe(origin, client, nocache=True)
@@ -94,8 +96,8 @@ class Session:
             raise RemoteError("the connect answer cannot be decrypted with our key") from None
 
 
-def start(base: str, action: str, client, *, source: str = DEFAULT_SOURCE, extra: dict[str, str] | None = None,
-          encrypted: bool | None = None) -> Session:
+def start(base: str, action: str, client: HttpClient, *, source: str = DEFAULT_SOURCE,
+          extra: dict[str, str] | None = None, encrypted: bool | None = None) -> Session:
     """Ask `base` for a connect token bound to a fresh X25519 key (steps 1–3)."""
     from nacl.public import PrivateKey
 
@@ -121,7 +123,7 @@ def start(base: str, action: str, client, *, source: str = DEFAULT_SOURCE, extra
                    action in ENCRYPTED_ACTIONS if encrypted is None else encrypted, key)
 
 
-def _call(client, url: str, headers: dict[str, str] | None = None) -> Any:
+def _call(client: HttpClient, url: str, headers: dict[str, str] | None = None) -> Any:
     response = client.request("GET", url, headers=headers, raise_for_status=False)
     data: Any = None
     try:
@@ -138,7 +140,7 @@ def _call(client, url: str, headers: dict[str, str] | None = None) -> Any:
     return data
 
 
-def wait(session: Session, client, *, timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL,
+def wait(session: Session, client: HttpClient, *, timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL,
          on_poll: Callable[[str], None] | None = None) -> Any:
     """Poll the status until the user approved (returns the decrypted `config`), failed, or time ran out."""
     status_url = f"{session.base}/api/did/{session.action}/status?_t_={quote(session.token)}"
@@ -177,7 +179,7 @@ class Connection:
     name: str | None
     email: str | None
 
-    def to_dict(self) -> dict:  # never the token
+    def to_dict(self) -> dict[str, Any]:  # never the token
         return {"store": self.store, "developerDid": self.developer_did, "name": self.name, "email": self.email}
 
 

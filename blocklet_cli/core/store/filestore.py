@@ -28,10 +28,14 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.core import safejson
 from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
 from blocklet_cli.core.fsutil import atomic_path, atomic_write_text
+
+if TYPE_CHECKING:
+    import semver
 
 LOCK_NAME = ".blocklet-store.lock"
 STORE_DESCRIPTION = {
@@ -43,17 +47,19 @@ STORE_DESCRIPTION = {
 
 def is_file_store(target: str) -> bool:
     """True for `file://` URLs and plain paths (anything without an http(s) scheme)."""
-    lowered = target.lower()
-    return lowered.startswith("file:") or "://" not in lowered
+    from blocklet_cli.core.store_address import parse
+
+    return parse(target, bare="folder").kind == "file"
 
 
 def root_of(target: str) -> Path:
     """The folder of a file store given as `file://` URL or path."""
-    if target.lower().startswith("file:"):
-        from blocklet_cli.core.http import file_url_path
+    from blocklet_cli.core.store_address import parse
 
-        return file_url_path(target).expanduser().resolve()
-    return Path(target).expanduser().resolve()
+    address = parse(target, bare="folder")
+    if address.path is None:
+        raise UsageError(f"{target!r} is not a file store (a folder or a file:// URL)")
+    return address.path.resolve()
 
 
 def url_of(root: Path) -> str:
@@ -83,7 +89,7 @@ class FilePublishResult:
         """The `file://` URL of the latest metadata (what `blocklet add <url>` takes)."""
         return meta_url(self.store_url, self.did)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"store": self.store_url, "root": str(self.root), "did": self.did, "version": self.version,
                 "metaUrl": self.meta_url,
                 "meta": str(self.meta_path), "tarball": str(self.tarball_path), "latest": self.latest,
@@ -109,7 +115,7 @@ def locked(root: Path) -> Iterator[None]:
         handle.close()
 
 
-def _version_key(version: str):
+def _version_key(version: str) -> semver.Version:
     import semver
 
     try:
@@ -118,7 +124,7 @@ def _version_key(version: str):
         raise UsageError(f"version {version!r} is not a valid semver version") from None
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -128,7 +134,7 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False), mode=0o644)
 
@@ -163,7 +169,7 @@ def check_new_version(root: Path, did: str, version: str) -> None:
                             hint="bump the version (blocklet version patch) or pass --force to replace it")
 
 
-def publish(root: Path, meta: dict, tarball: Path, *, force: bool = False) -> FilePublishResult:
+def publish(root: Path, meta: dict[str, Any], tarball: Path, *, force: bool = False) -> FilePublishResult:
     """Store a signed release (its `dist.tarball` must be the bare tarball file name)."""
     did, version = str(meta.get("did") or ""), str(meta.get("version") or "")
     if not did or "/" in did or did.startswith("."):
@@ -198,12 +204,14 @@ def publish(root: Path, meta: dict, tarball: Path, *, force: bool = False) -> Fi
     return FilePublishResult(root, did, version, version_meta, version_dir / name, moves, previous, replaced)
 
 
-def _update_index(root: Path, meta: dict, is_latest: bool) -> None:
+def _update_index(root: Path, meta: dict[str, Any], is_latest: bool) -> None:
     path = root / "api" / "blocklets.json"
     index = _read_json(path) or {}
-    blocklets = index.get("blocklets") if isinstance(index.get("blocklets"), dict) else {}
+    found = index.get("blocklets")
+    blocklets: dict[str, Any] = found if isinstance(found, dict) else {}
     did, version = str(meta["did"]), str(meta["version"])
-    entry = blocklets.get(did) if isinstance(blocklets.get(did), dict) else {}
+    found = blocklets.get(did)
+    entry: dict[str, Any] = found if isinstance(found, dict) else {}
     versions = sorted({*entry.get("versions", []), version}, key=_version_key)
     entry.update({"did": did, "name": meta.get("name"), "versions": versions})
     if is_latest or "latest" not in entry:

@@ -5,7 +5,7 @@ Reference: ArcBlock/blocklet-server core/cli/lib/commands/blocklet/upload.js and
 paid/free rules (a free blocklet may not contain paid components), the signature (`core/identity/signing.py`),
 the upload (`core/store/upload.py`). A file store (`core/store/filestore.py`) needs no account: it is signed
 with the configured access token when there is one, else with the per-user local publisher key
-(`publisher_key_path()`, mode 0600).
+(`core/paths.py` `publisher_key_file()`, mode 0600).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from blocklet_cli.core import safejson
+from blocklet_cli.core import paths, safejson
 from blocklet_cli.core.errors import (
     AuthError,
     BundleError,
@@ -30,6 +30,10 @@ from blocklet_cli.core.errors import (
 from blocklet_cli.core.identity.wallet import Wallet
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
 
+if TYPE_CHECKING:
+    from blocklet_cli.core.http import HttpClient
+    from blocklet_cli.core.store.upload import UploadRequest
+
 DEFAULT_METAFILE = Path(".blocklet") / "release" / "blocklet.json"
 
 
@@ -38,7 +42,7 @@ class Release:
     """A release on disk: its metadata (after the legacy payment conversion) and its tarball."""
 
     meta_path: Path
-    meta: dict
+    meta: dict[str, Any]
     tarball: Path
 
     @property
@@ -58,7 +62,7 @@ def load_release(metafile: Path) -> Release:
         raise FileFormatError(f"cannot read the release metadata: {exc}", location=str(metafile)) from None
     try:
         meta = safejson.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:  # TooDeepError is one too
         raise FileFormatError(f"the release metadata is not JSON: {exc.msg}",
                               location=f"{metafile}:{exc.lineno}:{exc.colno}") from None
     if not isinstance(meta, dict):
@@ -77,7 +81,7 @@ def load_release(metafile: Path) -> Release:
     return Release(metafile, legacy_payment(meta), tarball)
 
 
-def legacy_payment(meta: dict) -> dict:
+def legacy_payment(meta: dict[str, Any]) -> dict[str, Any]:
     """The reference's conversion: no `payment` → built from `charging.tokens` / `charging.shares`."""
     meta = copy.deepcopy(meta)
     if "payment" not in meta and isinstance(meta.get("charging"), dict):
@@ -93,10 +97,12 @@ def legacy_payment(meta: dict) -> dict:
     return meta
 
 
-def is_paid(meta: dict) -> bool:
+def is_paid(meta: dict[str, Any]) -> bool:
     """Paid ⇔ any `payment.price[].value` is not 0."""
-    payment = meta.get("payment") if isinstance(meta.get("payment"), dict) else {}
-    prices = payment.get("price") if isinstance(payment.get("price"), list) else []
+    found = meta.get("payment")
+    payment: dict[str, Any] = found if isinstance(found, dict) else {}
+    found = payment.get("price")
+    prices: list[Any] = found if isinstance(found, list) else []
     for price in prices:
         value = price.get("value") if isinstance(price, dict) else None
         try:
@@ -126,7 +132,7 @@ def check_integrity(release: Release) -> None:
                               hint="build the release again: blocklet bundle --create-release")
 
 
-def check_free_components(meta: dict, client, *, project_dir: Path | None = None) -> None:
+def check_free_components(meta: dict[str, Any], client: HttpClient, *, project_dir: Path | None = None) -> None:
     """A free blocklet may not contain a paid component, at any depth (the reference's rule).
 
     The tree is resolved by `core/components/resolve.py` (the same resolution `bundle` and `dev` use)."""
@@ -146,19 +152,18 @@ def check_free_components(meta: dict, client, *, project_dir: Path | None = None
 
 def store_target(value: str) -> str:
     """Check a `--store` value: an http(s) URL, a `file://` URL or a folder path."""
-    import re
-
-    from blocklet_cli.core.config.profiles import is_http_url
+    from blocklet_cli.core.store_address import is_http_url, looks_like_host, parse
 
     lowered = value.lower()
+    address = parse(value, bare="folder")
     if lowered.startswith(("http://", "https://")):
-        if not is_http_url(value):
+        if address.kind != "http" or not is_http_url(value):
             raise UsageError(f"invalid store url: {value!r}")
         return value.rstrip("/")
-    if "://" in value and not lowered.startswith("file:"):
+    if address.kind != "file":
         raise UsageError(f"unsupported store url {value!r}: use http(s)://, file:// or a folder path")
-    if (not lowered.startswith("file:") and not Path(value).expanduser().exists()
-            and re.fullmatch(r"[\w-]+(\.[\w-]+)+(:\d+)?", value)):
+    if not lowered.startswith("file:") and address.path is not None and not address.path.exists() \
+            and looks_like_host(value):
         raise UsageError(f"{value!r} looks like a host name, not a folder",
                          hint=f"for an HTTP store write https://{value}; for a folder write ./{value}")
     return value
@@ -166,18 +171,11 @@ def store_target(value: str) -> str:
 
 # -- who signs ----------------------------------------------------------------------------------
 
-def publisher_key_path() -> Path:
-    """The per-user local publisher key for file stores (`<user config dir>/blocklet/publisher-key.json`)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("blocklet")) / "publisher-key.json"
-
-
 def local_publisher_wallet(create: bool = True) -> Wallet:
     """The local publisher key (created 0600 on first use)."""
     from blocklet_cli.core.fsutil import write_secret_file
 
-    path = publisher_key_path()
+    path = paths.publisher_key_file()
     try:
         data = safejson.loads(path.read_text(encoding="utf-8"))
         return Wallet.from_secret_key(str(data["sk"]))
@@ -211,12 +209,12 @@ class PublishPlan:
     release: Release
     store: str  # URL or file-store folder as given/resolved
     file_store: bool
-    signed_meta: dict
+    signed_meta: dict[str, Any]
     signer: str
     signer_source: str  # "accessToken (<source>)" or "local publisher key"
-    request: Any = None  # store_upload.UploadRequest for HTTP stores
+    request: UploadRequest | None = None  # for HTTP stores
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         signature = self.signed_meta["signatures"][0]
         from blocklet_cli.core.store import filestore
 
@@ -235,15 +233,15 @@ class PublishPlan:
 @dataclass
 class PublishResult:
     plan: PublishPlan
-    outcome: dict = field(default_factory=dict)
+    outcome: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**self.plan.to_dict(), "dryRun": self.dry_run, "result": self.outcome or None}
 
 
 def plan(release: Release, store: str, *, token: str | None, token_source: str | None,
-         client=None, force: bool = False, reporter: Reporter = NULL_REPORTER) -> PublishPlan:
+         client: HttpClient | None = None, force: bool = False, reporter: Reporter = NULL_REPORTER) -> PublishPlan:
     """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder).
 
     For a file store, a version already there is refused here (unless `force`), before signing;
@@ -260,7 +258,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
             filestore.check_new_version(filestore.root_of(store), meta["did"], meta["version"])
         meta["dist"]["tarball"] = release.tarball.name
         wallet = wallet_from_token(token, token_source) if token else local_publisher_wallet()
-        source = f"accessToken ({token_source})" if token else f"local publisher key ({publisher_key_path()})"
+        source = f"accessToken ({token_source})" if token else f"local publisher key ({paths.publisher_key_file()})"
     else:
         if not token:
             raise AuthError("an access token is required to publish to a store",
@@ -280,7 +278,7 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
     return PublishPlan(release, store, file_store, signed, wallet.address, source, request)
 
 
-def execute(plan_: PublishPlan, *, client=None, force: bool = False,
+def execute(plan_: PublishPlan, *, client: HttpClient | None = None, force: bool = False,
             reporter: Reporter = NULL_REPORTER) -> PublishResult:
     """Send a signed plan to its store (a `Copying`/`Uploading` task of the tarball's bytes)."""
     from blocklet_cli.core.store import filestore
@@ -294,5 +292,7 @@ def execute(plan_: PublishPlan, *, client=None, force: bool = False,
             result = filestore.publish(root, plan_.signed_meta, plan_.release.tarball, force=force)
             task.advance(size, total=size)
             return PublishResult(plan_, result.to_dict())
+        if client is None or plan_.request is None:
+            raise UsageError("an HTTP client is required for an HTTP store")
         uploaded = store_upload.send(plan_.request, client, task)
     return PublishResult(plan_, uploaded.to_dict())

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from blocklet_cli.core.errors import AuthError, RemoteError, UsageError
 from blocklet_cli.core.http import excerpt
 from blocklet_cli.core.report import Task
+
+if TYPE_CHECKING:
+    from blocklet_cli.core.http import HttpClient
 
 ACCESS_TOKEN_HINT = ("set a valid access token: `blocklet connect <store-url>`, "
                      "`blocklet config set accessToken <0x…>`, --access-token or BLOCKLET_ACCESS_TOKEN")
@@ -50,7 +53,7 @@ def parse_size(text: Any) -> int | None:
     return int(size)
 
 
-def store_info(store: str, client) -> dict:
+def store_info(store: str, client: HttpClient) -> dict[str, Any]:
     """`{store}/api/store.json` (empty when the store does not answer it, as the reference ignores errors)."""
     from blocklet_cli.core.errors import BlockletError
 
@@ -61,7 +64,7 @@ def store_info(store: str, client) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def check_size(tarball: Path, info: dict) -> None:
+def check_size(tarball: Path, info: dict[str, Any]) -> None:
     """Refuse a tarball larger than the store's `maxBundleSize`."""
     limit_text = info.get("maxBundleSize")
     limit = parse_size(limit_text) if limit_text not in (None, "") else None
@@ -71,7 +74,7 @@ def check_size(tarball: Path, info: dict) -> None:
                          f"size {limit_text}", hint="make the bundle smaller (blocklet bundle --compact)")
 
 
-def compact_json(meta: dict) -> bytes:
+def compact_json(meta: dict[str, Any]) -> bytes:
     """`JSON.stringify(meta)`: compact, key order kept."""
     from blocklet_cli.core.identity.signing import js_stringify
     from blocklet_cli.core.jsstr import js_utf8
@@ -86,10 +89,10 @@ class UploadRequest:
     url: str
     headers: dict[str, str]
     fields: dict[str, str]
-    meta: dict
+    meta: dict[str, Any]
     tarball: Path
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "method": "POST", "url": self.url, "headers": self.headers,
             "parts": {"blocklet-meta": {"filename": "blocklet.json", "contentType": "application/json",
@@ -100,7 +103,7 @@ class UploadRequest:
         }
 
 
-def build_request(store: str, signed_meta: dict, tarball: Path) -> UploadRequest:
+def build_request(store: str, signed_meta: dict[str, Any], tarball: Path) -> UploadRequest:
     return UploadRequest(
         url=join_url(store, "api/blocklets/upload"),
         headers={"blocklet-version": str(signed_meta.get("version", "")),
@@ -116,11 +119,11 @@ class UploadResult:
     status: str  # "published" (auto-published) or what the store said (usually "uploaded")
     response: Any
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "response": self.response}
 
 
-def send(request: UploadRequest, client, task: Task | None = None) -> UploadResult:
+def send(request: UploadRequest, client: HttpClient, task: Task | None = None) -> UploadResult:
     """POST the multipart request; store errors keep the store's own words."""
     response = client.post_multipart(
         request.url,

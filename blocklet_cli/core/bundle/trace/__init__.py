@@ -53,7 +53,7 @@ def verify_bundle(trace: Trace, files: dict[str, Path]) -> None:
                                      sync=edge.sync)
             if found.kind == "builtin":
                 continue
-            if found.kind != "file" or sources.get(found.path) != edge.target:
+            if found.kind != "file" or found.path is None or sources.get(found.path) != edge.target:
                 got = found.path[len(PLANNED_ROOT) + 1:] if found.path else "nothing"
                 problems.append(f"{name}:{edge.line}: {edge.specifier!r} would load {got} in the bundle, "
                                 f"not {os.path.relpath(edge.target, trace.boundary)}")

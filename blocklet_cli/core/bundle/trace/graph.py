@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blocklet_cli.core.bundle.deps import valid_package_name
+from blocklet_cli.core.bundle.npmname import valid_package_name
 from blocklet_cli.core.bundle.trace import native
 from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES, Specifier, parse_module
 from blocklet_cli.core.bundle.trace.resolve import Resolver, package_name

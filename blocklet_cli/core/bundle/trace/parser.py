@@ -73,9 +73,9 @@ def _language(dialect: Dialect):
         import tree_sitter_javascript as grammar
 
         return tree_sitter.Language(grammar.language())
-    import tree_sitter_typescript as grammar
+    import tree_sitter_typescript as typescript
 
-    return tree_sitter.Language(grammar.language_tsx() if dialect == "tsx" else grammar.language_typescript())
+    return tree_sitter.Language(typescript.language_tsx() if dialect == "tsx" else typescript.language_typescript())
 
 
 @functools.cache
@@ -173,14 +173,15 @@ def parse_module(source: bytes, filename: str) -> Module:
             continue
         value = _literal(arg)
         spec_kind = "require" if kind == "import-equals" else kind
-        text = "" if value is not None else arg.text.decode("utf-8", "replace")[:200]
+        text = "" if value is not None else (arg.text or b"").decode("utf-8", "replace")[:200]
         guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
-        found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
+        found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1,  # type: ignore[arg-type]
+                                                guarded, text)))
     found.sort(key=lambda item: item[0])
     used = {start for start, _ in found}
     scripts = []
     for node in strings:
-        if node.start_byte in used or not node.text.rstrip(b"'\"").endswith(_SCRIPT_BYTES):
+        if node.start_byte in used or not (node.text or b"").rstrip(b"'\"").endswith(_SCRIPT_BYTES):
             continue
         value = _literal(node)
         if value and value.endswith(SCRIPT_SUFFIXES) and "\n" not in value and len(value) < 300:

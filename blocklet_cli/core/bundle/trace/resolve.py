@@ -140,7 +140,7 @@ class Resolver:
     def resolve(self, specifier: str, from_file: str, *, esm: bool = False, sync: bool = False) -> Resolved:
         """Where `specifier` leads from `from_file`: with `require`'s conditions, or `import`'s with
         `esm`; `sync` adds `module-sync` (as newer Node versions do)."""
-        conditions = IMPORT_CONDITIONS if esm else REQUIRE_CONDITIONS
+        conditions: tuple[str, ...] = IMPORT_CONDITIONS if esm else REQUIRE_CONDITIONS
         if sync:
             conditions = (conditions[0], SYNC, *conditions[1:])
         return self._resolve(specifier, from_file, conditions)
@@ -212,7 +212,7 @@ class Resolver:
     def _imports(self, specifier: str, base: str, conditions: tuple[str, ...]) -> Resolved:
         scope = self._scope(base)
         imports = scope[1].get("imports") if scope else None
-        if not isinstance(imports, dict):
+        if scope is None or not isinstance(imports, dict):
             return Resolved("missing", reason=f"no package.json `imports` maps {specifier!r}")
         found = self._map(scope[0], imports, specifier, conditions, allow_bare=True)
         return self._done(found, f"package.json `imports` of {scope[0]} does not map {specifier!r}")
