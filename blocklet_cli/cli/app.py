@@ -214,16 +214,16 @@ def run(args: list[str], env: Env) -> int:
 
 def _flush_stdout(env: Env, status: int) -> int:
     """Flush the output; a full disk or a closed pipe on stdout is one line and the file system code."""
-    import contextlib
-    import errno
-    import os
-
-    from blocklet_cli.cli.errors import ExitStatus
-
     try:
         env.stdout.flush()
         return status
     except OSError as exc:
+        import contextlib
+        import errno
+        import os
+
+        from blocklet_cli.cli.errors import ExitStatus
+
         with contextlib.suppress(OSError, ValueError, AttributeError):  # nothing more can be written there
             os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
         if exc.errno == errno.EPIPE:
