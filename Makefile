@@ -1,7 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   - create .venv, install, run the main job end to end in a temporary folder
 #   make test   - the whole test suite: checks what it needs (scripts/check-prereqs.sh, seconds), installs the
-#                 npm oracles and the real Blocklet Server (cached outside the repository), runs pytest on
+#                 npm oracles, the real Blocklet Server and the real test dapps (cached outside the repository), runs pytest on
 #                 $(TEST_WORKERS) workers (pytest-xdist; a test file stays in one worker, so the e2e module
 #                 keeps its one server)
 PYTHON ?= python3
@@ -31,6 +31,7 @@ test: prereqs $(STAMP)
 	bash scripts/install-blocklet-server.sh
 	bash scripts/install-dapp-projects.sh
 	bash scripts/install-vite.sh
+	bash scripts/install-real-dapps.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports

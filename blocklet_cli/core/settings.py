@@ -102,6 +102,8 @@ OTHER_VARIABLES: dict[str, str] = {
     "XDG_CONFIG_HOME": "where the local publisher key and wallets live (platformdirs; also `XDG_CACHE_HOME`, "
                        "`XDG_DATA_HOME`, `HOME`)",
     "BROWSER": "the browser `dev --open` and `connect` open",
+    "ESBUILD_BINARY_PATH": "the esbuild binary `bundle --compact` uses (else the project's, else the cached "
+                           "pinned one)",
     "LANG": "the output encoding (also `LC_ALL`, `PYTHONIOENCODING`); any locale works",
 }
 

@@ -98,7 +98,6 @@ class BlockletServer:
             "LANG": os.environ.get("LANG", "C.UTF-8"),
             "HOME": str(self.work / "home"),
             "ABT_NODE_CUSTOM_DATA_DIR": str(self.work / "abt"),
-            "NODE_PATH": str(self.cli_dir / "node_modules"),
             "CLI_DIR": str(self.cli_dir),
             "ABT_NODE_HOST": "127.0.0.1",
             "NO_UPDATE_NOTIFIER": "1",
@@ -122,7 +121,8 @@ class BlockletServer:
         self.run("blocklet", "server", "init", "-f", "--http-port", str(ROUTER_PORT), "--https-port", "8443",
                  "--no-https", timeout=120)
         # registerUrl must be '' before the first start (else: EAI_AGAIN launcher.arcblock.io)
-        self.run("node", "-e", "const fs=require('fs'),y=require('js-yaml'),f='.blocklet-server/config.yml';"
+        self.run("node", "-e", "const fs=require('fs'),f='.blocklet-server/config.yml';"
+                 "const y=require(require.resolve('js-yaml',{paths:[process.env.CLI_DIR]}));"
                  "const c=y.load(fs.readFileSync(f,'utf8'));c.node.registerUrl='';fs.writeFileSync(f,y.dump(c))")
         self.timings["init"] = time.monotonic() - started
         started = time.monotonic()

@@ -10,7 +10,7 @@ import tarfile
 import pytest
 
 from blocklet_cli.core.config import ini
-from blocklet_cli.core.errors import AuthError, BundleError, NotFoundError, UsageError
+from blocklet_cli.core.errors import AuthError, BundleError, NotFoundError, RemoteError, UsageError
 from blocklet_cli.core.identity.wallet import Wallet, encode_z
 from blocklet_cli.core.server import deploy
 from tests.conftest import RecordingReporter
@@ -188,6 +188,37 @@ def test_run_deploy_uploads_and_reports_the_component(fake, tmp_path):
     assert document["url"] == "https://harbor.example/demo-site"
     assert document["endpoint"]["serverName"] == "Fake Server"
     assert fake.uploads[0]["operations"]["variables"]["dist"]["integrity"] == plan.integrity
+
+
+def test_run_deploy_waits_while_the_app_is_starting_then_uploads(fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(deploy, "BUSY_POLL", 0.05)
+    plan = deploy.plan_deploy(make_release(tmp_path, version="2.1.0", interfaces=WEB).parent)
+    fake.component_did = plan.meta["did"]
+    # checked as running, but starting when the upload arrives (refused), then starting twice more, then running
+    fake.app_statuses = ["running", "starting", "starting", "starting", "running"]
+    reporter = RecordingReporter()
+    result = deploy.run_deploy(plan, timeout=30, reporter=reporter)
+    assert fake.refused_uploads == 1 and len(fake.uploads) == 1
+    [task] = reporter.tasks
+    assert "Waiting: the app is starting" in task.descriptions
+    assert task.completed == plan.size  # the refused upload does not count twice
+    assert result.component["version"] == "2.1.0"
+
+
+def test_run_deploy_gives_up_on_an_app_that_stays_busy(fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(deploy, "BUSY_POLL", 0.05)
+    plan = deploy.plan_deploy(make_release(tmp_path, interfaces=WEB).parent)
+    fake.app_statuses = ["installing"]
+    with pytest.raises(RemoteError, match=f"the app {fake.app} is still installing on the server"):
+        deploy.run_deploy(plan, timeout=0.5)
+    assert fake.uploads == [] and fake.refused_uploads == 0
+
+
+def test_busy_answers_of_the_server_are_recognised():
+    assert deploy.busy_status("the upload failed: Can not deploy blocklet when it is starting") == "starting"
+    assert deploy.busy_status("Can not deploy blocklet when it is upgrading") == "upgrading"
+    assert deploy.busy_status("Can not deploy blocklet when it is running") is None
+    assert deploy.busy_status("Invalid blocklet.yml") is None
 
 
 def test_run_deploy_to_a_missing_app_names_it(fake, tmp_path, monkeypatch):

@@ -40,6 +40,10 @@ class FakeBlockletServer:
         self.requests: list[dict] = []
         self.graphql_errors: list[dict] | None = None
         self.component_did = "component"  # what the server would read from the tarball's blocklet.json
+        # the app's status, one entry per getBlocklet answer (the last one stays); uploads made while it is
+        # busy are refused as Blocklet Server 1.17.12 refuses them
+        self.app_statuses: list[str] = ["running"]
+        self.refused_uploads = 0
         self.prefix = prefix
         httpserver.expect_request(f"{prefix}/api/gql", method="POST").respond_with_handler(self.handle)
         if did_json:
@@ -76,8 +80,11 @@ class FakeBlockletServer:
                             content_type="application/json")
         return None
 
+    def _status(self) -> str:
+        return self.app_statuses[0]
+
     def _app(self) -> dict:
-        return {"appDid": self.app, "status": "running", "meta": {"did": self.app, "title": self.app_title},
+        return {"appDid": self.app, "status": self._status(), "meta": {"did": self.app, "title": self.app_title},
                 "environments": [{"key": "BLOCKLET_APP_URL", "value": "https://harbor.example"}],
                 "children": self.children}
 
@@ -98,7 +105,10 @@ class FakeBlockletServer:
             did = body["variables"]["did"]
             if did != self.app:
                 return _json({"errors": [{"message": f"blocklet is not valid: {did}", "stack": ["at x.js:1"]}]}, 400)
-            return _json({"data": {"getBlocklet": {"code": "ok", "blocklet": self._app()}}})
+            answer = _json({"data": {"getBlocklet": {"code": "ok", "blocklet": self._app()}}})
+            if len(self.app_statuses) > 1:
+                self.app_statuses.pop(0)
+            return answer
         return _json({"errors": [{"message": "unexpected query"}]}, 400)
 
     def _install(self, request: Request) -> Response:
@@ -107,6 +117,9 @@ class FakeBlockletServer:
             return denied
         if self.graphql_errors:
             return _json({"errors": self.graphql_errors}, 400)
+        if self._status() in ("starting", "installing", "stopping", "upgrading", "downloading", "waiting"):
+            self.refused_uploads += 1
+            return _json({"errors": [{"message": f"Can not deploy blocklet when it is {self._status()}"}]})
         operations = json.loads(request.form["operations"])
         upload = request.files["file0"]
         content = upload.read()

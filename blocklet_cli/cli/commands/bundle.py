@@ -32,13 +32,20 @@ def bundle(
     create_archive: Annotated[bool, typer.Option("--create-archive", help="With --create-release: zip blocklet.json and the tarball into .blocklet/<title>-<version>.zip.")] = False,  # noqa: E501
     simple: Annotated[bool, typer.Option("--simple", help="Simple mode: no blocklet.zip, no dependencies.")] = False,
     zip_mode: Annotated[bool, typer.Option("--zip/--no-zip", help="Zip mode for dapps (default): code and production dependencies in blocklet.zip.")] = True,  # noqa: E501
+    compact: Annotated[bool, typer.Option("--compact", help="Compact mode: bundle the server side into one file (blocklet-compact.js) with esbuild.")] = False,  # noqa: E501
+    minify: Annotated[bool, typer.Option("--minify/--no-minify", help="Compact mode: minify blocklet-compact.js.")] = True,  # noqa: E501
+    source_map: Annotated[bool, typer.Option("--source-map", help="Compact mode: write blocklet-compact.js.map.")] = False,  # noqa: E501
+    nosources_source_map: Annotated[bool, typer.Option("--nosources-source-map", help="Compact mode: a source map without the sources.")] = False,  # noqa: E501
+    dependencies_depth: Annotated[int, typer.Option("--dependencies-depth", min=0, help="Compact mode: parent folders searched for node_modules/<external> versions.")] = 9,  # noqa: E501
+    ship_externals: Annotated[bool, typer.Option("--ship-externals/--no-ship-externals", help="Compact mode: ship the installed externals (traced, with native binaries) in blocklet.zip, so the server need not install them.")] = True,  # noqa: E501
+    fetch_bundler: Annotated[bool, typer.Option("--fetch-bundler/--no-fetch-bundler", help="Compact mode: when the project has no esbuild, fetch the pinned one with npm into the cache.")] = True,  # noqa: E501
     store_url: Annotated[str | None, typer.Option(
         "--store-url", help=f"Default store for components without source.store {default_sentence('componentStore')}.")] = None,  # noqa: E501
     changelog: Annotated[bool, typer.Option("--changelog/--no-changelog", help="Include CHANGELOG.md.")] = True,
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
-    external: Annotated[list[str] | None, typer.Option("--external", help="Zip mode: leave package NAME out of blocklet.zip for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
+    external: Annotated[list[str] | None, typer.Option("--external", help="Leave package NAME out of blocklet.zip (zip mode) or blocklet-compact.js (compact mode, where sqlite3, sharp, @abtnode/models and ws always are) for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
@@ -52,18 +59,25 @@ def bundle(
 
       blocklet bundle --external sqlite3,sharp
 
+      blocklet bundle --compact --create-release --external sharp,canvas
+
       SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
     """
     from blocklet_cli.cli.output import UI
-    from blocklet_cli.core.bundle import build_bundle
+    from blocklet_cli.core.bundle import CompactOptions, build_bundle
+    from blocklet_cli.core.bundle.compact import split_externals
 
     ui = UI()
     store_url = setting("componentStore", store_url, ui=ui).value
-    mode: BundleMode | None = "simple" if simple or not zip_mode else None
-    externals = [name.strip() for item in external or [] for name in item.split(",") if name.strip()]
+    mode: BundleMode | None = "compact" if compact else "simple" if simple or not zip_mode else None
+    externals = split_externals(external)
+    options = CompactOptions(externals=externals, minify=minify, source_map=source_map,
+                             nosources_source_map=nosources_source_map, dependencies_depth=dependencies_depth,
+                             ship_externals=ship_externals, fetch_bundler=fetch_bundler)
     result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
                           mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                          verify_components=not skip_components, link=not copy, reporter=ui, externals=externals)
+                          verify_components=not skip_components, link=not copy, reporter=ui,
+                          externals=[] if compact else externals, compact=options)
     for warning in result.warnings:
         ui.warn(warning)
     _report_trace(ui, result)

@@ -11,6 +11,7 @@ from blocklet_cli.core.lazy import exports
 _PUBLIC = {
     "BundleMode": "builder",
     "BundleResult": "builder",
+    "CompactOptions": "builder",
     "build_bundle": "builder",
     "plan_bundle": "builder",
     "ReleaseResult": "release",

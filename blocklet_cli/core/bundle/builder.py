@@ -29,7 +29,7 @@ from blocklet_cli.core.bundle.trace.parser import PARSED_SUFFIXES
 from blocklet_cli.core.errors import BundleError, FileFormatError
 from blocklet_cli.core.report import NULL_REPORTER, NullTask, Reporter, Task
 
-BundleMode = Literal["zip", "simple"]
+BundleMode = Literal["zip", "simple", "compact"]
 ENTRY_FILE = "blocklet.js"
 ZIP_FILE = "blocklet.zip"
 PREFS_FILE = "blocklet.prefs.json"
@@ -147,6 +147,20 @@ class _Plan:
     trace: Trace | None = None
     package_entries: set[str] = field(default_factory=set)  # zip names laid out from traced packages
     boundary: Path | None = None  # the workspace the tracer stayed in
+    cleanup: list[Path] = field(default_factory=list)  # temporary folders removed after the build
+
+
+@dataclass
+class CompactOptions:
+    """Compact mode's options (the reference's `--minify`, `--source-map`, `--external`, …)."""
+
+    externals: list[str] = field(default_factory=list)
+    minify: bool = True
+    source_map: bool = False
+    nosources_source_map: bool = False
+    dependencies_depth: int = 9
+    ship_externals: bool = True
+    fetch_bundler: bool = True
 
 
 def git_head(folder: Path) -> str | None:
@@ -258,12 +272,48 @@ def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | Non
     plan.bundled_main = ZIP_FILE
 
 
+def _compact_entries(root: Path, meta: dict) -> list[str]:
+    """The files compact mode bundles: `main`, the JavaScript hook scripts and `migration/*.js`."""
+    found = [posixpath.normpath(meta["main"])]
+    found += [hook for hook in select.hook_files(root, meta.get("scripts")) if hook.endswith(CODE_SUFFIXES)]
+    migrations = root / "migration"
+    if migrations.is_dir():
+        found += sorted(f"migration/{item.name}" for item in migrations.iterdir()
+                        if item.is_file() and item.name.endswith(CODE_SUFFIXES))
+    return list(dict.fromkeys(found))
+
+
+CODE_SUFFIXES = (".js", ".cjs", ".mjs", ".ts")
+
+
+def _plan_compact(plan: _Plan, package_json: dict | None, options: CompactOptions) -> None:
+    from blocklet_cli.core.bundle import compact, esbuild
+
+    root = plan.root
+    binary = esbuild.ensure_esbuild(root, fetch=options.fetch_bundler)
+    entries = _compact_entries(root, plan.meta)
+    built = compact.build_compact(
+        root, binary, entries=entries, package_json=package_json, externals=options.externals,
+        minify=options.minify, source_map=options.source_map, nosources_source_map=options.nosources_source_map,
+        dependencies_depth=options.dependencies_depth, ship_externals=options.ship_externals)
+    plan.cleanup.append(built.workdir)
+    plan.warnings += built.warnings
+    for name in entries:
+        plan.loose.pop(name, None)
+    plan.loose.update(built.loose)
+    plan.generated.update(built.generated)
+    plan.generated[ENTRY_FILE] = _entry_line(entries[0], False)
+    plan.zip_entries = built.zip_entries
+    plan.bundled_main = ENTRY_FILE
+
+
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: bool, monorepo: bool,
-                store_url: str | None, verify_components: bool, externals: list[str] | None = None) -> _Plan:
+                store_url: str | None, verify_components: bool, externals: list[str] | None = None,
+                compact: CompactOptions | None = None) -> _Plan:
     """Read and check everything; decide every file of the bundle. Writes nothing."""
     from blocklet_cli.core.meta import parse_meta
 
@@ -286,19 +336,22 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     _check_prefs(root)
     package_json = deps.read_package_json(root / "package.json") if (root / "package.json").is_file() else None
     main = meta.get("main")
-    zip_app = (chosen == "zip" and group == "dapp" and isinstance(main, str)
-               and select.resolve_inside(root, main, "main").is_file())
-    selection = select.select_files(root, meta, zip_app=zip_app)
+    code_app = (chosen in ("zip", "compact") and group == "dapp" and isinstance(main, str)
+                and select.resolve_inside(root, main, "main").is_file())
+    zip_app = code_app and chosen == "zip"
+    selection = select.select_files(root, meta, zip_app=code_app)
     plan.excluded = selection.excluded
     plan.warnings += selection.warnings
     if zip_app:
         _plan_zip(plan, selection, package_json, monorepo, externals or [])
-    elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen == "simple":
+    elif code_app:
+        _plan_compact(plan, package_json, compact or CompactOptions())
+    elif isinstance(main, str) and main and main not in (ENTRY_FILE, ZIP_FILE) and chosen != "zip":
         plan.generated[ENTRY_FILE] = _entry_line(posixpath.normpath(main), bool(
             package_json and package_json.get("type") == "module"))
         if group == "dapp":
             plan.bundled_main = ENTRY_FILE
-    if package_json is not None:
+    if package_json is not None and "package.json" not in plan.generated:
         external = plan.trace.externals if plan.trace else deps.external_versions(root, externals or [], package_json)
         text, removed = metafile.bundled_package_json_checked(package_json, external)
         plan.generated["package.json"] = text.encode("utf-8")
@@ -310,9 +363,13 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     for name in list(plan.loose):
         if name in plan.generated or name in (ENTRY_FILE, ZIP_FILE, "blocklet.yml", "blocklet.yaml"):
             del plan.loose[name]
-    project_sources = [Path(source) for source in plan.loose.values()]
+    # what compact mode built in its own temporary folder is output, not a project file
+    built = [Path(source) for source in plan.loose.values()
+             if any(folder in Path(source).parents for folder in plan.cleanup)]
+    project_sources = [Path(source) for source in plan.loose.values() if Path(source) not in built]
     project_sources += [Path(source) for name, source in plan.zip_entries.items()
-                        if name not in plan.package_entries and "node_modules" not in Path(source).parts]
+                        if name not in plan.package_entries and "node_modules" not in Path(source).parts
+                        and not any(folder in Path(source).parents for folder in plan.cleanup)]
     workspace = plan.boundary if plan.boundary is not None and plan.boundary != Path(os.path.realpath(root)) else (
         changelog.find_workspace_root(root) if monorepo else None)
     select.check_sources(root, project_sources, workspace=workspace)
@@ -398,7 +455,7 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
                  mode: BundleMode | None = None, changelog: bool = True, monorepo: bool = False,
                  store_url: str | None = None, verify_components: bool = True, mtime: int | None = None,
                  link: bool = True, reporter: Reporter = NULL_REPORTER,
-                 externals: list[str] | None = None) -> BundleResult:
+                 externals: list[str] | None = None, compact: CompactOptions | None = None) -> BundleResult:
     """Bundle the project in `project_dir` into `.blocklet/bundle/` and, with `create_release`, build
     `.blocklet/release/` (tarball + blocklet.json). The previous bundle and release stay untouched
     unless everything succeeds.
@@ -408,15 +465,21 @@ def build_bundle(project_dir: str | Path, *, create_release: bool = True, create
     until the next run; the release tarball never does. `link=False` makes independent copies.
 
     `externals` (package names, `*` for every dependency) are left out of blocklet.zip and listed in
-    the bundled package.json for the server to install."""
+    the bundled package.json for the server to install; `compact` holds compact mode's options
+    (`mode="compact"`)."""
     plan = plan_bundle(Path(project_dir), mode=mode, with_changelog=changelog, monorepo=monorepo,
-                       store_url=store_url, verify_components=verify_components, externals=externals)
-    root = plan.root
-    work = root / ".blocklet"
-    work.mkdir(exist_ok=True)
-    with _project_lock(work), _Progress(reporter) as progress:
-        return _build(plan, work, create_release=create_release, create_archive=create_archive, mtime=mtime,
-                      link=link, progress=progress)
+                       store_url=store_url, verify_components=verify_components, externals=externals,
+                       compact=compact)
+    try:
+        root = plan.root
+        work = root / ".blocklet"
+        work.mkdir(exist_ok=True)
+        with _project_lock(work), _Progress(reporter) as progress:
+            return _build(plan, work, create_release=create_release, create_archive=create_archive, mtime=mtime,
+                          link=link, progress=progress)
+    finally:
+        for folder in plan.cleanup:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 LEFTOVER_PREFIXES = (".bundle-", ".release-")
@@ -467,4 +530,4 @@ def _build(plan: _Plan, work: Path, *, create_release: bool, create_archive: boo
     )
 
 
-__all__ = ["BundleError", "BundleResult", "build_bundle", "plan_bundle"]
+__all__ = ["BundleError", "BundleResult", "CompactOptions", "build_bundle", "plan_bundle"]

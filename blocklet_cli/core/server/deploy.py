@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tarfile
 import time
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blocklet_cli.core import safejson
-from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, UsageError
+from blocklet_cli.core.errors import BundleError, FileFormatError, NotFoundError, RemoteError, UsageError
 from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
 from blocklet_cli.core.server import client as server
@@ -33,6 +34,13 @@ DEFAULT_TIMEOUT = 1800.0  # seconds, like the reference's 30 minutes
 
 STAGES = {"discover": "Finding the server's GraphQL endpoint", "app": "Checking the app",
           "verify": "Checking the result"}  # descriptions of the deploy task while it is not uploading
+# The app states in which Blocklet Server 1.17.12 refuses an upload with "Can not deploy blocklet when it
+# is <status>" (ArcBlock/blocklet-server core/state/lib/blocklet/manager/helper/install-component-from-upload.js,
+# whose busy states are @blocklet/meta's `isInProgress`): deploy waits for them to pass and tries again.
+BUSY_STATUSES = frozenset({"downloading", "waiting", "starting", "installing", "extracting", "stopping",
+                           "upgrading", "restarting", "deleting"})
+BUSY_ANSWER = re.compile(r"can ?not deploy blocklet when it is (\w+)", re.IGNORECASE)
+BUSY_POLL = 2.0
 
 
 @dataclass
@@ -276,6 +284,25 @@ def forbidden_node_modules(tarball: Path) -> str | None:
     return None
 
 
+def busy_status(message: str) -> str | None:
+    """The app state named by the server's "Can not deploy blocklet when it is <status>" answer."""
+    found = BUSY_ANSWER.search(message or "")
+    return found.group(1).lower() if found and found.group(1).lower() in BUSY_STATUSES else None
+
+
+def _wait_while_busy(client, endpoint, plan: DeployPlan, app_did: str, app: dict, deadline: float, task) -> None:
+    """Poll the app until it leaves a busy state (starting, installing, …); RemoteError at the deadline."""
+    status = str(app.get("status") or "")
+    while status in BUSY_STATUSES:
+        if time.monotonic() + BUSY_POLL > deadline:
+            raise RemoteError(f"the app {app_did} is still {status} on the server; try again when it is done",
+                              hint="raise --timeout to wait longer")
+        task.advance(0, description=f"Waiting: the app is {status}")
+        time.sleep(BUSY_POLL)
+        current = server.get_app(client, endpoint, plan.key, app_did) or {}
+        status = str(current.get("status") or "")
+
+
 # -- mount point ------------------------------------------------------------------------------
 def has_mount_point(meta: dict) -> bool:
     """`@blocklet/meta` `hasMountPoint`: a web interface or a start engine, and not a gateway."""
@@ -376,9 +403,23 @@ def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
             raise NotFoundError(f"app {app_did} does not exist on the server {endpoint.url}",
                                 hint="create the app on the server first, or check --app-id")
         size = plan.size
-        task.advance(0, description=f"Uploading {plan.label}")
-        server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
-                                 mount_point=plan.mount_point, integrity=plan.integrity, task=task)
+        deadline = started + timeout
+        uploaded = False
+        while True:
+            _wait_while_busy(client, endpoint, plan, app_did, app, deadline, task)
+            if uploaded:  # the server read the whole tarball before it refused it: the bar starts again
+                task.advance(-size)
+            task.advance(0, description=f"Uploading {plan.label}")
+            try:
+                uploaded = True
+                server.install_component(client, endpoint, plan.key, app_did, tarball=plan.tarball,
+                                         mount_point=plan.mount_point, integrity=plan.integrity, task=task)
+                break
+            except RemoteError as exc:
+                status = busy_status(exc.message)
+                if status is None or time.monotonic() + BUSY_POLL > deadline:
+                    raise
+                app = {**app, "status": status}
         task.advance(0, description=STAGES["verify"])
         after = server.get_app(client, endpoint, plan.key, app_did) or app
     child = next((c for c in after.get("children") or [] if (c.get("meta") or {}).get("did") == plan.meta["did"]),

@@ -176,7 +176,8 @@ def parse_module(source: bytes, filename: str) -> Module:
         spec_kind = cast(Kind, "require" if kind == "import-equals" else kind)
         text = "" if value is not None else (arg.text or b"").decode("utf-8", "replace")[:200]
         guarded = spec_kind in ("require", "require.resolve", "dynamic-import") and _guarded(arg)
-        found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1, guarded, text)))
+        found.append((arg.start_byte, Specifier(spec_kind, value, arg.start_point[0] + 1,
+                                                guarded, text)))
     found.sort(key=lambda item: item[0])
     used = {start for start, _ in found}
     scripts = []

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Install and build the real test dapps (tests/fixtures/real-dapps/*) with the real package managers from
+# the npm registry, outside the repository: $BLOCKLET_TEST_CACHE/real-dapps/<name>-<hash>/ (the hash covers
+# the fixture's files and this recipe), with $BLOCKLET_TEST_CACHE/real-dapps/<name> pointing at the current
+# one. Idempotent: a finished install is kept until its fixture changes.
+#
+#   harbor-notes-api   npm; sqlite3 (a native addon) compiled from source once per Node ABI and shared
+#   lantern-vite-dapp  pnpm (installed with npm into the cache); `vite build`
+#   tide-nest-api      npm; `tsc`
+#   quay-workspace     npm workspaces; the app uses a sibling package
+set -euo pipefail
+
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+FIXTURES="$REPO/tests/fixtures/real-dapps"
+CACHE="${BLOCKLET_TEST_CACHE:-$HOME/.cache/blocklet-cli-tests}/real-dapps"
+RECIPE=1
+PNPM_VERSION=9.15.0
+ESBUILD_VERSION=0.24.2  # blocklet_cli/core/bundle/esbuild.py ESBUILD_VERSION (what `bundle --compact` fetches)
+SQLITE3_VERSION=5.1.7
+NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9
+
+log() { printf 'install-real-dapps: %s\n' "$*" >&2; }
+
+fixture_hash() {  # same algorithm as tests/real_dapps.py:fixture_hash
+    { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "recipe $RECIPE"; } \
+        | sha256sum | cut -c1-16
+}
+
+node_gyp_flags() {  # build against the local Node headers when they are there (no header download)
+    local prefix
+    prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+    if [ -f "$prefix/include/node/node.h" ]; then
+        echo "--nodedir=$prefix"
+    fi
+}
+
+ensure_pnpm() {
+    PNPM="$CACHE/tools/pnpm-$PNPM_VERSION/node_modules/.bin/pnpm"
+    if [ ! -x "$PNPM" ]; then
+        log "installing pnpm@$PNPM_VERSION with npm"
+        mkdir -p "$CACHE/tools/pnpm-$PNPM_VERSION"
+        npm install --prefix "$CACHE/tools/pnpm-$PNPM_VERSION" "${NPM_FLAGS[@]}" "pnpm@$PNPM_VERSION" >&2
+    fi
+}
+
+ensure_sqlite3() {  # compiled once per Node ABI, shared by every install that needs it
+    local abi
+    abi="$(node -p process.versions.modules)"
+    SQLITE3_BUILD="$CACHE/native/sqlite3-$SQLITE3_VERSION-abi$abi"
+    if [ ! -f "$SQLITE3_BUILD/.done" ]; then
+        log "compiling sqlite3@$SQLITE3_VERSION from source (once)"
+        rm -rf "$SQLITE3_BUILD"
+        mkdir -p "$SQLITE3_BUILD"
+        echo '{"name":"sqlite3-build","private":true}' > "$SQLITE3_BUILD/package.json"
+        # shellcheck disable=SC2046
+        (cd "$SQLITE3_BUILD" && JOBS=2 npm install "${NPM_FLAGS[@]}" --build-from-source $(node_gyp_flags) \
+            "sqlite3@$SQLITE3_VERSION" >&2)
+        test -f "$SQLITE3_BUILD/node_modules/sqlite3/build/Release/node_sqlite3.node"
+        touch "$SQLITE3_BUILD/.done"
+    fi
+}
+
+ensure_esbuild() {  # for the tests: `bundle --compact` finds it through ESBUILD_BINARY_PATH
+    local dir="$CACHE/tools/esbuild-$ESBUILD_VERSION"
+    if [ ! -x "$dir/node_modules/.bin/esbuild" ]; then
+        log "installing esbuild@$ESBUILD_VERSION with npm"
+        mkdir -p "$dir"
+        npm install --prefix "$dir" "${NPM_FLAGS[@]}" "esbuild@$ESBUILD_VERSION" >&2
+    fi
+}
+
+recipe() {  # run in the scratch copy of fixture $1
+    case "$1" in
+        harbor-notes-api)
+            ensure_sqlite3
+            npm install "${NPM_FLAGS[@]}" --ignore-scripts >&2
+            mkdir -p node_modules/sqlite3/build/Release
+            cp "$SQLITE3_BUILD/node_modules/sqlite3/build/Release/node_sqlite3.node" node_modules/sqlite3/build/Release/
+            node -e "require('sqlite3')" ;;
+        lantern-vite-dapp)
+            ensure_pnpm
+            "$PNPM" install --store-dir "$CACHE/pnpm-store" --config.confirmModulesPurge=false >&2
+            "$PNPM" run build >&2 ;;
+        tide-nest-api)
+            npm install "${NPM_FLAGS[@]}" >&2
+            npm run build >&2 ;;
+        quay-workspace)
+            npm install "${NPM_FLAGS[@]}" >&2 ;;
+        *)
+            log "no recipe for $1"; return 1 ;;
+    esac
+}
+
+ensure_esbuild
+for source in "$FIXTURES"/*/; do
+    name="$(basename "$source")"
+    hash="$(fixture_hash "$source")"
+    target="$CACHE/$name-$hash"
+    if [ ! -f "$target/.done" ]; then
+        log "$name: installing into $target"
+        rm -rf "$target" "$target.tmp"
+        cp -r "$source" "$target.tmp"
+        (cd "$target.tmp" && recipe "$name")
+        echo "$hash" > "$target.tmp/.fixture-hash"
+        touch "$target.tmp/.done"
+        mv "$target.tmp" "$target"
+    fi
+    ln -sfn "$name-$hash" "$CACHE/$name"
+done
+log "ready in $CACHE"
