@@ -8,8 +8,10 @@ a clear reason and a warning line, only where the machine cannot create a networ
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -79,6 +81,11 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     work = tmp_path_factory.mktemp("blocklet-server")
     server = BlockletServer(work)
     state = None
+    # One real server at a time on this machine, whatever runs the modules (pytest-xdist workers, two
+    # sessions): the server CLI's `stop --force` is not limited to its namespace, and two servers on 2 cores
+    # time each other out.
+    lock = open(Path(tempfile.gettempdir()) / "blocklet-cli-e2e-server.lock", "w")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         server.start()
         with server.inside():
@@ -93,6 +100,8 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
         if state is not None:
             state.timings.update({k: v for k, v in server.timings.items() if k not in state.timings})
             _report(request, state.timings, killed)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
         assert not leftovers, f"processes left in namespace {server.ns}: {leftovers}"
 
 
