@@ -147,17 +147,17 @@ def test_resolve_inside_allows_missing_paths_inside(tmp_path: Path) -> None:
 def test_local_requires_of_a_root_entry_and_hooks_are_traced(tmp_path: Path) -> None:
     root = tree(tmp_path / "p", {
         "index.js": "const a = require('./lib/a');\nimport b from \"./lib/b.mjs\";\nrequire('missing-pkg');\n",
-        "lib/a.js": "module.exports = require('../shared');", "lib/b.mjs": "export default 1;",
-        "shared/index.js": "module.exports = require('./data.json');", "shared/data.json": "{}",
+        "lib/a.js": "module.exports = require('../common');", "lib/b.mjs": "export default 1;",
+        "common/index.js": "module.exports = require('./data.json');", "common/data.json": "{}",
         "lib/unused.js": "", "notes.txt": "", "hooks/pre.js": "require('../tools/check')", "tools/check.js": "",
         "tools/other.js": "", "lib/far.js": "require('../../outside')",
     })
     (tmp_path / "outside.js").write_text("")
-    (root / "lib" / "a.js").write_text("module.exports = require('../shared'); require('./far');")
+    (root / "lib" / "a.js").write_text("module.exports = require('../common'); require('./far');")
     meta = {"group": "dapp", "main": "index.js", "scripts": {"preStart": "node hooks/pre.js"}}
     selection = select_files(root, meta, zip_app=True)
-    assert selection.app_files == ["hooks/pre.js", "index.js", "lib/a.js", "lib/b.mjs", "lib/far.js",
-                                   "shared/data.json", "shared/index.js", "tools/check.js"]
+    assert selection.app_files == ["common/data.json", "common/index.js", "hooks/pre.js", "index.js", "lib/a.js",
+                                   "lib/b.mjs", "lib/far.js", "tools/check.js"]
     assert selection.warnings == ["lib/far.js requires ../../outside, which is outside the project and not bundled"]
 
 
