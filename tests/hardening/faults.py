@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 FAULTS = ("refused", "timeout", "5xx", "truncated", "wrong-type")
@@ -51,11 +51,9 @@ def _read_request(conn: socket.socket) -> None:
 
 
 @contextmanager
-def fault_server(fault: str) -> Iterator[str]:
-    """The base URL of a server that answers every request with `fault`."""
-    if fault == "refused":
-        yield closed_port_url()
-        return
+def raw_server(respond: Callable[[socket.socket], None]) -> Iterator[str]:
+    """The base URL of a raw TCP server on 127.0.0.1 that reads each request and hands the connection to
+    `respond` (in a thread of its own); every connection is closed when the block ends."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(32)
@@ -73,10 +71,7 @@ def fault_server(fault: str) -> Iterator[str]:
     def answer(conn: socket.socket) -> None:
         try:
             _read_request(conn)
-            if fault == "timeout":
-                return  # hold the connection open, never answer
-            conn.sendall(_ANSWERS[fault])
-            conn.close()
+            respond(conn)
         except OSError:
             pass
 
@@ -87,6 +82,23 @@ def fault_server(fault: str) -> Iterator[str]:
         server.close()
         for conn in held:
             conn.close()
+
+
+@contextmanager
+def fault_server(fault: str) -> Iterator[str]:
+    """The base URL of a server that answers every request with `fault`."""
+    if fault == "refused":
+        yield closed_port_url()
+        return
+
+    def respond(conn: socket.socket) -> None:
+        if fault == "timeout":
+            return  # hold the connection open, never answer
+        conn.sendall(_ANSWERS[fault])
+        conn.close()
+
+    with raw_server(respond) as url:
+        yield url
 
 
 # -- hostile servers: answers built to hurt the client -----------------------------------------------
@@ -143,31 +155,5 @@ def _hostile_answer(kind: str, conn: socket.socket, interval: float) -> None:
 @contextmanager
 def hostile_server(kind: str, *, interval: float = 1.0) -> Iterator[str]:
     """The base URL of a server answering every request with the hostile answer `kind` (see HOSTILE)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(32)
-    held: list[socket.socket] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn = server.accept()[0]
-            except OSError:
-                return
-            held.append(conn)
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
-
-    def answer(conn: socket.socket) -> None:
-        try:
-            _read_request(conn)
-            _hostile_answer(kind, conn, interval)
-        except OSError:
-            pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        server.close()
-        for conn in held:
-            conn.close()
+    with raw_server(lambda conn: _hostile_answer(kind, conn, interval)) as url:
+        yield url
