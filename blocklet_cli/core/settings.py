@@ -45,8 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("accessToken", "--access-token", ("BLOCKLET_ACCESS_TOKEN",), ("accessToken",), None, True,
             "the store access token (a secret key `0x…`) that signs releases", "publish"),
     Setting("accessTokenFile", "--access-token-file", ("BLOCKLET_ACCESS_TOKEN_FILE",), (), None, False,
-            "a file holding the store access token (`-`: read it from stdin); used when no token is given by "
-            "--access-token or $BLOCKLET_ACCESS_TOKEN; a warning when others may read the file", "publish, connect"),
+            "a file holding the store access token (`-`: stdin); the flag ranks after --access-token, the variable "
+            "after $BLOCKLET_ACCESS_TOKEN; a warning when others may read the file", "publish, connect (the flag)"),
     Setting("skipExisting", "--skip-existing", ("BLOCKLET_SKIP_EXISTING",), (), "false", False,
             "a version already on the store is skipped (exit 0) instead of an error (exit 14); "
             "`true`/`false`", "publish"),
@@ -67,8 +67,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deployAccessSecret", "--access-secret", ("BLOCKLET_DEPLOY_ACCESS_SECRET",), (), None, True,
             "the access key's secret (prefer the variable or a file: a flag shows in `ps`)", "deploy"),
     Setting("deployAccessSecretFile", "--access-secret-file", ("BLOCKLET_DEPLOY_ACCESS_SECRET_FILE",), (), None,
-            False, "a file holding the access key's secret (`-`: stdin; also `--access-token-file`); used when no "
-            "secret is given by --access-secret or $BLOCKLET_DEPLOY_ACCESS_SECRET", "deploy"),
+            False, "a file holding the access key's secret (`-`: stdin; also `--access-token-file`); the flag ranks "
+            "after --access-secret, the variable after $BLOCKLET_DEPLOY_ACCESS_SECRET", "deploy"),
     Setting("deployAppDid", "--app-id", ("BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_APP_ID"), (), None, False,
             "the DID of the app to deploy into (also `--app-did`)", "deploy"),
     Setting("deployMountPoint", "--mount-point", ("BLOCKLET_DEPLOY_MOUNT_POINT",), (), None, False,

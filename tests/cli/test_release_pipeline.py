@@ -244,3 +244,29 @@ def test_connect_saves_a_token_read_from_a_file_without_the_wallet(run, store, t
     assert json.loads(store.uploads[0]["meta_raw"])["signatures"][0]["signer"] == TOKEN_WALLET.address
     config_file = next(isolated_home.rglob("blocklet.ini"))
     assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+
+
+def test_dev_text_mode_prints_the_url_alone_on_a_piped_stdout_once_it_serves(project_copy):
+    """`blocklet dev > url.txt &`: the first (and only) stdout line is the URL, written as soon as the app
+    answers; the app's own lines (`env server up`) and every detail go to stderr."""
+    import re
+    import select
+    import signal
+
+    from tests.cli.test_dev_cmd import ENV_SERVER, DevProcess, fetch
+
+    project = project_copy("node-dapp")
+    (project / "api" / "env.js").write_text(ENV_SERVER)
+    meta = project / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("dev: node api/index.js", "dev: node api/env.js"))
+    dev = DevProcess(project, json_output=False)
+    try:
+        ready, _, _ = select.select([dev.proc.stdout], [], [], 180)
+        assert ready, "no URL line on stdout"
+        url = dev.proc.stdout.readline().rstrip("\n")
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+        assert json.loads(fetch(url))["pid"] > 0  # already serving when the line came
+    finally:
+        code, rest, stderr = dev.signal(signal.SIGTERM)
+    assert code == 128 + signal.SIGTERM and rest == ""
+    assert f"Ready: {url}" in stderr and "| env server up" in stderr

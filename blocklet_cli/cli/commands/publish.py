@@ -37,6 +37,10 @@ def publish(
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
+    A version already on the store exits with 14 (checked with one request before the upload), or is
+    skipped with --skip-existing. In text mode with stdout not a terminal, the release's metadata URL is
+    printed alone on stdout; everything else goes to stderr.
+
     Examples:
 
       blocklet publish --store ./my-store          # a folder: no account needed
@@ -46,10 +50,6 @@ def publish(
       blocklet publish --skip-existing --access-token-file token.txt   # in CI: rerunnable
 
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
-
-    In text mode with stdout not a terminal, the release's metadata URL is printed alone on stdout
-    (`URL=$(blocklet publish)`); everything else goes to stderr. A version already on the store exits
-    with 14 (checked with one request before the upload), or is skipped with --skip-existing.
     """
     from blocklet_cli.cli.credentials import resolve_secret
     from blocklet_cli.cli.options import bool_setting
