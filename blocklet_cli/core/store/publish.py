@@ -197,8 +197,8 @@ def wallet_from_token(token: str, source: str | None) -> Wallet:
     except UsageError as exc:
         where = f" (from {source})" if source else ""
         raise AuthError(f"the access token{where} is not a valid secret key: {exc.message}",
-                        hint="fix it: `blocklet config set accessToken <0x…>`, --access-token or "
-                             "BLOCKLET_ACCESS_TOKEN") from None
+                        hint="fix it: `blocklet config set accessToken <0x…>`, BLOCKLET_ACCESS_TOKEN, "
+                             "--access-token-file PATH or --access-token") from None
 
 
 # -- the whole flow -----------------------------------------------------------------------------

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from blocklet_cli.core.http import HttpClient
 
 ACCESS_TOKEN_HINT = ("set a valid access token: `blocklet connect <store-url>`, "
-                     "`blocklet config set accessToken <0x…>`, --access-token or BLOCKLET_ACCESS_TOKEN")
+                     "`blocklet config set accessToken <0x…>`, BLOCKLET_ACCESS_TOKEN, --access-token-file PATH "
+                     "or --access-token")
 UPLOAD_TIMEOUT = 1800.0  # the reference's 30 minutes
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:([KMGTPEZYkmgtpezy])([iI])?)?([Bb])$")
 
