@@ -1,8 +1,10 @@
 """Start-up benchmark: wall time of common commands as ratios to bare `python -c pass`, measured in one run.
 
 Targets: `blocklet --help` <= 8x and `blocklet validate` of one project <= 10x the baseline; 500 files in
-one `validate` call is shown too. Each case runs once to warm up (byte-code caches), then `--runs` times,
-interleaved with the baseline so that load on the machine hits all cases alike; medians are compared.
+one `validate` call is shown too, and `config list` as a command that runs through Typer (a group with a
+callback and a context; `did`, `meta` and `validate` run without it, see `blocklet_cli/cli/direct.py`).
+Each case runs once to warm up (byte-code caches), then `--runs` times, interleaved with the baseline so
+that load on the machine hits all cases alike; medians are compared.
 
     .venv/bin/python benchmarks/startup.py [--runs N]
 """
@@ -57,6 +59,8 @@ def main() -> None:
             ("blocklet --help", [BLOCKLET, "--help"], 8.0, args.runs),
             ("blocklet --version", [BLOCKLET, "--version"], None, args.runs),
             ("blocklet did x", [BLOCKLET, "did", "x"], None, args.runs),
+            ("blocklet meta (one project)", [BLOCKLET, "meta", str(project)], None, args.runs),
+            ("blocklet config list (Typer)", [BLOCKLET, "config", "list"], None, args.runs),
             ("blocklet validate (one project)", [BLOCKLET, "validate", str(project)], 10.0, args.runs),
             ("blocklet validate (500 files)", [BLOCKLET, "validate", *metas], None, max(3, args.runs // 5)),
         ]
