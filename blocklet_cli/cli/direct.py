@@ -79,9 +79,9 @@ def specs(function: Callable[..., Any]) -> list[Spec] | None:
             if spec.default is ... or not param.decls or (spec.flag and spec.default is not False
                                                            and not any("/" in decl for decl in param.decls)):
                 return None
-            spec.names = tuple(part for decl in param.decls for part in decl.split("/")[:1])
+            spec.names = tuple(decl.split("/", 1)[0] for decl in param.decls)  # "--x/--no-x": on, then off
             spec.off_names = tuple(decl.split("/", 1)[1] for decl in param.decls if "/" in decl)
-            if not all(name.startswith("-") for name in (*spec.names, *spec.off_names)):
+            if not all(option.startswith("-") for option in (*spec.names, *spec.off_names)):
                 return None
         result.append(spec)
     arguments = [spec for spec in result if spec.kind == "argument"]
