@@ -12,15 +12,15 @@ from blocklet_cli.cli.params import Argument, Option
 def meta(
     path: Annotated[Path, Argument(help="Project folder or metadata file.")] = Path("."),
     output_format: Annotated[str, Option("--format", help="Output format: json or yaml.",
-                                               case_sensitive=False)] = "json",
+                                         case_sensitive=False)] = "json",
     legacy: Annotated[bool, Option("--legacy", help="Show what the legacy metadata (blocklet.json, "
-                                                           "package.json#blocklet) means today; write nothing.")]
+                                                     "package.json#blocklet) means today; write nothing.")]
     = False,
     composed: Annotated[bool, Option("--composed", help="Resolve the components and show each one's services "
-                                                              "merged with its own (as `blocklet dev` runs them).")]
+                                                        "merged with its own (as `blocklet dev` runs them).")]
     = False,
     store_url: Annotated[str | None, Option("--store-url", help="With --composed: the store of components "
-                                                                       "whose source names none.")] = None,
+                                                                 "whose source names none.")] = None,
     offline: Annotated[bool, Option("--offline", help="With --composed: the component cache only.")] = False,
 ) -> None:
     """Print the normalised blocklet metadata (defaults filled, unknown keys dropped).

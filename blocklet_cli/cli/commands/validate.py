@@ -13,7 +13,7 @@ from blocklet_cli.core.settings import default_sentence
 
 ModeOption = Annotated[
     str, Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
-                      case_sensitive=False)]
+                case_sensitive=False)]
 
 
 def validate(
@@ -21,7 +21,7 @@ def validate(
         help="Project folders or metadata files (a folder without blocklet.yml: every *.yml/*.yaml in it).",
         show_default=False)] = None,
     strict: Annotated[bool, Option("--strict", help="Same as --mode bundle: unknown keys are errors, "
-                                                          "files must exist, reserved env names.")] = False,
+                                                    "files must exist, reserved env names.")] = False,
     mode: ModeOption = "meta",
     store_url: Annotated[str | None, Option(
         "--store-url", help=f"Default store for components without one {default_sentence('componentStore')}.")] = None,
