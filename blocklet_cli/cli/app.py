@@ -178,22 +178,23 @@ def run(args: list[str], env: Env) -> int:
     if answer == "version":
         env.stdout.write(f"blocklet {__version__}\n")
         return 0
-    import typer
-
     from blocklet_cli.cli.errors import ExitStatus, as_blocklet_error, error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
     status: int = ExitStatus.OK
     try:
         _interrupt_raises()  # from here on Ctrl-C is a KeyboardInterrupt, handled below (cli/entry.py)
-        command = build_command()
-        result = command.main(args=args, prog_name="blocklet", standalone_mode=False, obj=env)
+        result = _run_direct(args, env)
+        if result is _TYPER:
+            command = build_command()
+            result = command.main(args=args, prog_name="blocklet", standalone_mode=False, obj=env)
         status = result if isinstance(result, int) else ExitStatus.OK
-    except typer.TyperException as exc:  # Click's usage errors (unknown option, missing argument)
+    except _click_errors("TyperException") as exc:  # Click's usage errors (unknown option, missing argument)
         status = ExitStatus.USAGE
-        _report(env, [exc.format_message(), "hint: see `blocklet --help` or `blocklet <command> --help`"])
-        _json_error(env, {"type": "UsageError", "message": exc.format_message()}, status)
-    except (KeyboardInterrupt, typer.Abort):
+        message = exc.format_message()  # type: ignore[attr-defined]
+        _report(env, [message, "hint: see `blocklet --help` or `blocklet <command> --help`"])
+        _json_error(env, {"type": "UsageError", "message": message}, status)
+    except (KeyboardInterrupt, *_click_errors("Abort")):  # type: ignore[misc]
         env.stderr.write("\n✖ interrupted\n")
         status = ExitStatus.INTERRUPTED
     except BrokenPipeError:
@@ -213,6 +214,46 @@ def run(args: list[str], env: Env) -> int:
                       "hint: run again with --debug for the traceback, and report it"])
         _json_error(env, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status)
     return int(status)
+
+
+_TYPER = object()  # `_run_direct`'s answer when Typer must run the command line
+
+
+def _run_direct(args: list[str], env: Env) -> object:
+    """Run a command without Typer when its command line is plain (`cli.direct`): its result, or `_TYPER`."""
+    flags = {name: attribute for attribute, names, _ in GLOBAL_FLAGS for name in names}
+    leading = []
+    for arg in args:
+        if arg not in flags:
+            break
+        leading.append(flags[arg])
+    rest = args[len(leading):]
+    entry = COMMANDS.get(rest[0]) if rest else None
+    if entry is None or entry.help is not None:  # the group's help or an error, or an alias with its own help
+        return _TYPER
+    import importlib
+
+    from blocklet_cli.cli import direct
+    from blocklet_cli.cli.context import RUNNING
+
+    function = getattr(importlib.import_module(f"blocklet_cli.cli.commands.{entry.module}"), entry.attr)
+    specs = direct.specs(function) if callable(function) and hasattr(function, "__code__") else None
+    values = None if specs is None else direct.parse(specs, rest[1:], env)
+    if values is None:
+        return _TYPER
+    for attribute in leading:
+        setattr(env, attribute, True)
+    RUNNING.append(env)
+    try:
+        return function(**values)
+    finally:
+        RUNNING.pop()
+
+
+def _click_errors(name: str) -> tuple[type[Exception], ...]:
+    """Typer's exception class `name` when Typer ran (an `except` clause that names no class otherwise)."""
+    typer = sys.modules.get("typer")
+    return (getattr(typer, name),) if typer is not None else ()
 
 
 def _flush_stdout(env: Env, status: int) -> int:

@@ -75,11 +75,17 @@ class Env:
         return self.stdin_isatty
 
 
+# The `Env` of each command running without Click (`cli.direct`), innermost last: what Click's context
+# stack is to the commands Typer runs.
+RUNNING: list[Env] = []
+
+
 def get_env() -> Env:
-    """The `Env` of the running command (the root Click context's `obj`), else a fresh default one."""
+    """The `Env` of the running command (the root Click context's `obj`, or the `Env` a command runs in
+    without Click), else a fresh default one."""
     click_globals = sys.modules.get("typer._click.globals")
     if click_globals is not None:
         ctx = click_globals.get_current_context(silent=True)
         if ctx is not None and isinstance(ctx.find_root().obj, Env):
             return ctx.find_root().obj
-    return Env()
+    return RUNNING[-1] if RUNNING else Env()

@@ -13,6 +13,7 @@ from typer.core import TyperGroup, TyperOption
 
 from blocklet_cli.cli.app import COMMANDS, HELP, HELP_OPTIONS, VERSION_HELP, VERSION_OPTIONS
 from blocklet_cli.cli.context import GLOBAL_FLAGS, Env
+from blocklet_cli.cli.params import Param
 
 if TYPE_CHECKING:
     from typer._click.core import Command  # typer vendors click
@@ -48,11 +49,37 @@ def load_command(name: str) -> Any:
         command = typer.main.get_group(target)
     else:
         single = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
-        single.command(name, help=entry.help)(target)
+        single.command(name, help=entry.help)(typer_callback(target))
         command = typer.main.get_command(single)
     command.name = name
     add_global_flags(command)
     return command
+
+
+def typer_callback(function: Any) -> Any:
+    """`function` as Typer reads it: its `cli.params` declarations become Typer's (other annotations stay)."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(function)
+    parameters = []
+    for parameter in signature.parameters.values():
+        annotation = parameter.annotation
+        if isinstance(annotation, str):
+            annotation = eval(annotation, function.__globals__)  # a postponed annotation of the module itself
+        metadata = getattr(annotation, "__metadata__", ())
+        if any(isinstance(item, Param) for item in metadata):
+            arguments = (annotation.__origin__, *(item.to_typer() if isinstance(item, Param) else item
+                                                  for item in metadata))
+            annotation = Annotated[arguments]  # the tuple: Annotated[T, m1, m2, ...]
+        parameters.append(parameter.replace(annotation=annotation))
+
+    @functools.wraps(function)
+    def callback(**kwargs: Any) -> Any:
+        return function(**kwargs)
+
+    callback.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return callback
 
 
 class LazyCommands(MutableMapping):

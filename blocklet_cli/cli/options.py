@@ -3,16 +3,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from blocklet_cli.core.settings import default_sentence
 
-ForceOption = Annotated[bool, typer.Option("--force", "-f", help="Overwrite or proceed where it would refuse.")]
-ProfileOption = Annotated[
-    str | None, typer.Option("--profile", help=f"Config profile (INI section) {default_sentence('profile')}.")
-]
+TYPE_CHECKING = False  # not `from typing import TYPE_CHECKING`: typing costs start-up time
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """`ForceOption` and `ProfileOption` (Typer's, for the Typer group `config` too), made on first use:
+    `setting()` alone does not import Typer."""
+    if name not in ("ForceOption", "ProfileOption"):
+        raise AttributeError(name)
+    from typing import Annotated
+
+    import typer
+
+    if name == "ForceOption":
+        return Annotated[bool, typer.Option("--force", "-f", help="Overwrite or proceed where it would refuse.")]
+    return Annotated[str | None, typer.Option("--profile", help=f"Config profile (INI section) "
+                                                                    f"{default_sentence('profile')}.")]
 
 
 def setting(name: str, flag_value=None, *, ui=None, env=None):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
+from blocklet_cli.cli.params import Argument, Option
 
 
 def did(
-    names: Annotated[list[str], typer.Argument(help="Blocklet names (or DIDs, returned unchanged).")],
-    describe: Annotated[bool, typer.Option("--describe", help="Also decode the DID type (role, key, hash).")] = False,
+    names: Annotated[list[str], Argument(help="Blocklet names (or DIDs, returned unchanged).")],
+    describe: Annotated[bool, Option("--describe", help="Also decode the DID type (role, key, hash).")] = False,
 ) -> None:
     """Print the DID of each NAME, one per line, in input order.
 

@@ -6,22 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
+from blocklet_cli.cli.params import Argument, Option
 
 
 def meta(
-    path: Annotated[Path, typer.Argument(help="Project folder or metadata file.")] = Path("."),
-    output_format: Annotated[str, typer.Option("--format", help="Output format: json or yaml.",
-                                               case_sensitive=False)] = "json",
-    legacy: Annotated[bool, typer.Option("--legacy", help="Show what the legacy metadata (blocklet.json, "
-                                                           "package.json#blocklet) means today; write nothing.")]
+    path: Annotated[Path, Argument(help="Project folder or metadata file.")] = Path("."),
+    output_format: Annotated[str, Option("--format", help="Output format: json or yaml.",
+                                         case_sensitive=False)] = "json",
+    legacy: Annotated[bool, Option("--legacy", help="Show what the legacy metadata (blocklet.json, "
+                                                     "package.json#blocklet) means today; write nothing.")]
     = False,
-    composed: Annotated[bool, typer.Option("--composed", help="Resolve the components and show each one's services "
-                                                              "merged with its own (as `blocklet dev` runs them).")]
+    composed: Annotated[bool, Option("--composed", help="Resolve the components and show each one's services "
+                                                        "merged with its own (as `blocklet dev` runs them).")]
     = False,
-    store_url: Annotated[str | None, typer.Option("--store-url", help="With --composed: the store of components "
-                                                                       "whose source names none.")] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="With --composed: the component cache only.")] = False,
+    store_url: Annotated[str | None, Option("--store-url", help="With --composed: the store of components "
+                                                                 "whose source names none.")] = None,
+    offline: Annotated[bool, Option("--offline", help="With --composed: the component cache only.")] = False,
 ) -> None:
     """Print the normalised blocklet metadata (defaults filled, unknown keys dropped).
 
@@ -60,7 +60,7 @@ def meta(
     if output_format == "yaml":
         from blocklet_cli.core.bundle.metafile import dump_yaml
 
-        typer.echo(dump_yaml(data), nl=False)
+        ui.env.stdout.write(dump_yaml(data))
     else:
         ui.result(data)
 

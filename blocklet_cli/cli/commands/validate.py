@@ -7,29 +7,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from blocklet_cli.cli.options import setting
+from blocklet_cli.cli.params import Argument, Option
 from blocklet_cli.core.settings import default_sentence
 
 ModeOption = Annotated[
-    str, typer.Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
-                      case_sensitive=False)]
+    str, Option("--mode", help="Validate as `meta` (default), `bundle`, `dev` or `release` would.",
+                case_sensitive=False)]
 
 
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(
+    paths: Annotated[list[Path] | None, Argument(
         help="Project folders or metadata files (a folder without blocklet.yml: every *.yml/*.yaml in it).",
         show_default=False)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Same as --mode bundle: unknown keys are errors, "
-                                                          "files must exist, reserved env names.")] = False,
+    strict: Annotated[bool, Option("--strict", help="Same as --mode bundle: unknown keys are errors, "
+                                                    "files must exist, reserved env names.")] = False,
     mode: ModeOption = "meta",
-    store_url: Annotated[str | None, typer.Option(
+    store_url: Annotated[str | None, Option(
         "--store-url", help=f"Default store for components without one {default_sentence('componentStore')}.")] = None,
-    json_schema: Annotated[bool, typer.Option(
+    json_schema: Annotated[bool, Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
-) -> None:
+) -> int | None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
     Without --strict/--mode, what `blocklet bundle` would still refuse (a misspelt key, a missing file) is
@@ -84,7 +83,8 @@ def validate(
     if invalid:
         from blocklet_cli.cli.errors import ExitStatus
 
-        raise typer.Exit(int(ExitStatus.INVALID))
+        return int(ExitStatus.INVALID)
+    return None
 
 
 def _legacy_keys(path: Path) -> list:
