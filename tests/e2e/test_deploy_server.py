@@ -48,17 +48,19 @@ def test_1_static_fixture_is_deployed_and_served(e2e, e2e_projects, run_blocklet
     assert document["app"]["did"] == e2e.app_did
     assert document["built"] is True  # there was no release: deploy built it with our bundler
     assert (project / ".blocklet" / "release" / "blocklet.json").is_file()
-    assert document["url"].startswith(f"https://{app_host(e2e.app_did)}")
+    # the server installs an uploaded static component without a mount point: deploy sets the default one
+    assert document["mountPoint"] == "/harbor-lights"
+    assert document["url"] == f"https://{app_host(e2e.app_did)}/harbor-lights"
 
     child = children(e2e.server, e2e.app_did)["z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ"]
-    assert child["meta"]["version"] == "0.3.1"
+    assert (child["meta"]["version"], child["mountPoint"]) == ("0.3.1", "/harbor-lights")
 
     expected = (project / "www" / "index.html").read_text(encoding="utf-8")
     started = time.monotonic()
     e2e.server.wait_until(lambda: e2e.server.has_site(app_host(e2e.app_did)), "the app's site in the router", 180)
     _status, body = e2e.server.wait_until(
         lambda: (lambda r: r if r[0] == 200 and r[1] == expected else None)(
-            e2e.server.http_get(f"http://127.0.0.1:{ROUTER_PORT}/", app_host(e2e.app_did))),
+            e2e.server.http_get(f"http://127.0.0.1:{ROUTER_PORT}/harbor-lights/", app_host(e2e.app_did))),
         "the router serving the static component", 180, interval=1)
     e2e.timings["router_serves_static"] = time.monotonic() - started
     assert body == expected
@@ -74,7 +76,9 @@ def test_2_version_bump_is_deployed(e2e, e2e_projects, run_blocklet):
     document = json.loads(result.stdout)
     assert document["component"]["version"] == "0.3.2"
     assert document["built"] is True  # the release (0.3.1) was older than the project: rebuilt
-    assert children(e2e.server, e2e.app_did)["z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ"]["meta"]["version"] == "0.3.2"
+    child = children(e2e.server, e2e.app_did)["z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ"]
+    assert (child["meta"]["version"], child["mountPoint"]) == ("0.3.2", "/harbor-lights")  # an upgrade keeps it
+    assert document["mountPoint"] == "/harbor-lights"
 
 
 def test_3_dapp_fixture_runs_after_start(e2e, e2e_projects, run_blocklet):
@@ -139,13 +143,11 @@ def test_4_refusals(e2e, e2e_projects, run_blocklet, tmp_path):
     assert after == before  # nothing changed on the server
 
 
-@pytest.mark.xfail(strict=False, reason="after test_3 started the app, the server stops it on this upgrade and "
-                   "the router keeps answering `/` from another component; passes without test_3 (issue 16)")
-def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, run_blocklet, tmp_path):
-    """A first-generation static project (blocklet.json, tests/fixtures/legacy) after `blocklet migrate`."""
+def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, e2e_projects, run_blocklet, tmp_path):
+    """A first-generation static project (blocklet.json, tests/fixtures/legacy) after `blocklet migrate`: a second
+    static component of the app, beside harbor-lights, and the app keeps running (test_3 started it)."""
     import shutil
     from pathlib import Path
-    from urllib.parse import urlsplit
 
     project = Path(shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures" / "legacy" /
                                    "seed-blocklet-json", tmp_path / "legacy"))
@@ -161,20 +163,25 @@ def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, run_blocklet, t
     document = json.loads(result.stdout)
     component = did_core.to_blocklet_did("static-demo-blocklet")
     assert document["component"]["did"] == component
-    assert children(e2e.server, e2e.app_did)[component]["meta"]["version"] == "1.0.0"
-    expected = (project / "app" / "index.html").read_text(encoding="utf-8")
-    path = urlsplit(document["url"]).path or "/"
-    # the app is running since test_3; adding a component to an app that was never initialised makes the
-    # server stop it ("set blocklet as stopped since not initialized"), so it is started again, as a user would
-    started_answer = e2e.server.gql("mutation($input: RequestComponentsInput){ startBlocklet(input:$input){ code } }",
-                                    {"input": {"did": e2e.app_did}}, app_did=e2e.app_did)
-    assert started_answer["data"]["startBlocklet"]["code"] == "ok", started_answer
+    # its default mount point, from the name (it has no title); the server left it empty, deploy set it
+    assert document["mountPoint"] == "/static-demo-blocklet"
+    assert document["url"] == f"https://{app_host(e2e.app_did)}/static-demo-blocklet"
+    now = children(e2e.server, e2e.app_did)
+    assert (now[component]["meta"]["version"], now[component]["mountPoint"]) == ("1.0.0", "/static-demo-blocklet")
+    # installing a static component into an app that never went through its setup marks that component (only)
+    # stopped ("set blocklet as stopped since not initialized"); the running dapp is not touched
+    assert now["z8iZpiQ1rTM58cyPWgVymbDBqtu3wFtqYBJPE"]["status"] == "running"
+    assert now["z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ"]["mountPoint"] == "/harbor-lights"
+
     e2e.server.wait_until(lambda: e2e.server.has_site(app_host(e2e.app_did)), "the app's site in the router", 180)
-    _status, body = e2e.server.wait_until(
-        lambda: (lambda r: r if r[0] == 200 and r[1] == expected else None)(
-            e2e.server.http_get(f"http://127.0.0.1:{ROUTER_PORT}{path.rstrip('/')}/", app_host(e2e.app_did))),
-        "the router serving the migrated legacy component", 180, interval=1)
-    assert body == expected
+    for path, page in (("/static-demo-blocklet/", project / "app" / "index.html"),
+                       ("/harbor-lights/", e2e_projects["static-site"] / "www" / "index.html")):
+        expected = page.read_text(encoding="utf-8")
+        _status, body = e2e.server.wait_until(
+            lambda path=path, expected=expected: (lambda r: r if r[0] == 200 and r[1] == expected else None)(
+                e2e.server.http_get(f"http://127.0.0.1:{ROUTER_PORT}{path}", app_host(e2e.app_did))),
+            f"the router serving {path}", 180, interval=1)
+        assert body == expected
 
 
 def test_5_stop_leaves_no_process(e2e):

@@ -144,3 +144,103 @@ def test_bad_yaml_is_reported_with_a_position():
 def test_components_must_be_a_list():
     with pytest.raises(FileFormatError, match="must be a list"):
         add_component("components: {a: 1}\n", ENTRY)
+
+
+# -- add then remove, over every starting shape of the key -----------------------------------------------
+
+ROUND_TRIP_HEAD = ("# Tidegate hub: keep this header\nname: tidegate-hub   # the name\n"
+                   "did: z8iZi3CXwpEgvixM1vv3JVBmZzCYjd8DmvAmg\nversion: 2.0.0\n"
+                   "description: Harbor hub with a timetable\ngroup: static\nmain: www\n")
+ROUND_TRIP_TAIL = "# the navigation\nnavigation:\n  - id: home\n    title: Home\n"
+HARBOR_URL = "https://store.blocklet.dev/api/blocklets/z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ/blocklet.json"
+# shape -> (the key as written, the closest form add-then-remove can give back or None when it is byte-identical)
+KEY_SHAPES: dict[str, tuple[str | None, str | None]] = {
+    "absent": (None, None),
+    "bare": ("components:", "components: []"),
+    "bare-spaces": ("components:   ", "components: []   "),
+    "bare-comment": ("components:  # none yet", "components: []  # none yet"),
+    "tilde": ("components: ~", "components: []"),
+    "empty-flow": ("components: []", None),
+    "empty-flow-spaced": ("components: [ ]", None),
+    "empty-flow-comment": ("components: []  # none yet", None),
+    "flow": (f'components: [{{name: harbor-lights, mountPoint: /timetable, source: {{url: "{HARBOR_URL}"}}}}]',
+             None),
+    "flow-multiline": (f"components: [\n  {{name: harbor-lights, mountPoint: /timetable,\n"
+                       f"   source: {{url: '{HARBOR_URL}'}}}},   # pinned\n]", None),
+    "block": (f"components:\n  # the timetable\n  - name: harbor-lights\n    mountPoint: /timetable\n"
+              f"    source:\n      url: {HARBOR_URL}   # pinned\n  # more to come", None),
+    "block-unindented": (f"components:\n- name: harbor-lights\n  mountPoint: /timetable\n"
+                         f"  source: {{url: '{HARBOR_URL}'}}", None),
+    "children": (f"children:\n  - name: harbor-lights\n    mountPoint: /timetable\n    source:\n"
+                 f"      url: {HARBOR_URL}", None),
+}
+# where the key sits: between other keys, last key of the file, last key followed by a comment
+KEY_PLACES = ("middle", "last", "last-then-comment")
+
+
+def round_trip_text(shape: str, place: str, newline: str = "\n", final_newline: bool = True,
+                    key: str | None = None) -> str:
+    """A blocklet.yml with the components key of `shape` (or `key` in its place) at `place`."""
+    key = KEY_SHAPES[shape][0] if key is None else key
+    block = "" if key is None else key + "\n"
+    if place == "middle":
+        text = ROUND_TRIP_HEAD + block + ROUND_TRIP_TAIL
+    else:
+        text = ROUND_TRIP_HEAD + ROUND_TRIP_TAIL + block + ("# the end\n" if place == "last-then-comment" else "")
+    text = text.replace("\n", newline)
+    return text if final_newline else text.removesuffix(newline)
+
+
+def round_trip_variants():
+    """(place, newline, final newline) for every place, both line endings, with and without a final newline."""
+    return [(place, newline, final) for place in KEY_PLACES for newline in ("\n", "\r\n") for final in (True, False)]
+
+
+def expected_after_round_trip(shape: str, place: str, newline: str, final_newline: bool) -> str:
+    """The original text, except for a null key (`components:`, `~`), which @blocklet/meta rejects: it comes
+    back as `components: []` keeping its comment and spacing, or goes away when it was the file's very last
+    line with nothing after the colon (what `add` writes for a missing key, which it cannot be told from)."""
+    key, closest = KEY_SHAPES[shape]
+    if closest is None:
+        return round_trip_text(shape, place, newline, final_newline)
+    if place == "last" and key in ("components:", "components: ~"):
+        return round_trip_text("absent", place, newline, final_newline)
+    return round_trip_text(shape, place, newline, final_newline, key=closest)
+
+
+@pytest.mark.parametrize("shape", list(KEY_SHAPES))
+def test_add_then_remove_over_every_starting_shape(shape):
+    key = "children" if shape == "children" else "components"
+    for place, newline, final_newline in round_trip_variants():
+        variant = (shape, place, newline, final_newline)
+        text = round_trip_text(*variant)
+        before = yaml.safe_load(text)
+        added = add_component(text, ENTRY)
+        after = yaml.safe_load(added)
+        assert after[key] == [*(before.get(key) or []), ENTRY], variant
+        assert {k: v for k, v in after.items() if k != key} == {k: v for k, v in before.items() if k != key}, variant
+        if newline == "\r\n":
+            assert "\n" not in added.replace("\r\n", ""), variant
+        assert added.endswith(newline) == final_newline, variant
+        removed = remove_component(added, "static-demo")
+        assert removed == expected_after_round_trip(*variant), variant
+        assert (yaml.safe_load(removed).get(key) or []) == (before.get(key) or []), variant
+
+
+def test_removing_the_last_entry_of_a_list_the_user_wrote():
+    """The key stays where it is with `[]` (never a null `components:`); only a key exactly like the one `add`
+    creates at the end of the file goes away."""
+    entry = "  - name: b\n    source:\n      url: x://b\n"
+    assert remove_component(f"name: a\ncomponents:\n{entry}version: 1.0.0\n", "b") == \
+        "name: a\ncomponents: []\nversion: 1.0.0\n"
+    assert remove_component(f"name: a\ncomponents:  # deps\n{entry}", "b") == "name: a\ncomponents: []  # deps\n"
+    assert remove_component(f"name: a\ncomponents:\n{entry}# end\n", "b") == "name: a\ncomponents: []\n# end\n"
+    assert remove_component(f"name: a\ncomponents:\n{entry}", "b") == "name: a\n"
+
+
+def test_flow_entries_are_removed_with_their_separator_only():
+    text = "components: [{name: a, source: {url: 'x://a'}} , {name: b, source: {url: 'x://b'}},{name: c}]  # x\n"
+    assert remove_component(text, "b") == "components: [{name: a, source: {url: 'x://a'}},{name: c}]  # x\n"
+    assert remove_component(text, "a") == "components: [{name: b, source: {url: 'x://b'}},{name: c}]  # x\n"
+    assert remove_component(text, "c") == ("components: [{name: a, source: {url: 'x://a'}} , "
+                                            "{name: b, source: {url: 'x://b'}}]  # x\n")

@@ -188,6 +188,30 @@ def test_run_deploy_uploads_and_reports_the_component(fake, tmp_path):
     assert document["url"] == "https://harbor.example/demo-site"
     assert document["endpoint"]["serverName"] == "Fake Server"
     assert fake.uploads[0]["operations"]["variables"]["dist"]["integrity"] == plan.integrity
+    assert fake.mount_point_updates == []  # the server took the mount point sent with the upload
+
+
+def test_a_new_static_component_is_mounted_where_deploy_said(fake, project_copy):
+    """Blocklet Server 1.17.12 installs an uploaded static component without a mount point (its router then
+    serves it at `/`, where another static component may already be): deploy sets the one it sent."""
+    plan = deploy.plan_deploy(project_copy("static-site"))
+    fake.component_did = plan.meta["did"]
+    reporter = RecordingReporter()
+    result = deploy.run_deploy(plan, timeout=30, reporter=reporter)
+    assert fake.uploads[0]["operations"]["variables"]["mountPoint"] == "/harbor-lights"
+    assert fake.mount_point_updates == [{"did": plan.meta["did"], "rootDid": fake.app, "mountPoint": "/harbor-lights"}]
+    assert (result.mount_point, result.url) == ("/harbor-lights", "https://harbor.example/harbor-lights")
+    assert ("detail", "The server installed Harbor Lights@0.3.1 without a mount point; mounting it at "
+            "/harbor-lights") in reporter.lines
+
+
+def test_an_upgrade_keeps_the_mount_point_the_component_has(fake, project_copy):
+    plan = deploy.plan_deploy(project_copy("static-site"))
+    fake.component_did = plan.meta["did"]
+    fake.children = [{"meta": {"did": plan.meta["did"], "version": "0.3.0"}, "status": "running", "mountPoint": None}]
+    result = deploy.run_deploy(plan, timeout=30)
+    assert fake.mount_point_updates == []  # a server keeps a component's mount point on upgrade: so does deploy
+    assert (result.mount_point, result.url) == ("/", "https://harbor.example/")  # what the server serves
 
 
 def test_run_deploy_waits_while_the_app_is_starting_then_uploads(fake, tmp_path, monkeypatch):

@@ -1,9 +1,9 @@
 """core/server/client.py against a local HTTP server speaking the Blocklet Server deploy protocol.
 
 Also home of `FakeBlockletServer`, imported by the deploy unit and CLI tests: a pytest-httpserver that
-answers `getNodeInfo`, `getBlocklet` and the `installComponent` multipart request like Blocklet Server
-1.17.12 (its access-key check is ArcBlock/blocklet-server core/webapp/api/index.js), checking the access-key
-signature with PyNaCl directly (independent of the code under test).
+answers `getNodeInfo`, `getBlocklet`, `updateComponentMountPoint` and the `installComponent` multipart request
+like Blocklet Server 1.17.12 (its access-key check is ArcBlock/blocklet-server core/webapp/api/index.js),
+checking the access-key signature with PyNaCl directly (independent of the code under test).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class FakeBlockletServer:
         self.app_title = "Harbor App"
         self.children: list[dict] = []
         self.uploads: list[dict] = []
+        self.mount_point_updates: list[dict] = []  # the `input` of each updateComponentMountPoint
         self.requests: list[dict] = []
         self.graphql_errors: list[dict] | None = None
         self.component_did = "component"  # what the server would read from the tarball's blocklet.json
@@ -101,6 +102,8 @@ class FakeBlockletServer:
             return denied
         if self.graphql_errors:
             return _json({"errors": self.graphql_errors}, 400)
+        if "updateComponentMountPoint" in body["query"]:
+            return self._update_mount_point(body["variables"]["input"])
         if "getBlocklet" in body["query"]:
             did = body["variables"]["did"]
             if did != self.app:
@@ -127,10 +130,42 @@ class FakeBlockletServer:
                              "filename": upload.filename, "content_type": upload.mimetype, "content": content,
                              "order": list(request.form) + list(request.files)})
         version = re.search(r"-(\d[^-]*)\.tgz$", operations["variables"]["dist"]["tarball"]).group(1)
+        old = next((c for c in self.children if c["meta"]["did"] == self.component_did), None)
+        # like 1.17.12: the mount point sent is taken only for a component with a start engine, and an upgrade
+        # keeps the one the component has
+        mount_point = operations["variables"]["mountPoint"] if _has_start_engine(content) else None
         self.children = [c for c in self.children if c["meta"]["did"] != self.component_did] + [
             {"meta": {"did": self.component_did, "version": version}, "status": "installed",
-             "mountPoint": operations["variables"]["mountPoint"]}]
+             "mountPoint": old["mountPoint"] if old else mount_point}]
         return _json({"data": {"installComponent": {"code": "ok", "blocklet": self._app()}}})
+
+    def _update_mount_point(self, variables: dict) -> Response:
+        self.mount_point_updates.append(variables)
+        child = next((c for c in self.children if c["meta"]["did"] == variables["did"]), None)
+        if variables["rootDid"] != self.app or child is None:
+            return _json({"errors": [{"message": "component does not exist"}]}, 400)
+        child["mountPoint"] = variables["mountPoint"]
+        return _json({"data": {"updateComponentMountPoint": {"code": "ok", "blocklet": self._app()}}})
+
+
+def _has_start_engine(tarball: bytes) -> bool:
+    """`@blocklet/meta` `hasStartEngine` of the blocklet.yml/json in a release tarball (True without one)."""
+    import io
+    import tarfile
+
+    import yaml
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+            names = {member.name: member for member in archive}
+            found = names.get("package/blocklet.yml") or names.get("package/blocklet.json")
+            extracted = archive.extractfile(found) if found else None
+            meta = yaml.safe_load(extracted.read()) if extracted else None
+    except (tarfile.TarError, OSError, EOFError):  # the protocol tests upload bytes that are no tarball
+        meta = None
+    if not isinstance(meta, dict):
+        return True
+    return meta.get("group") != "static" and bool(meta.get("main") or (meta.get("docker") or {}).get("image"))
 
 
 def _json(document: object, status: int = 200) -> Response:

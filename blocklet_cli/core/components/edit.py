@@ -212,11 +212,12 @@ def _add_component(text: str, entry: dict, source: str) -> str:
         return _checked(prefix + nl.join(lines) + nl, expected, source)
     key, value = found
     if isinstance(value, yaml.SequenceNode) and value.flow_style:
-        close = value.end_mark.index - 1
         flow = json.dumps(entry, ensure_ascii=False)
         if not value.value:
+            close = value.end_mark.index - 1
             return _checked(text[:close] + flow + text[close:], expected, source)
-        return _checked(text[:close].rstrip(" ") + ", " + flow + text[close:], expected, source)
+        after = value.value[-1].end_mark.index  # right after the last item: a trailing comma stays after ours
+        return _checked(text[:after] + ", " + flow + text[after:], expected, source)
     if isinstance(value, yaml.SequenceNode) and value.value:
         dash = value.start_mark.column
         first = value.value[0]
@@ -238,7 +239,13 @@ def _add_component(text: str, entry: dict, source: str) -> str:
 
 
 def remove_component(text: str, name: str, source: str = "blocklet.yml") -> str:
-    """`text` without the components entry named `name` (NotFound is the caller's business)."""
+    """`text` without the components entry named `name` (NotFound is the caller's business).
+
+    Only the entry's own text goes (its lines in a block list; the entry and one `, ` in a flow list). When
+    it was the last entry, the key is taken away if it looks exactly like what `add` writes for a missing key
+    (`components:` alone on its line at column 0, the entries right below it, nothing after them in the
+    file); otherwise it stays where it is, with its comment, as `components: []`, the only empty form
+    `@blocklet/meta` accepts (a bare `components:` is null: "components" must be an array)."""
     return _keeping_final_newline(_remove_component, text, name, source)
 
 
@@ -249,28 +256,41 @@ def _remove_component(text: str, name: str, source: str) -> str:
     current = components_in(text, source)
     expected = [c for c in current if not (isinstance(c, dict) and c.get("name") == name)]
     found = _find_key(root) if root is not None else None
-    if found is None or len(expected) == len(current):
+    if found is None or len(expected) == len(current) or not isinstance(found[1], yaml.SequenceNode):
         return text
     key, value = found
+    index = next((i for i, item in enumerate(value.value) if _entry_name(item) == name), None)
+    if index is None:  # pragma: no cover - the name was found in the loaded list just above
+        raise BlockletError(f"cannot edit {source} in place safely (unusual layout); nothing was written",
+                            location=source)
+    items = value.value
     if value.flow_style:
-        start, end = value.start_mark.index, value.end_mark.index
-        return _checked(text[:start] + json.dumps(expected, ensure_ascii=False) + text[end:], expected, source)
-    for item in value.value:
-        if not isinstance(item, yaml.MappingNode):
-            continue
-        names = [v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and k.value == "name"]
-        if not names or names[-1] != name:
-            continue
-        dash = text.rindex("-", 0, item.start_mark.index)
-        start, end = _line_start(text, dash), _line_after(text, _content_end(item))
-        if len(expected) == 0:
-            key_start = _line_start(text, key.start_mark.index)
-            between = text[_line_after(text, key.end_mark.index):start]
-            if not between.strip() and text[key_start:key.start_mark.index].strip() == "":
-                return _checked(text[:key_start] + text[end:], expected, source)
-            colon = text.index(":", key.end_mark.index) + 1
-            new = text[:colon] + " []" + text[colon:start].rstrip(" ") + text[end:]
-            return _checked(new, expected, source)
+        if index > 0:  # `, entry`
+            start, end = items[index - 1].end_mark.index, items[index].end_mark.index
+        elif len(items) > 1:  # `entry, `
+            start, end = items[0].start_mark.index, items[1].start_mark.index
+        else:
+            start, end = items[0].start_mark.index, items[0].end_mark.index
         return _checked(text[:start] + text[end:], expected, source)
-    raise BlockletError(f"cannot edit {source} in place safely (unusual layout); nothing was written",
-                        location=source)
+    item = items[index]
+    dash = text.rindex("-", 0, item.start_mark.index)
+    start, end = _line_start(text, dash), _line_after(text, _content_end(item))
+    if expected:
+        return _checked(text[:start] + text[end:], expected, source)
+    colon = text.index(":", key.end_mark.index) + 1
+    key_start = _line_start(text, key.start_mark.index)
+    key_line_end = _line_after(text, colon)
+    if (key.start_mark.column == 0 and text[colon:key_line_end] in ("\n", "\r\n") and start == key_line_end
+            and end == len(text)):
+        return _checked(text[:key_start], expected, source)  # the key `add` created for a missing one
+    return _checked(text[:colon] + " []" + text[colon:start] + text[end:], expected, source)
+
+
+def _entry_name(item: Any) -> str | None:
+    """The `name` of a components entry node (the last one wins, as in YAML loaders), None if it has none."""
+    import yaml
+
+    if not isinstance(item, yaml.MappingNode):
+        return None
+    names = [v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and k.value == "name"]
+    return names[-1] if names and isinstance(names[-1], str) else None

@@ -38,6 +38,8 @@ INSTALL_COMPONENT_MUTATION = (
     " { code blocklet { meta { did name title version description } status source } } }"
 )
 MULTIPART_MAP = '{"file0":["variables.file"]}'
+UPDATE_MOUNT_POINT_MUTATION = ("mutation ($input: RequestUpdateComponentMountPointInput) {"
+                               " updateComponentMountPoint(input: $input) { code } }")
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,18 @@ def install_component(client: Any, endpoint: Endpoint, key: AccessKey, app_did: 
     if result.get("code") not in (None, "ok"):
         raise RemoteError(f"the upload failed: the server answered code {result.get('code')!r}")
     return result.get("blocklet") or {}
+
+
+def set_mount_point(client: Any, endpoint: Endpoint, key: AccessKey, app_did: str, component_did: str,
+                    mount_point: str) -> None:
+    """Mount a component of the app at `mount_point` (`updateComponentMountPoint`, what the dashboard's
+    "mount point" setting sends)."""
+    data = graphql(client, endpoint, key, app_did, UPDATE_MOUNT_POINT_MUTATION,
+                   {"input": {"did": component_did, "rootDid": app_did, "mountPoint": mount_point}},
+                   what="setting the mount point")
+    result = data.get("updateComponentMountPoint") or {}
+    if result.get("code") not in (None, "ok"):
+        raise RemoteError(f"setting the mount point failed: the server answered code {result.get('code')!r}")
 
 
 def app_url(app: dict) -> str | None:

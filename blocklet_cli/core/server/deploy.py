@@ -408,6 +408,7 @@ def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
                                 hint="create the app on the server first, or check --app-id")
         size = plan.size
         deadline = started + timeout
+        installed = {(c.get("meta") or {}).get("did") for c in app.get("children") or []}
         uploaded = False
         while True:
             _wait_while_busy(client, endpoint, plan, app_did, app, deadline, task)
@@ -426,8 +427,21 @@ def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
                 app = {**app, "status": status}
         task.advance(0, description=STAGES["verify"])
         after = server.get_app(client, endpoint, plan.key, app_did) or app
-    child = next((c for c in after.get("children") or [] if (c.get("meta") or {}).get("did") == plan.meta["did"]),
-                 None)
+        child = _child(after, plan.meta["did"])
+        if (child is not None and plan.meta["did"] not in installed and has_mount_point(plan.meta)
+                and not child.get("mountPoint")):
+            # Blocklet Server 1.17.12 takes the mount point of an uploaded component only when it has a start
+            # engine (ArcBlock/blocklet-server core/state/lib/blocklet/manager/helper/install-component-from-
+            # upload.js; its install from a URL also takes it for a web interface): a static component is left
+            # without one, which the router serves at `/`, where another static component may already be
+            reporter.detail(f"The server installed {plan.label} without a mount point; mounting it at "
+                            f"{plan.mount_point}")
+            server.set_mount_point(client, endpoint, plan.key, app_did, plan.meta["did"], plan.mount_point)
+            after = server.get_app(client, endpoint, plan.key, app_did) or after
+            child = _child(after, plan.meta["did"])
+    mount_point = plan.mount_point
+    if child is not None and has_mount_point(plan.meta):  # where the server mounted it (an upgrade keeps its own)
+        mount_point = child.get("mountPoint") or "/"
     base = server.app_url(after)
     url = None
     if base:
@@ -437,5 +451,10 @@ def run_deploy(plan: DeployPlan, *, timeout: float = DEFAULT_TIMEOUT,
     return DeployResult(
         component=plan.component() | ({"version": child["meta"].get("version")} if child else {}),
         app={"did": app_did, "title": app_meta.get("title"), "status": after.get("status")},
-        mount_point=plan.mount_point, url=url, endpoint=endpoint, status=(child or {}).get("status"),
+        mount_point=mount_point, url=url, endpoint=endpoint, status=(child or {}).get("status"),
         size=size, built=plan.built, seconds=time.monotonic() - started)
+
+
+def _child(app: dict, did: str) -> dict | None:
+    """The app's component with this DID, as the server reports it."""
+    return next((c for c in app.get("children") or [] if (c.get("meta") or {}).get("did") == did), None)
