@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import setting
+from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
 ModeOption = Annotated[
@@ -29,6 +30,9 @@ def validate(
     json_schema: Annotated[bool, typer.Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
@@ -44,6 +48,8 @@ def validate(
       blocklet validate path/to/project other/blocklet.yml --json
 
       blocklet validate --strict
+
+      blocklet validate --all --json     # every blocklet of the workspace
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
@@ -54,6 +60,12 @@ def validate(
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        _validate_workspace(ui, workspace.single_start(paths), filters, jobs, mode=mode, store_url=store_url,
+                            json_schema=json_schema)
+        return
     reports = [validate_path(file, mode=mode, default_store_url=store_url, json_schema=json_schema)  # type: ignore[arg-type]
                for file in _meta_files(paths or [Path(".")])]
     if mode == "meta":  # what `bundle` will refuse, as warnings (`--strict` makes them errors)
@@ -85,6 +97,42 @@ def validate(
         from blocklet_cli.cli.errors import ExitStatus
 
         raise typer.Exit(int(ExitStatus.INVALID))
+
+
+def _validate_workspace(ui, start: Path, filters, jobs, *, mode: str, store_url, json_schema: bool) -> None:
+    """`--all`/`--filter`: each blocklet's metadata file, one result per blocklet (the problems are in
+    its `error` in --json, listed before the table in text)."""
+    from blocklet_cli.cli import workspace
+    from blocklet_cli.core.errors import MetaError
+    from blocklet_cli.core.meta.api import validate_path, with_bundle_warnings
+
+    reports: dict = {}
+
+    def action(member, reporter) -> dict:
+        report = validate_path(member.meta_file, mode=mode, default_store_url=store_url,  # type: ignore[arg-type]
+                               json_schema=json_schema)
+        if mode == "meta" and (report.issues == [] or report.issues[0].rule != "yaml"):
+            report = with_bundle_warnings(report, default_store_url=store_url, json_schema=json_schema)
+        reports[member.rel] = report
+        if not report.valid:
+            first = report.issues[0]
+            raise MetaError(f"{len(report.issues)} problem(s), the first: {first.pointer or '/'}: {first.message}",
+                            issues=report.issues, path=str(report.path))
+        warned = f", {len(report.warnings)} warning(s) (`blocklet bundle` refuses them)" if report.warnings else ""
+        return {"detail": f"valid (mode {mode}){warned}", "file": str(report.path),
+                "warnings": [issue.to_dict() for issue in report.warnings]}
+
+    found = workspace.load(ui, start, filters)
+    done = workspace.run(ui, found, action, description=f"Validating {len(found.members)} blocklet(s)", jobs=jobs)
+    if not ui.json_mode:
+        for member in found.members:
+            report = reports.get(member.rel)
+            if report is None:
+                continue
+            for issue in report.warnings:
+                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
+                       "(`blocklet bundle` refuses this)")
+    workspace.finish(ui, done, extra={"mode": mode})
 
 
 def _legacy_keys(path: Path) -> list:
