@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import ForceOption
+from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 
 
 def version(
@@ -23,6 +24,12 @@ def version(
     git_tag: Annotated[bool, typer.Option("--git-tag", help="Also tag the commit v<version> (implies "
                                           "--git-commit).")] = False,
     force: ForceOption = False,
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    sync: Annotated[bool, typer.Option(
+        "--sync", help="With --all/--filter: give every blocklet one version, the highest current one bumped (or "
+                       "NEW when it is a version).")] = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Set the version of the Blocklet in this folder; only that value changes in blocklet.yml.
 
@@ -38,11 +45,25 @@ def version(
       blocklet version prerelease --preid beta --json
 
       blocklet version 2.0.0 --no-package-json
+
+      blocklet version patch --all             # every blocklet of the workspace
+
+      blocklet version minor --all --sync      # all to one version
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.project.version import bump
 
     ui = UI()
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        _version_workspace(ui, project, filters, jobs, new_version, preid=preid, force=force,
+                           package_json=package_json, sync=sync, git=git_commit or git_tag)
+        return
+    if sync:
+        from blocklet_cli.core.errors import UsageError
+
+        raise UsageError("--sync goes with --all or --filter (one version across the workspace's blocklets)")
     result = bump(project, new_version, preid=preid, force=force, package_json=package_json,
                   git_commit=git_commit or git_tag, git_tag=git_tag, reporter=ui)
     if ui.json_mode:
@@ -56,3 +77,22 @@ def version(
         ui.info(f"Committed {result.commit[:12]} (v{result.version}){tagged}")
     elif result.tag:
         ui.info(f"Tagged {result.tag}")
+
+
+def _version_workspace(ui, start: Path, filters, jobs, spec: str, *, preid, force: bool, package_json: bool,
+                       sync: bool, git: bool) -> None:
+    """`--all`/`--filter`: bump each blocklet (with --sync, all to one version)."""
+    from blocklet_cli.cli import workspace
+    from blocklet_cli.core.errors import UsageError
+    from blocklet_cli.core.workspace.versions import bump_action, sync_target
+
+    if git:
+        raise UsageError("--git-commit and --git-tag bump one blocklet; with --all or --filter commit the "
+                         "changed files yourself", hint="the --json document lists every file written")
+    found = workspace.load(ui, start, filters)
+    target = sync_target(found.members, spec, preid) if sync else None
+    if target is not None:
+        ui.info(f"one version for {len(found.members)} blocklet(s): {target}")
+    action = bump_action(spec, preid=preid, force=force, package_json=package_json, sync_to=target)
+    done = workspace.run(ui, found, action, description=f"Versioning {len(found.members)} blocklet(s)", jobs=jobs)
+    workspace.finish(ui, done, extra={"sync": target})
