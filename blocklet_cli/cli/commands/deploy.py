@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import setting
+from blocklet_cli.cli.workspace import AllOption, FilterOption
 from blocklet_cli.core.settings import default_sentence
 
 
@@ -35,6 +36,8 @@ def deploy(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
+    all_: AllOption = False,
+    filters: FilterOption = None,
 ) -> None:
     """Install or upgrade the blocklet in FOLDER as a component of an existing app on a Blocklet Server.
 
@@ -48,12 +51,39 @@ def deploy(
       BLOCKLET_DEPLOY_ENDPOINT=http://127.0.0.1:8089 BLOCKLET_DEPLOY_APP_DID=z8ia… blocklet deploy .
 
       blocklet deploy . --dry-run --json
+
+      blocklet deploy --all          # every blocklet of the workspace, components first, one at a time
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.server import deploy as core
 
     ui = UI()
     seconds = _timeout(setting("deployTimeout", timeout, ui=ui))
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        if mount_point is not None:
+            from blocklet_cli.core.errors import UsageError
+
+            raise UsageError("--mount-point names one blocklet's mount point; with --all or --filter each blocklet "
+                             "gets its own (/ + its title, or its interfaces' prefix)")
+
+        def action(member, reporter) -> dict:
+            plan = core.plan_deploy(member.folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
+                                    access_secret=access_secret, rebuild=rebuild, reporter=reporter)
+            if dry_run:
+                return {"detail": f"{plan.meta.get('version')} would be deployed at {plan.mount_point} (dry run)",
+                        **plan.to_dict()}
+            result = core.run_deploy(plan, timeout=seconds, reporter=reporter)
+            version = result.component.get("version")
+            return {"detail": f"{version} deployed at {result.mount_point}", "version": version,
+                    **result.to_dict()}
+
+        found = workspace.load(ui, folder, filters)
+        # one at a time: the server refuses an upload while the app is busy installing the previous one
+        done = workspace.run(ui, found, action, description=f"Deploying {len(found.members)} blocklet(s)", jobs=1)
+        workspace.finish(ui, done)
+        return
     plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
                             access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, reporter=ui)
     for name, source in plan.sources.items():

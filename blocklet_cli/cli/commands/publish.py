@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name
+from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
 
@@ -25,6 +26,9 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
@@ -35,6 +39,8 @@ def publish(
       blocklet publish --store https://store.blocklet.dev
 
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
+
+      blocklet publish --all --store ./my-store    # every blocklet of the workspace, components first
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.config import profiles as config
@@ -52,6 +58,11 @@ def publish(
     store_value = core.store_target(target.value)
     token = config.resolve("accessToken", profile, access_token)
     ui.verbose(token.describe())
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        _publish_workspace(ui, metafile, filters, jobs, store=store_value, token=token, force=force, dry_run=dry_run)
+        return
     release = core.load_release(_release_path(metafile, ui))
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
@@ -87,24 +98,63 @@ def core_timeout() -> float:
 def _release_path(metafile: Path | None, ui) -> Path:
     """The release metadata; the default one is built first when it is missing or stale (the project's
     version or files are newer), as `deploy` does."""
-    from blocklet_cli.core.store.publish import DEFAULT_METAFILE
-
     if metafile is not None:
         return metafile
-    from blocklet_cli.core.bundle.release import stale_reason
+    return _fresh_release(Path.cwd(), ui, spinner=ui.spinner)
 
-    path = Path.cwd() / DEFAULT_METAFILE
-    reason = stale_reason(Path.cwd(), path) if path.exists() else "no release yet"
+
+def _fresh_release(project: Path, reporter, spinner=None) -> Path:
+    """`project`'s default release metadata, built first (with COMPONENT_STORE_URL for components without
+    a store) when it is missing or stale."""
+    from blocklet_cli.core.bundle.release import stale_reason
+    from blocklet_cli.core.settings import resolve
+    from blocklet_cli.core.store.publish import DEFAULT_METAFILE
+
+    path = project / DEFAULT_METAFILE
+    reason = stale_reason(project, path) if path.exists() else "no release yet"
     if reason is None:
         return path
     try:
         from blocklet_cli.core.bundle import build_bundle
     except ImportError:
         return path  # load_release explains how to build it
-    ui.info(f"{reason}: building the release (blocklet bundle --create-release)")
-    with ui.spinner("Bundling"):
-        build_bundle(Path.cwd(), create_release=True)
+    reporter.info(f"{reason}: building the release (blocklet bundle --create-release)")
+    from contextlib import nullcontext
+
+    with spinner("Bundling") if spinner is not None else nullcontext():
+        build_bundle(project, create_release=True, store_url=resolve("componentStore").value)
     return path
+
+
+def _publish_workspace(ui, start: Path | None, filters, jobs, *, store: str, token, force: bool,
+                       dry_run: bool) -> None:
+    """`--all`/`--filter`: build each blocklet's release when needed and publish it (components first, so a
+    blocklet's bundle finds the components it lists in the store)."""
+    from blocklet_cli.cli import workspace
+    from blocklet_cli.core import http
+    from blocklet_cli.core.errors import UsageError
+    from blocklet_cli.core.store import publish as core
+
+    if start is not None and not start.is_dir():
+        raise UsageError(f"with --all or --filter the argument is the folder to start from, not {start}")
+
+    def action(member, reporter) -> dict:
+        release = core.load_release(_fresh_release(member.folder, reporter))
+        with http.client(timeout=core_timeout()) as client:
+            plan = core.plan(release, store, token=token.value, token_source=token.source, client=client,
+                             force=force, reporter=reporter)
+            if dry_run:
+                return {"detail": f"{release.meta['version']} signed, nothing sent (dry run)", **plan.to_dict(),
+                        "dryRun": True}
+            result = core.execute(plan, client=client, force=force, reporter=reporter)
+        outcome = result.outcome
+        url = outcome.get("metaUrl") if plan.file_store else f"{plan.store}/blocklets/{plan.signed_meta['did']}"
+        return {"detail": f"{release.meta['version']} published", **plan.to_dict(), "url": url,
+                "result": outcome}
+
+    found = workspace.load(ui, start or Path("."), filters)
+    done = workspace.run(ui, found, action, description=f"Publishing {len(found.members)} blocklet(s)", jobs=jobs)
+    workspace.finish(ui, done, extra={"store": store})
 
 
 def _show_dry_run(ui, plan) -> None:
