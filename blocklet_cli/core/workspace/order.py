@@ -27,10 +27,21 @@ def _file_target(url: str, base: Path) -> Path | None:
     return Path(os.path.normpath(path))
 
 
+def _name_did(name: str) -> list[str]:
+    """The DID a blocklet name stands for (a component may be listed by it), none for an invalid name."""
+    from blocklet_cli.core.errors import BlockletError
+    from blocklet_cli.core.identity.did import to_blocklet_did
+
+    try:
+        return [to_blocklet_did(name)]
+    except (BlockletError, ValueError):
+        return []
+
+
 def _refers_to(entry: Any, owner: Member, other: Member) -> bool:
     if not isinstance(entry, dict):
         return False
-    keys = {other.name, *([other.did] if other.did else [])}
+    keys = {other.name, *([other.did] if other.did else []), *_name_did(other.name)}
     found = entry.get("source")
     source: dict[str, Any] = found if isinstance(found, dict) else {}
     if entry.get("name") in keys or source.get("name") in keys or source.get("did") in keys:

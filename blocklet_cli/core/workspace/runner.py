@@ -138,17 +138,17 @@ class _Run:
 
     def skip_dependents(self, rel: str) -> int:
         skipped = 0
-        failed = self.results[rel].member.name
-        queue = sorted(self.dependents[rel])
+        queue = [(dependent, rel) for dependent in sorted(self.dependents[rel])]
         while queue:
-            current = queue.pop(0)
+            current, cause = queue.pop(0)
             if current not in self.waiting:
                 continue
             del self.waiting[current]
             result = self.results[current]
-            result.status, result.detail = "skipped", f"not run: its component {failed} did not succeed"
+            result.status = "skipped"
+            result.detail = f"not run: its component {self.results[cause].member.name} did not succeed"
             skipped += 1
-            queue += sorted(self.dependents[current])
+            queue += [(dependent, current) for dependent in sorted(self.dependents[current])]
         return skipped
 
     def ready(self) -> list[Member]:
