@@ -8,14 +8,19 @@ store name), and an ignored `drafts/` folder (`.blockletignore`) with a broken b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CACHE, REAL_HOME, REPO
+from tests.conftest import CACHE, REAL_HOME, REPO, free_port
 
 FIXTURES = REPO / "tests" / "fixtures" / "workspaces"
 PNPM = CACHE / "tools" / "node_modules" / ".bin" / "pnpm"  # scripts/install-dapp-projects.sh installs it
@@ -60,3 +65,39 @@ def copy_of(installed: Path, into: Path) -> Path:
 
 def by_name(document: dict) -> dict[str, dict]:
     return {result["name"]: result for result in document["results"]}
+
+
+# A static web server labelling tarballs `application/octet-stream`, as Blocklet Server requires of a
+# component's store (@blocklet/meta util-meta.ts `getBlockletMetaFromUrl` checks the tarball's type);
+# Python's http.server calls `.tgz` application/x-tar or application/gzip.
+_STORE_SERVER = """
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      '.tgz': 'application/octet-stream', '.json': 'application/json'}
+    def guess_type(self, path):
+        return 'application/octet-stream' if str(path).endswith('.tgz') else super().guess_type(path)
+    def log_message(self, *args):
+        pass
+handler = functools.partial(Handler, directory=sys.argv[2])
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def store_server(folder: Path) -> Iterator[str]:
+    """A file store (`blocklet publish --store <folder>`) served over HTTP; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", _STORE_SERVER, str(port), str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
