@@ -78,13 +78,7 @@ def validate(
         ui.result({"results": [{**r.to_dict(), "legacy": [k.to_dict() for k in legacy[r.path]]} for r in reports]})
     else:
         for report in reports:
-            for issue in report.issues:
-                ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
-            for issue in report.warnings:
-                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
-                       "(`blocklet bundle` refuses this)")
-            for key in legacy[report.path]:
-                ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
+            _print_report(ui, report, legacy[report.path])
         problems = sum(len(r.issues) for r in invalid)
         if invalid:
             ui.error(f"{len(invalid)} of {len(reports)} file(s) invalid, {problems} problem(s) (mode {mode})")
@@ -124,15 +118,23 @@ def _validate_workspace(ui, start: Path, filters, jobs, *, mode: str, store_url,
 
     found = workspace.load(ui, start, filters)
     done = workspace.run(ui, found, action, description=f"Validating {len(found.members)} blocklet(s)", jobs=jobs)
-    if not ui.json_mode:
+    if not ui.json_mode:  # the lines `validate FILE` prints, blocklet by blocklet
         for member in found.members:
             report = reports.get(member.rel)
-            if report is None:
-                continue
-            for issue in report.warnings:
-                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
-                       "(`blocklet bundle` refuses this)")
+            if report is not None:
+                _print_report(ui, report, _legacy_keys(report.path))
     workspace.finish(ui, done, extra={"mode": mode})
+
+
+def _print_report(ui, report, legacy: list) -> None:
+    """A file's problems, warnings and legacy-key notes on stdout, one per line with its position."""
+    for issue in report.issues:
+        ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
+    for issue in report.warnings:
+        ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
+               "(`blocklet bundle` refuses this)")
+    for key in legacy:
+        ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
 
 
 def _legacy_keys(path: Path) -> list:

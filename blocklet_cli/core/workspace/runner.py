@@ -100,7 +100,7 @@ def default_workers() -> int:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
+    text = (error.message if isinstance(error, BlockletError) else str(error)).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
 
