@@ -204,3 +204,22 @@ def test_publish_all_skip_existing_twice_uploads_nothing_the_second_time(workspa
         assert second.returncode == 0, second.stderr
         assert all(r["status"] == "ok" for r in ran(second)["results"])
         assert {path: path.stat().st_mtime_ns for path in store.rglob("*") if path.is_file()} == stamps
+
+
+@pytest.mark.parametrize("mode", ["zip", "compact"])
+def test_a_dependency_of_a_dependency_linking_out_is_refused(workspace, cli, tmp_path, mode):
+    from tests.cli.test_real_dapps import esbuild_env
+
+    linked = workspace / "packages/tides/node_modules/ms"  # pnpm links it there; npm hoists it to the root
+    if not linked.exists():
+        linked = workspace / "node_modules/ms"
+    outside = tmp_path / "outside" / "ms"
+    shutil.copytree(linked.resolve(), outside)
+    shutil.rmtree(linked) if not linked.is_symlink() else linked.unlink()
+    os.symlink(outside, linked)
+    extra = ["--compact"] if mode == "compact" else []
+    done = cli("bundle", "--filter", API, "--json", *extra, str(workspace), env={**OFFLINE, **esbuild_env()})
+    assert done.returncode == 6, done.stderr
+    api = by_name(ran(done))[API]
+    assert api["status"] == "failed" and api["error"]["type"] == "UnsafePathError"
+    assert f"resolves to {outside / 'index.js'}, outside the workspace {workspace}" in api["detail"]

@@ -239,7 +239,7 @@ def _ship_externals(tool: Esbuild, root: Path, work: Path, names: list[str],
         return {}, []
     source = "".join(f"require({json.dumps(name)});\n" for name in installed)
     meta, _ = tool.run(source, work / "externals-trace.js", [], extra=["--loader:.node=file"])
-    check_inputs(meta, tool.cwd, boundary)
+    check_inputs(meta, tool.cwd, boundary, work)
     packages: dict[Path, str] = {}
     files: dict[Path, set[str]] = {}
     for name in installed:
@@ -300,16 +300,17 @@ def _native_files(package: Path) -> list[str]:
     return found
 
 
-def check_inputs(meta: dict, cwd: Path, boundary: Path) -> None:
+def check_inputs(meta: dict, cwd: Path, boundary: Path, work: Path | None = None) -> None:
     """Every file esbuild read (its metafile's `inputs`, relative to `cwd`) must lie inside `boundary` (the
-    project or its workspace root) once symlinks are followed: a dependency linking out of the workspace
-    is refused, as zip mode refuses it."""
+    project or its workspace root; or `work`, where the generated entry module is) once symlinks are
+    followed: a dependency linking out of the workspace is refused, as zip mode refuses it."""
     limit = os.path.realpath(boundary)
+    allowed = [limit, *([os.path.realpath(work)] if work is not None else [])]
     for name in meta.get("inputs", {}):
         if name.startswith("<"):  # <stdin> and esbuild's own runtime modules
             continue
         real = os.path.realpath(cwd / name.split("?", 1)[0])
-        if real != limit and not real.startswith(limit.rstrip("/") + "/"):
+        if not any(real == base or real.startswith(base.rstrip("/") + "/") for base in allowed):
             raise UnsafePathError(f"{name} resolves to {real}, outside the workspace {limit}; bundles only hold "
                                   "files from the project and its workspace (a symlink leads out of it?)",
                                   hint="install the dependency inside the project or its workspace")
@@ -354,7 +355,7 @@ def _build(root: Path, binary: Path, work: Path, result: CompactResult, *, entri
             extra.append("--sources-content=false")
     tool = Esbuild(binary, root)
     meta, unresolved = tool.run(entry, out, wanted, extra=extra, all_packages_external=everything)
-    check_inputs(meta, root, boundary)
+    check_inputs(meta, root, boundary, work)
     if unresolved:
         result.warnings.append("not installed, left as run-time require() calls: " + ", ".join(unresolved))
     result.loose[COMPACT_FILE] = out
