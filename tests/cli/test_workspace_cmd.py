@@ -5,6 +5,7 @@ the summary table, exit codes, usage refusals."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_filter_and_version_sync(monorepo, run_blocklet):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["validate", "--all", "a", "b"], "--all and --filter take at most one folder"),
-    (["version", "--all", "--git-tag"], "--git-commit and --git-tag bump one blocklet"),
+    (["version", "--all", "--git-tag"], "--git-tag needs one version for all the blocklets: add --sync"),
     (["deploy", "--all", "--mount-point", "/x"], "--mount-point names one blocklet's mount point"),
     (["publish", "--all", "--store", "./store", "apps/lamp/blocklet.yml"], "the folder to start from"),
 ])
@@ -69,3 +70,30 @@ def test_usage_refusals(monorepo, run_blocklet, args, message):
     done = run_blocklet(*args, cwd=monorepo)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def test_version_all_commits_once_and_tags_the_synced_version(monorepo, run_blocklet):
+    git(monorepo, "init", "-q")
+    git(monorepo, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "add", "-A")
+    git(monorepo, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "init")
+    env = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    done = run_blocklet("version", "minor", "--all", "--sync", "--git-tag", "--json", "-p", str(monorepo), env=env)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["sync"] == "1.1.0" and document["tag"] == "v1.1.0"
+    assert git(monorepo, "log", "-1", "--format=%H %s").split() == [document["commit"], "v1.1.0"]
+    assert git(monorepo, "tag", "--points-at", "HEAD").split() == ["v1.1.0"]
+    assert sorted(git(monorepo, "show", "--name-only", "--format=", "HEAD").split()) == [
+        f"apps/{name}/blocklet.yml" for name in ("beacon", "lamp", "signal")]
+    assert git(monorepo, "status", "--porcelain") == ""
+
+    done = run_blocklet("version", "patch", "--filter", "lh-lamp", "--filter", "lh-signal", "--git-commit", "-p",
+                        str(monorepo), env=env)
+    assert done.returncode == 0, done.stderr
+    assert git(monorepo, "log", "-1", "--format=%s").strip() == "release lh-lamp@1.1.1, lh-signal@1.1.1"
+    assert "Committed " in done.stderr

@@ -58,7 +58,7 @@ def version(
 
     if workspace.selected(all_, filters):
         _version_workspace(ui, project, filters, jobs, new_version, preid=preid, force=force,
-                           package_json=package_json, sync=sync, git=git_commit or git_tag)
+                           package_json=package_json, sync=sync, git_commit=git_commit, git_tag=git_tag)
         return
     if sync:
         from blocklet_cli.core.errors import UsageError
@@ -80,19 +80,22 @@ def version(
 
 
 def _version_workspace(ui, start: Path, filters, jobs, spec: str, *, preid, force: bool, package_json: bool,
-                       sync: bool, git: bool) -> None:
-    """`--all`/`--filter`: bump each blocklet (with --sync, all to one version)."""
+                       sync: bool, git_commit: bool, git_tag: bool) -> None:
+    """`--all`/`--filter`: bump each blocklet (with --sync, all to one version); with --git-commit one commit
+    of every file written (`v<version>` with --sync), with --git-tag (needs --sync) the tag `v<version>`."""
     from blocklet_cli.cli import workspace
-    from blocklet_cli.core.errors import UsageError
-    from blocklet_cli.core.workspace.versions import bump_action, sync_target
+    from blocklet_cli.core.workspace import versions
 
-    if git:
-        raise UsageError("--git-commit and --git-tag bump one blocklet; with --all or --filter commit the "
-                         "changed files yourself", hint="the --json document lists every file written")
     found = workspace.load(ui, start, filters)
-    target = sync_target(found.members, spec, preid) if sync else None
+    target = versions.sync_target(found.members, spec, preid) if sync else None
     if target is not None:
         ui.info(f"one version for {len(found.members)} blocklet(s): {target}")
-    action = bump_action(spec, preid=preid, force=force, package_json=package_json, sync_to=target)
+    plan = (versions.plan_commit(found.members, sync_to=target, tag=git_tag, package_json=package_json)
+            if git_commit or git_tag else None)
+    action = versions.bump_action(spec, preid=preid, force=force, package_json=package_json, sync_to=target)
     done = workspace.run(ui, found, action, description=f"Versioning {len(found.members)} blocklet(s)", jobs=jobs)
-    workspace.finish(ui, done, extra={"sync": target})
+    committed = versions.commit(plan, done.results) if plan is not None else {"commit": None, "tag": None}
+    if committed["commit"] and not ui.json_mode:
+        tagged = f", tagged {committed['tag']}" if committed["tag"] else ""
+        ui.info(f"Committed {committed['commit'][:12]}{tagged}")
+    workspace.finish(ui, done, extra={"sync": target, **committed})

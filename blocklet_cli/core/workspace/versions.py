@@ -3,12 +3,14 @@ version, or with `sync` all to one version: the highest current version bumped (
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from blocklet_cli.core.project.version import KEYWORDS, bump, compare, next_version, parse_version
 from blocklet_cli.core.report import Reporter
 from blocklet_cli.core.workspace.discover import Member
-from blocklet_cli.core.workspace.runner import Action
+from blocklet_cli.core.workspace.runner import Action, MemberResult
 
 
 def highest(members: list[Member]) -> str | None:
@@ -40,3 +42,47 @@ def bump_action(spec: str, *, preid: str | None = None, force: bool = False, pac
         return {"detail": f"{result.previous or '(none)'} → {result.version}", **result.to_dict()}
 
     return action
+
+
+@dataclass
+class CommitPlan:
+    """`--git-commit`/`--git-tag` over a workspace: one commit of every file the bumps write."""
+
+    root: Path
+    tag: str | None
+    message: str | None  # None: made from the results (`a@1.0.1, b@2.0.1`)
+
+
+def plan_commit(members: list[Member], *, sync_to: str | None, tag: bool, package_json: bool = True) -> CommitPlan:
+    """Checked before any file is written: a repository holding every file, nothing unrelated staged, a known
+    committer, and a tag (`v<version>`, only with one version for all) that does not exist yet."""
+    from blocklet_cli.core.errors import UsageError
+    from blocklet_cli.core.project import git
+
+    if tag and sync_to is None:
+        raise UsageError("--git-tag needs one version for all the blocklets: add --sync",
+                         hint="or tag each release yourself")
+    root = git.repo_root(members[0].folder)
+    files = [path for member in members
+             for path in (member.meta_file, *([member.folder / "package.json"] if package_json else []))
+             if path.is_file()]
+    name = f"v{sync_to}" if tag else None
+    git.check_can_commit(root, files, tag=name)
+    return CommitPlan(root=root, tag=name, message=f"v{sync_to}" if sync_to else None)
+
+
+def commit(plan: CommitPlan, results: list[MemberResult]) -> dict[str, str | None]:
+    """Commit (and tag) what the bumps wrote; nothing when a bump failed or nothing changed."""
+    from blocklet_cli.core.project import git
+
+    if any(result.status != "ok" for result in results):
+        return {"commit": None, "tag": None}
+    files = [Path(name) for result in results for name in result.fields.get("files") or []]
+    if not files:
+        return {"commit": None, "tag": None}
+    message = plan.message or "release " + ", ".join(
+        f"{result.member.name}@{result.fields['to']}" for result in results if result.fields.get("files"))
+    commit_id = git.commit_files(plan.root, files, message)
+    if plan.tag:
+        git.create_tag(plan.root, plan.tag, plan.tag)
+    return {"commit": commit_id, "tag": plan.tag}
