@@ -19,8 +19,8 @@ NEVER_WALKED = frozenset({"node_modules", ".git", ".blocklet", ".hg", ".svn", ".
 
 @dataclass
 class Member:
-    """One blocklet of the workspace: where it is and what its metadata says (`error` when it cannot be
-    read: the run reports it as that blocklet's failure)."""
+    """One blocklet of the workspace: where it is and what its metadata says (a file that cannot be read
+    leaves the folder's name and no version: the command's action then fails on it)."""
 
     folder: Path  # absolute
     rel: str  # POSIX path relative to the root ("." for the root itself)
@@ -29,7 +29,6 @@ class Member:
     did: str | None = None
     version: str | None = None
     components: list[Any] = field(default_factory=list)
-    error: BlockletError | None = None
 
     def to_dict(self) -> dict:
         return {"name": self.name, "did": self.did, "version": self.version, "folder": self.rel}
@@ -42,8 +41,7 @@ def _read_member(root: Path, folder: Path, meta_file: Path) -> Member:
     member = Member(folder=folder, rel=rel, meta_file=meta_file, name=folder.name if rel != "." else root.name)
     try:
         data = load_meta(meta_file).data
-    except BlockletError as error:
-        member.error = error
+    except BlockletError:
         return member
     if isinstance(data, dict):
         if isinstance(data.get("name"), str) and data["name"].strip():
