@@ -53,8 +53,10 @@ def run(ui: UI, workspace: Workspace, action: Action, *, description: str, jobs:
     return run_action(workspace, action, workers=jobs, reporter=ui, description=description)
 
 
-def finish(ui: UI, done: WorkspaceRun, *, extra: dict | None = None) -> None:
-    """The summary table (or the JSON document) and the exit code."""
+def finish(ui: UI, done: WorkspaceRun, *, extra: dict | None = None, urls: bool = False) -> None:
+    """The summary table (or the JSON document) and the exit code. With `urls`, each blocklet's resulting
+    `url` alone on a line of stdout in text mode when stdout is not a terminal (`URLS=$(blocklet deploy --all)`),
+    in the table's order."""
     from blocklet_cli.cli.errors import error_lines, exit_status_for
     from blocklet_cli.core.errors import BlockletError
 
@@ -79,6 +81,9 @@ def finish(ui: UI, done: WorkspaceRun, *, extra: dict | None = None) -> None:
         counts = done.counts()
         summary = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
         (ui.success if done.ok else ui.error)(f"{len(done.results)} blocklet(s): {summary}")
+        for result in done.results if urls else []:
+            if result.status == "ok":
+                ui.result_url(result.fields.get("url"))
     failure = done.first_failure
     if failure is not None and failure.error is not None:
         raise typer.Exit(int(exit_status_for(failure.error)))

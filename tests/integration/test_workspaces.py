@@ -184,14 +184,6 @@ def test_publish_all_to_a_real_store_components_first(workspace, cli, tmp_path):
         assert again.returncode == results[0]["exitCode"] != 0 and "already" in results[0]["detail"]
 
 
-def _has_skip_existing() -> bool:
-    from blocklet_cli.cli.commands.publish import publish
-
-    return "skip_existing" in publish.__code__.co_varnames
-
-
-@pytest.mark.skipif(not _has_skip_existing(), reason="`blocklet publish --skip-existing` is not on this branch yet "
-                                                     "(the release-pipeline work adds it)")
 def test_publish_all_skip_existing_twice_uploads_nothing_the_second_time(workspace, cli, tmp_path):
     store = tmp_path / "store"
     store.mkdir()
@@ -202,8 +194,14 @@ def test_publish_all_skip_existing_twice_uploads_nothing_the_second_time(workspa
         stamps = {path: path.stat().st_mtime_ns for path in store.rglob("*") if path.is_file()}
         second = cli("publish", "--all", "--skip-existing", "--store", str(store), "--json", str(workspace), env=env)
         assert second.returncode == 0, second.stderr
-        assert all(r["status"] == "ok" for r in ran(second)["results"])
+        results = ran(second)["results"]
+        assert [(r["status"], r["skipped"]) for r in results] == [("ok", True), ("ok", True)]
         assert {path: path.stat().st_mtime_ns for path in store.rglob("*") if path.is_file()} == stamps
+        # text mode, stdout not a terminal: each blocklet's metadata URL alone on a line, components first
+        third = cli("publish", "--all", "--skip-existing", "--store", str(store), str(workspace), env=env)
+        assert third.returncode == 0, third.stderr
+        assert third.stdout.splitlines() == [r["url"] for r in results]
+        assert "already on the store: skipped" in third.stderr
 
 
 @pytest.mark.parametrize("mode", ["zip", "compact"])
