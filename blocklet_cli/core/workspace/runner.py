@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -118,7 +117,6 @@ class _Run:
             for dep in needs:
                 self.dependents[dep].add(rel)
         self.started = time.monotonic()
-        self.lock = threading.Lock()
 
     def work(self, member: Member) -> None:
         result = self.results[member.rel]
@@ -128,9 +126,7 @@ class _Run:
             fields = dict(self.action(member, MemberReporter(self.reporter, member.name)) or {})
             result.detail = str(fields.pop("detail", "") or "")
             result.fields, result.status = fields, "ok"
-        except (BlockletError, OSError) as error:
-            result.status, result.error, result.detail = "failed", error, _first_line(error)
-        except Exception as error:  # a bug: recorded, then raised again once the others are done
+        except Exception as error:  # anything but a BlockletError/OSError is a bug: `run` raises it at the end
             result.status, result.error, result.detail = "failed", error, _first_line(error)
         finally:
             now = time.monotonic()
