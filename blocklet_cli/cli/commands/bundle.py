@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from blocklet_cli.cli.options import setting
+from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
 if TYPE_CHECKING:
@@ -46,7 +47,10 @@ def bundle(
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
     external: Annotated[list[str] | None, typer.Option("--external", help="Leave package NAME out of blocklet.zip (zip mode) or blocklet-compact.js (compact mode, where sqlite3, sharp, @abtnode/models and ws always are) for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
-) -> None:
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    jobs: JobsOption = None,
+) -> int | None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).
 
     Examples:
@@ -62,6 +66,8 @@ def bundle(
       blocklet bundle --compact --create-release --external sharp,canvas
 
       SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
+
+      blocklet bundle --all --create-release      # every blocklet of the workspace
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.bundle import CompactOptions, build_bundle
@@ -74,10 +80,18 @@ def bundle(
     options = CompactOptions(externals=externals, minify=minify, source_map=source_map,
                              nosources_source_map=nosources_source_map, dependencies_depth=dependencies_depth,
                              ship_externals=ship_externals, fetch_bundler=fetch_bundler)
-    result = build_bundle(project, create_release=create_release, create_archive=create_archive and create_release,
-                          mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
-                          verify_components=not skip_components, link=not copy, reporter=ui,
-                          externals=[] if compact else externals, compact=options)
+
+    def build(folder: Path, reporter):
+        return build_bundle(folder, create_release=create_release, create_archive=create_archive and create_release,
+                            mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
+                            verify_components=not skip_components, link=not copy, reporter=reporter,
+                            externals=[] if compact else externals, compact=options)
+
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        return _bundle_workspace(ui, project, filters, jobs, build)
+    result = build(project, ui)
     for warning in result.warnings:
         ui.warn(warning)
     _report_trace(ui, result)
@@ -88,7 +102,7 @@ def bundle(
                 "--verbose or --json lists each with its reason (see docs/never-bundled.md)")
     if ui.json_mode:
         ui.result(result.to_dict())
-        return
+        return None
     ui.success(f"Blocklet {result.name}@{result.version} bundled in {result.mode} mode: {result.bundle_dir}")
     shown = result.files if len(result.files) <= TABLE_LIMIT else sorted(
         result.files, key=lambda item: -item[1])[:TABLE_LIMIT]
@@ -106,6 +120,28 @@ def bundle(
                   ("total files", str(len(built.files)))])
         if built.archive:
             ui.success(f"Archive: {built.archive} ({built.archive.stat().st_size / 1024:.1f} KB)")
+    return None
+
+
+def _bundle_workspace(ui, start: Path, filters, jobs, build) -> int | None:
+    """`--all`/`--filter`: bundle each blocklet (components first), one result per blocklet."""
+    from blocklet_cli.cli import workspace
+
+    def action(member, reporter) -> dict:
+        result = build(member.folder, reporter)
+        for warning in result.warnings:
+            reporter.warn(warning)
+        released = f", release {_human(result.release.size)}" if result.release else ""
+        return {"detail": f"{result.version}, {result.mode} mode, {len(result.files)} files, "
+                          f"{_human(result.total_size)}{released}",
+                "version": result.version, "mode": result.mode, "path": str(result.bundle_dir),
+                "release": str(result.release_meta_path) if result.release else None,
+                "tarball": str(result.tarball) if result.tarball else None, "files": len(result.files),
+                "size": result.total_size}
+
+    found = workspace.load(ui, start, filters)
+    done = workspace.run(ui, found, action, description=f"Bundling {len(found.members)} blocklet(s)", jobs=jobs)
+    return workspace.finish(ui, done)
 
 
 def _report_trace(ui, result) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import setting
+from blocklet_cli.cli.workspace import AllOption, FilterOption
 from blocklet_cli.core.settings import default_sentence
 
 
@@ -39,7 +40,9 @@ def deploy(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the release again even if it is current.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be sent (never the secret); no request is made.")] = False,
-) -> None:
+    all_: AllOption = False,
+    filters: FilterOption = None,
+) -> int | None:
     """Install or upgrade the blocklet in FOLDER as a component of an existing app on a Blocklet Server.
 
     The release is built first when it is missing or older than the project's version.
@@ -54,6 +57,8 @@ def deploy(
       URL=$(blocklet deploy .)     # text mode, stdout not a terminal: the URL alone on stdout
 
       blocklet deploy . --dry-run --json
+
+      blocklet deploy --all          # every blocklet of the workspace, components first, one at a time
     """
     from blocklet_cli.cli.credentials import resolve_secret
     from blocklet_cli.cli.output import UI
@@ -64,6 +69,33 @@ def deploy(
     secret = resolve_secret("deployAccessSecret", access_secret, "deployAccessSecretFile", access_secret_file, ui,
                             what="access key secret")
     from_file = secret.source is not None and secret.source != "flag" and not secret.source.startswith("env:")
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        if mount_point is not None:
+            from blocklet_cli.core.errors import UsageError
+
+            raise UsageError("--mount-point names one blocklet's mount point; with --all or --filter each blocklet "
+                             "gets its own (/ + its title, or its interfaces' prefix)")
+
+        def action(member, reporter) -> dict:
+            plan = core.plan_deploy(member.folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
+                                    access_secret=secret.value if from_file else access_secret,
+                                    secret_source=secret.source if from_file else None, rebuild=rebuild,
+                                    reporter=reporter)
+            if dry_run:
+                return {"detail": f"{plan.meta.get('version')} would be deployed at {plan.mount_point} (dry run)",
+                        **plan.to_dict()}
+            result = core.run_deploy(plan, timeout=seconds, reporter=reporter)
+            version = result.component.get("version")
+            return {"detail": f"{version} deployed at {result.mount_point}", "version": version,
+                    **result.to_dict()}
+
+        found = workspace.load(ui, folder, filters)
+        # one at a time: the server refuses an upload while the app is busy installing the previous one
+        done = workspace.run(ui, found, action, description=f"Deploying {len(found.members)} blocklet(s)", jobs=1)
+        return workspace.finish(ui, done, urls=True)
+        return
     plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
                             access_secret=secret.value if from_file else access_secret,
                             secret_source=secret.source if from_file else None, mount_point=mount_point,
@@ -76,7 +108,7 @@ def deploy(
         document = plan.to_dict()
         if ui.json_mode:
             ui.result(document)
-            return
+            return None
         ui.info(f"Dry run: would deploy {label} ({component['did']}) to app {plan.app_did or '(from the endpoint)'}")
         ui.info(f"Endpoint: {plan.endpoint_url}; mount point {plan.mount_point} ({plan.mount_point_source})")
         ui.info(f"Access key: {plan.key.key_id} (from {plan.key.source}); the signature is made at send time")
@@ -84,14 +116,14 @@ def deploy(
         import json
 
         ui.text(json.dumps(document["request"], indent=2, ensure_ascii=False))
-        return
+        return None
     if plan.endpoint_url.startswith("http://") and "://127.0.0.1" not in plan.endpoint_url \
             and "://localhost" not in plan.endpoint_url:
         ui.warn("the endpoint uses plain http: the release and the signed headers travel unencrypted")
     result = core.run_deploy(plan, timeout=seconds, reporter=ui)
     if ui.json_mode:
         ui.result(result.to_dict())
-        return
+        return None
     app = result.app
     server = result.endpoint.server_name or result.endpoint.base
     ui.success(f"{label} was deployed to {app['title'] or app['did']} on {server} in {result.seconds:.1f}s")
@@ -100,6 +132,7 @@ def deploy(
     if result.url:
         ui.info(f"URL: {result.url}")
     ui.result_url(result.url)
+    return None
 
 
 def _timeout(found) -> float:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name
+from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
 
@@ -34,7 +35,10 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
-) -> None:
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    jobs: JobsOption = None,
+) -> int | None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
     A version already on the store exits with 14 (checked with one request before the upload), or is
@@ -50,6 +54,8 @@ def publish(
       blocklet publish --skip-existing --access-token-file token.txt   # in CI: rerunnable
 
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
+
+      blocklet publish --all --store ./my-store    # every blocklet of the workspace, components first
     """
     from blocklet_cli.cli.credentials import resolve_secret
     from blocklet_cli.cli.options import bool_setting
@@ -71,6 +77,11 @@ def publish(
     store_value = core.store_target(target.value)
     token = resolve_secret("accessToken", access_token, "accessTokenFile", access_token_file, ui, profile=profile,
                            what="access token")
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        return _publish_workspace(ui, metafile, filters, jobs, store=store_value, token=token, force=force,
+                                  dry_run=dry_run, skip=skip.value)
     release = core.load_release(_release_path(metafile, ui))
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
@@ -84,19 +95,20 @@ def publish(
             ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
             if dry_run:
                 _show_dry_run(ui, plan)
-                return
+                return None
             result = core.execute(plan, client=client, force=force, reporter=ui)
     except AlreadyPublishedError as exc:
         if not skip.value:
             raise
         _show_skipped(ui, core.skipped(release, store_value, exc, dry_run=dry_run))
-        return
+        return None
     if ui.json_mode:
         ui.result(result)
-        return
+        return None
     _show_result(ui, plan, result.outcome)
     ui.info(f"Release metadata: {result.url}")
     ui.result_url(result.url)
+    return None
 
 
 def core_timeout() -> float:
@@ -114,24 +126,66 @@ def core_timeout() -> float:
 def _release_path(metafile: Path | None, ui) -> Path:
     """The release metadata; the default one is built first when it is missing or stale (the project's
     version or files are newer), as `deploy` does."""
-    from blocklet_cli.core.store.publish import DEFAULT_METAFILE
-
     if metafile is not None:
         return metafile
-    from blocklet_cli.core.bundle.release import stale_reason
+    return _fresh_release(Path.cwd(), ui, spinner=ui.spinner)
 
-    path = Path.cwd() / DEFAULT_METAFILE
-    reason = stale_reason(Path.cwd(), path) if path.exists() else "no release yet"
+
+def _fresh_release(project: Path, reporter, spinner=None) -> Path:
+    """`project`'s default release metadata, built first (with COMPONENT_STORE_URL for components without
+    a store) when it is missing or stale."""
+    from blocklet_cli.core.bundle.release import stale_reason
+    from blocklet_cli.core.settings import resolve
+    from blocklet_cli.core.store.publish import DEFAULT_METAFILE
+
+    path = project / DEFAULT_METAFILE
+    reason = stale_reason(project, path) if path.exists() else "no release yet"
     if reason is None:
         return path
     try:
         from blocklet_cli.core.bundle import build_bundle
     except ImportError:
         return path  # load_release explains how to build it
-    ui.info(f"{reason}: building the release (blocklet bundle --create-release)")
-    with ui.spinner("Bundling"):
-        build_bundle(Path.cwd(), create_release=True)
+    reporter.info(f"{reason}: building the release (blocklet bundle --create-release)")
+    from contextlib import nullcontext
+
+    with spinner("Bundling") if spinner is not None else nullcontext():
+        build_bundle(project, create_release=True, store_url=resolve("componentStore").value)
     return path
+
+
+def _publish_workspace(ui, start: Path | None, filters, jobs, *, store: str, token, force: bool,
+                       dry_run: bool, skip: bool = False) -> int | None:
+    """`--all`/`--filter`: build each blocklet's release when needed and publish it (components first, so a
+    blocklet's bundle finds the components it lists in the store)."""
+    from blocklet_cli.cli import workspace
+    from blocklet_cli.core import http
+    from blocklet_cli.core.errors import AlreadyPublishedError, UsageError
+    from blocklet_cli.core.store import publish as core
+
+    if start is not None and not start.is_dir():
+        raise UsageError(f"with --all or --filter the argument is the folder to start from, not {start}")
+
+    def action(member, reporter) -> dict:
+        release = core.load_release(_fresh_release(member.folder, reporter))
+        try:
+            with http.client(timeout=core_timeout()) as client:
+                plan = core.plan(release, store, token=token.value, token_source=token.source, client=client,
+                                 force=force, reporter=reporter)
+                if dry_run:
+                    return {"detail": f"{release.meta['version']} signed, nothing sent (dry run)",
+                            **plan.to_dict(), "dryRun": True}
+                result = core.execute(plan, client=client, force=force, reporter=reporter)
+        except AlreadyPublishedError as exc:
+            if not skip:
+                raise
+            return {"detail": f"{release.meta['version']} already on the store: skipped (--skip-existing)",
+                    **core.skipped(release, store, exc, dry_run=dry_run)}
+        return {"detail": f"{release.meta['version']} published", **result.to_dict()}
+
+    found = workspace.load(ui, start or Path("."), filters)
+    done = workspace.run(ui, found, action, description=f"Publishing {len(found.members)} blocklet(s)", jobs=jobs)
+    return workspace.finish(ui, done, extra={"store": store}, urls=True)
 
 
 def _show_dry_run(ui, plan) -> None:

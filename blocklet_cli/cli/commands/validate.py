@@ -9,6 +9,7 @@ from typing import Annotated
 
 from blocklet_cli.cli.options import setting
 from blocklet_cli.cli.params import Argument, Option
+from blocklet_cli.cli.workspace_options import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
 ModeOption = Annotated[
@@ -28,6 +29,9 @@ def validate(
     json_schema: Annotated[bool, Option(
         "--json-schema/--no-json-schema",
         help="Check against the published JSON Schema (schemas/blocklet.schema.json) as well as the rules.")] = True,
+    all_: AllOption = False,
+    filters: FilterOption = None,
+    jobs: JobsOption = None,
 ) -> int | None:
     """Validate blocklet.yml files and list every problem as file:line:column: pointer: message.
 
@@ -43,6 +47,8 @@ def validate(
       blocklet validate path/to/project other/blocklet.yml --json
 
       blocklet validate --strict
+
+      blocklet validate --all --json     # every blocklet of the workspace
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.errors import UsageError
@@ -53,6 +59,11 @@ def validate(
     mode = "bundle" if strict else mode.lower()
     if mode not in PARSE_MODES:
         raise UsageError(f"unknown mode {mode!r}", hint=f"use one of: {', '.join(PARSE_MODES)}")
+    from blocklet_cli.cli import workspace
+
+    if workspace.selected(all_, filters):
+        return _validate_workspace(ui, workspace.single_start(paths), filters, jobs, mode=mode, store_url=store_url,
+                                   json_schema=json_schema)
     reports = [validate_path(file, mode=mode, default_store_url=store_url, json_schema=json_schema)  # type: ignore[arg-type]
                for file in _meta_files(paths or [Path(".")])]
     if mode == "meta":  # what `bundle` will refuse, as warnings (`--strict` makes them errors)
@@ -65,13 +76,7 @@ def validate(
         ui.result({"results": [{**r.to_dict(), "legacy": [k.to_dict() for k in legacy[r.path]]} for r in reports]})
     else:
         for report in reports:
-            for issue in report.issues:
-                ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
-            for issue in report.warnings:
-                ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
-                       "(`blocklet bundle` refuses this)")
-            for key in legacy[report.path]:
-                ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
+            _print_report(ui, report, legacy[report.path])
         problems = sum(len(r.issues) for r in invalid)
         if invalid:
             ui.error(f"{len(invalid)} of {len(reports)} file(s) invalid, {problems} problem(s) (mode {mode})")
@@ -85,6 +90,50 @@ def validate(
 
         return int(ExitStatus.INVALID)
     return None
+
+
+def _validate_workspace(ui, start: Path, filters, jobs, *, mode: str, store_url, json_schema: bool) -> int | None:
+    """`--all`/`--filter`: each blocklet's metadata file, one result per blocklet (the problems are in
+    its `error` in --json, listed before the table in text)."""
+    from blocklet_cli.cli import workspace
+    from blocklet_cli.core.errors import MetaError
+    from blocklet_cli.core.meta.api import validate_path, with_bundle_warnings
+
+    reports: dict = {}
+
+    def action(member, reporter) -> dict:
+        report = validate_path(member.meta_file, mode=mode, default_store_url=store_url,  # type: ignore[arg-type]
+                               json_schema=json_schema)
+        if mode == "meta" and (report.issues == [] or report.issues[0].rule != "yaml"):
+            report = with_bundle_warnings(report, default_store_url=store_url, json_schema=json_schema)
+        reports[member.rel] = report
+        if not report.valid:
+            first = report.issues[0]
+            raise MetaError(f"{len(report.issues)} problem(s), the first: {first.pointer or '/'}: {first.message}",
+                            issues=report.issues, path=str(report.path))
+        warned = f", {len(report.warnings)} warning(s) (`blocklet bundle` refuses them)" if report.warnings else ""
+        return {"detail": f"valid (mode {mode}){warned}", "file": str(report.path),
+                "warnings": [issue.to_dict() for issue in report.warnings]}
+
+    found = workspace.load(ui, start, filters)
+    done = workspace.run(ui, found, action, description=f"Validating {len(found.members)} blocklet(s)", jobs=jobs)
+    if not ui.json_mode:  # the lines `validate FILE` prints, blocklet by blocklet
+        for member in found.members:
+            report = reports.get(member.rel)
+            if report is not None:
+                _print_report(ui, report, _legacy_keys(report.path))
+    return workspace.finish(ui, done, extra={"mode": mode})
+
+
+def _print_report(ui, report, legacy: list) -> None:
+    """A file's problems, warnings and legacy-key notes on stdout, one per line with its position."""
+    for issue in report.issues:
+        ui.out(f"{_where(report.path, issue)}: {issue.pointer or '/'}: {issue.message}")
+    for issue in report.warnings:
+        ui.out(f"{_where(report.path, issue)}: warning: {issue.pointer or '/'}: {issue.message} "
+               "(`blocklet bundle` refuses this)")
+    for key in legacy:
+        ui.out(f"{_where(report.path, key)}: {key.pointer}: note: {key.message}")
 
 
 def _legacy_keys(path: Path) -> list:

@@ -290,12 +290,15 @@ def _plan_compact(plan: _Plan, package_json: dict | None, options: CompactOption
     from blocklet_cli.core.bundle import compact, esbuild
 
     root = plan.root
+    workspace = changelog.find_workspace_root(root)
+    deps.check_declared(root, package_json, workspace)
     binary = esbuild.ensure_esbuild(root, fetch=options.fetch_bundler)
     entries = _compact_entries(root, plan.meta)
     built = compact.build_compact(
         root, binary, entries=entries, package_json=package_json, externals=options.externals,
         minify=options.minify, source_map=options.source_map, nosources_source_map=options.nosources_source_map,
-        dependencies_depth=options.dependencies_depth, ship_externals=options.ship_externals)
+        dependencies_depth=options.dependencies_depth, ship_externals=options.ship_externals,
+        boundary=Path(os.path.realpath(workspace or root)))
     plan.cleanup.append(built.workdir)
     plan.warnings += built.warnings
     for name in entries:

@@ -50,7 +50,14 @@ WORKSPACE_MARKERS = ("bun.lock", "yarn.lock", "pnpm-workspace.yaml", "rush.json"
 
 
 def find_workspace_root(root: Path) -> Path | None:
-    """The nearest ancestor holding a workspace marker (each marker searched upwards, in order)."""
+    """The workspace root as the package managers find it (`pnpm-workspace.yaml`, package.json
+    `workspaces`: core/project/workspace.py), else the nearest ancestor holding a workspace marker (each
+    marker searched upwards, in order)."""
+    from blocklet_cli.core.project.workspace import workspace_root
+
+    found = workspace_root(root)
+    if found is not None:
+        return found
     for marker in WORKSPACE_MARKERS:
         for folder in [root, *root.parents]:
             if (folder / marker).is_file():

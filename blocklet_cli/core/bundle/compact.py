@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from blocklet_cli.core.bundle import deps
-from blocklet_cli.core.errors import BlockletError, BundleError
+from blocklet_cli.core.errors import BlockletError, BundleError, UnsafePathError
 
 COMPACT_FILE = "blocklet-compact.js"
 OS_LOCK_FILE = "node_modules_os_lock"
@@ -231,13 +231,15 @@ def posix_relpath(target: str, start: str) -> str:
     return out if out.startswith(".") else "./" + out
 
 
-def _ship_externals(tool: Esbuild, root: Path, work: Path, names: list[str]) -> tuple[dict[str, Path], list[str]]:
+def _ship_externals(tool: Esbuild, root: Path, work: Path, names: list[str],
+                    boundary: Path) -> tuple[dict[str, Path], list[str]]:
     """The run-time files of the installed externals: `node_modules/<name>/<file>` → source."""
     installed = [name for name in names if deps.find_package(name, root) is not None]
     if not installed:
         return {}, []
     source = "".join(f"require({json.dumps(name)});\n" for name in installed)
     meta, _ = tool.run(source, work / "externals-trace.js", [], extra=["--loader:.node=file"])
+    check_inputs(meta, tool.cwd, boundary, work)
     packages: dict[Path, str] = {}
     files: dict[Path, set[str]] = {}
     for name in installed:
@@ -298,17 +300,33 @@ def _native_files(package: Path) -> list[str]:
     return found
 
 
+def check_inputs(meta: dict, cwd: Path, boundary: Path, work: Path | None = None) -> None:
+    """Every file esbuild read (its metafile's `inputs`, relative to `cwd`) must lie inside `boundary` (the
+    project or its workspace root; or `work`, where the generated entry module is) once symlinks are
+    followed: a dependency linking out of the workspace is refused, as zip mode refuses it."""
+    limit = os.path.realpath(boundary)
+    allowed = [limit, *([os.path.realpath(work)] if work is not None else [])]
+    for name in meta.get("inputs", {}):
+        if name.startswith("<"):  # <stdin> and esbuild's own runtime modules
+            continue
+        real = os.path.realpath(cwd / name.split("?", 1)[0])
+        if not any(real == base or real.startswith(base.rstrip("/") + "/") for base in allowed):
+            raise UnsafePathError(f"{name} resolves to {real}, outside the workspace {limit}; bundles only hold "
+                                  "files from the project and its workspace (a symlink leads out of it?)",
+                                  hint="install the dependency inside the project or its workspace")
+
+
 def build_compact(root: Path, binary: Path, *, entries: list[str], package_json: dict | None,
                   externals: list[str], minify: bool, source_map: bool, nosources_source_map: bool,
-                  dependencies_depth: int, ship_externals: bool) -> CompactResult:
+                  dependencies_depth: int, ship_externals: bool, boundary: Path | None = None) -> CompactResult:
     """Bundle the entry files of the project in `root`; everything is written to a temporary folder
-    (`result.workdir`) the caller removes."""
+    (`result.workdir`) the caller removes. Every file read must be inside `boundary` (default `root`)."""
     work = Path(tempfile.mkdtemp(prefix="blocklet-compact-"))
     result = CompactResult(workdir=work)
     try:
         _build(root, binary, work, result, entries=entries, package_json=package_json or {}, externals=externals,
                minify=minify, source_map=source_map, nosources=nosources_source_map, depth=dependencies_depth,
-               ship=ship_externals)
+               ship=ship_externals, boundary=boundary or root)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -316,7 +334,8 @@ def build_compact(root: Path, binary: Path, *, entries: list[str], package_json:
 
 
 def _build(root: Path, binary: Path, work: Path, result: CompactResult, *, entries: list[str], package_json: dict,
-           externals: list[str], minify: bool, source_map: bool, nosources: bool, depth: int, ship: bool) -> None:
+           externals: list[str], minify: bool, source_map: bool, nosources: bool, depth: int, ship: bool,
+           boundary: Path) -> None:
     wanted = list(dict.fromkeys([*DEFAULT_EXTERNALS, *externals]))
     everything = "*" in wanted
     natives = [name for name in native_packages(root) if name not in wanted]
@@ -335,7 +354,8 @@ def _build(root: Path, binary: Path, work: Path, result: CompactResult, *, entri
         if nosources and not source_map:
             extra.append("--sources-content=false")
     tool = Esbuild(binary, root)
-    _, unresolved = tool.run(entry, out, wanted, extra=extra, all_packages_external=everything)
+    meta, unresolved = tool.run(entry, out, wanted, extra=extra, all_packages_external=everything)
+    check_inputs(meta, root, boundary, work)
     if unresolved:
         result.warnings.append("not installed, left as run-time require() calls: " + ", ".join(unresolved))
     result.loose[COMPACT_FILE] = out
@@ -351,7 +371,7 @@ def _build(root: Path, binary: Path, work: Path, result: CompactResult, *, entri
         result.generated["package.json"] = text.encode("utf-8")
         result.warnings += [f"package.json: {item} left out of the bundled copy (a credential)" for item in removed]
     if ship and versions:
-        shipped, warnings = _ship_externals(tool, root, work, list(versions))
+        shipped, warnings = _ship_externals(tool, root, work, list(versions), boundary)
         result.warnings += warnings
         if shipped:
             lock = work / OS_LOCK_FILE

@@ -259,7 +259,8 @@ def ensure_release(files: ReleaseFiles, *, rebuild: bool = False,
     from blocklet_cli.core.bundle import build_bundle
 
     reporter.info(f"Building the release first: {reason}")
-    build_bundle(files.project_dir, create_release=True)
+    # components whose source names no store are looked up in COMPONENT_STORE_URL, as `bundle` does
+    build_bundle(files.project_dir, create_release=True, store_url=resolve("componentStore").value)
     built = read_release_meta(files)
     if built is None:
         raise BundleError(f"building the release did not produce {files.meta_path} and its tarball")
