@@ -17,7 +17,7 @@ class ExitStatus(IntEnum):
     OK = 0
     INTERNAL = 1  # a bug: an unexpected exception (traceback only with --debug)
     USAGE = 2  # bad arguments or options, or a value that must be given as a flag/env in CI
-    INVALID = 3  # metadata is invalid (validate found problems, or a command refused invalid meta)
+    INVALID = 3  # metadata is invalid (validate or check found problems, or a command refused invalid meta)
     NOT_FOUND = 4  # a file, folder, key, component or remote object does not exist
     BAD_INPUT = 5  # a file cannot be read as what it should be (broken YAML/JSON, binary, too big)
     BUNDLE = 6  # the project cannot be bundled (assets, unsafe paths)
@@ -34,6 +34,7 @@ class ExitStatus(IntEnum):
 EXIT_CODES: dict[type[BaseException], ExitStatus] = {
     core_errors.UsageError: ExitStatus.USAGE,
     core_errors.MetaError: ExitStatus.INVALID,
+    core_errors.CheckError: ExitStatus.INVALID,
     core_errors.NotFoundError: ExitStatus.NOT_FOUND,
     core_errors.FileFormatError: ExitStatus.BAD_INPUT,
     core_errors.BundleError: ExitStatus.BUNDLE,

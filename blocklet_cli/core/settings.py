@@ -54,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the developer's e-mail (written by `connect`)", "config"),
     Setting("componentStore", "--store-url", ("COMPONENT_STORE_URL",), (), None, False,
             "the store of components whose `source` names none", "validate, bundle, dev"),
+    Setting("check", "--no-check", ("BLOCKLET_CHECK",), (), "true", False,
+            "run `blocklet check` first and stop on its errors (`--no-check` or `0`/`false` skip it)",
+            "bundle, publish"),
     Setting("deployEndpoint", "--endpoint", ("BLOCKLET_DEPLOY_ENDPOINT",), (), None, False,
             "the Blocklet Server to deploy to (admin, daemon, app or …/api/gql URL)", "deploy"),
     Setting("deployAccessKey", "--access-key", ("BLOCKLET_DEPLOY_ACCESS_KEY",), (), None, False,
@@ -157,6 +160,11 @@ def resolve(name: str, flag_value: Any = None, env: Mapping[str, str] | None = N
     if use_default and setting.default is not None:
         return Resolved(name, setting.default, "default", setting.secret)
     return Resolved(name, None, None, setting.secret)
+
+
+def is_off(value: Any) -> bool:
+    """A switch's value that turns it off: `0`, `false`, `no`, `off` (any case) or False."""
+    return value is False or str(value).strip().lower() in ("0", "false", "no", "off")
 
 
 def all_env_vars() -> set[str]:
