@@ -80,6 +80,15 @@ def error_lines(error: core_errors.BlockletError) -> list[str]:
             if issue.line is not None:
                 where = f"{where}:{issue.line}:{issue.column or 1}"
             lines.append(f"  {where}: {issue.pointer or '/'}: {issue.message}".replace("  : ", "  "))
+    if isinstance(error, core_errors.CheckError):  # `blocklet check`'s findings, as `check` prints them
+        for finding in (f for f in error.findings if f.get("severity") == "error"):
+            where = finding.get("file") or ""
+            if where and finding.get("line"):
+                where = f"{where}:{finding['line']}:{finding.get('column') or 1}"
+            lines.append(f"  {where + ': ' if where else ''}{finding['severity']}: [{finding['code']}] "
+                         f"{finding['message']}")
+            if finding.get("fix"):
+                lines.append(f"    fix: {finding['fix']}")
     if error.hint:
         lines.append(f"hint: {error.hint}")
     return lines

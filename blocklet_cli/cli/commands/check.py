@@ -102,10 +102,7 @@ def stop_on(ui, report: CheckReport) -> None:
     from blocklet_cli.core.errors import CheckError
 
     if report.errors:
-        if not ui.json_mode:
-            show_findings(ui, report, stderr=True)
-        raise CheckError(f"blocklet check: {len(report.errors)} error(s) the "
-                         f"{'store' if report.target == 'store' else 'server'} would refuse",
+        raise CheckError(f"blocklet check found {len(report.errors)} error(s) (target {report.target})",
                          findings=[f.to_dict() for f in report.findings],
                          hint="fix them (`blocklet check` lists them), or skip the check with --no-check")
     for finding in report.warnings:

@@ -25,6 +25,9 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
+    check: Annotated[bool | None, typer.Option(
+        "--check/--no-check", help="Run `blocklet check` on the project and the release first and stop on its "
+                                   "errors (default: on, or $BLOCKLET_CHECK).", show_default=False)] = None,
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
@@ -35,6 +38,8 @@ def publish(
       blocklet publish --store https://store.blocklet.dev
 
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
+
+      blocklet publish --no-check --store ./my-store
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.config import profiles as config
@@ -52,7 +57,17 @@ def publish(
     store_value = core.store_target(target.value)
     token = config.resolve("accessToken", profile, access_token)
     ui.verbose(token.describe())
-    release = core.load_release(_release_path(metafile, ui))
+    checking = _check_enabled(check, ui)
+    check_target = "store" if store_value.lower().startswith(("http://", "https://")) else "server"  # file store
+    if checking:
+        _check_project(ui, metafile, check_target)
+    release_path = _release_path(metafile, ui)
+    if checking:
+        from blocklet_cli.cli.commands.check import stop_on
+        from blocklet_cli.core.check import check_release
+
+        stop_on(ui, check_release(release_path, target=check_target))
+    release = core.load_release(release_path)
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
     from blocklet_cli.core import http
@@ -82,6 +97,28 @@ def core_timeout() -> float:
 
         return default_timeout()
     return UPLOAD_TIMEOUT
+
+
+def _check_enabled(flag: bool | None, ui) -> bool:
+    from blocklet_cli.cli.commands.check import check_enabled
+
+    return check_enabled(flag, ui)
+
+
+def _check_project(ui, metafile: Path | None, target: str) -> None:
+    """`blocklet check` on the project the release comes from: this folder, or the project of a
+    `<project>/.blocklet/release/blocklet.json` given as METAFILE (another release: its own checks only)."""
+    from blocklet_cli.cli.commands.check import run_first
+    from blocklet_cli.core.meta.api import META_FILE_NAMES
+
+    project = Path.cwd()
+    if metafile is not None:
+        parts = metafile.absolute().parts
+        if parts[-3:] != (".blocklet", "release", "blocklet.json"):
+            return
+        project = Path(*parts[:-3])
+    if any((project / name).is_file() for name in META_FILE_NAMES):
+        run_first(ui, project, target=target, use_build=True)
 
 
 def _release_path(metafile: Path | None, ui) -> Path:

@@ -110,7 +110,7 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     order: dict[str | None, int] = {}
     for finding in report.findings:
         order.setdefault(finding.file, len(order))
-    report.findings.sort(key=lambda f: (order[f.file], f.line or 0, f.column or 0))
+    report.findings.sort(key=lambda f: (order[f.file], f.line is None, f.line or 0, f.column or 0))
     return report
 
 
@@ -367,14 +367,14 @@ def check_release(metafile: str | Path, *, target: str = "store", project_dir: P
     try:
         meta = safejson.loads(metafile.read_bytes())
     except (OSError, ValueError) as exc:
-        found.add("release-meta", f"cannot read the release metadata: {exc}", refused_by="store", file=metafile,
+        found.add("release-meta", f"cannot read the release metadata: {exc}", refused_by="server", file=metafile,
                   fix="bundle again: `blocklet bundle --create-release`")
         return report
     dist = meta.get("dist") if isinstance(meta, dict) else None
     name = dist.get("tarball") if isinstance(dist, dict) else None
     tarball = metafile.parent / posixpath.basename(name) if isinstance(name, str) and name else None
     if tarball is None or not tarball.is_file():
-        found.add("release-tarball", "the release tarball named in dist.tarball is missing", refused_by="store",
+        found.add("release-tarball", "the release tarball named in dist.tarball is missing", refused_by="server",
                   file=metafile, fix="bundle again: `blocklet bundle --create-release`")
         return report
     size = tarball.stat().st_size
