@@ -274,3 +274,25 @@ def test_a_stale_release_is_a_warning(project: Path) -> None:
     write(project, "CHANGELOG.md", "## 1.3.0\n")
     finding = only(check_release(metafile, project_dir=project), "release-stale")
     assert finding.severity == "warning" and "1.3.0" in finding.message
+
+
+def test_dapp_main_in_the_release_when_there_is_no_bundle(project: Path) -> None:
+    import io
+    import tarfile
+
+    write(project, "blocklet.yml", meta_text(group="dapp", main="api/dist/index.js"))
+    metafile = release(project, 0)
+    tarball = metafile.parent / f"{NAME}-1.2.0.tgz"
+
+    def pack(*names: str) -> None:
+        with tarfile.open(tarball, "w:gz") as archive:
+            for name in names:
+                info = tarfile.TarInfo(name)
+                info.size = 2
+                archive.addfile(info, io.BytesIO(b"//"))
+
+    pack("package/blocklet.yml", "package/api/dist/index.js")
+    report = check_project(project)
+    assert report.checked["main"] == str(tarball) and only(report, "dapp-main").file == str(tarball)
+    pack("package/blocklet.yml", "package/blocklet.js")
+    assert "dapp-main" not in codes(check_project(project))

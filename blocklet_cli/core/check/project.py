@@ -96,7 +96,10 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
         found.add("yaml", exc.message, refused_by="bundle", file=meta_path, line=line, column=column)
         return report
     found.document = document
-    data = document.data if isinstance(document.data, dict) else {}
+    if not isinstance(document.data, dict):  # nothing else can be read from it
+        _metadata(found, document, skip_did=False, skip_static=False)
+        return report
+    data = document.data
     did_reported = _did(found, data)
     static_reported = _static_main(found, root, data)
     _metadata(found, document, skip_did=did_reported, skip_static=static_reported)
@@ -221,6 +224,16 @@ def _dapp_main(found: _Collector, root: Path, data: dict, *, use_build: bool) ->
                   "refuses it as not properly bundled", refused_by="server", file=bundle,
                   fix="bundle again (`blocklet bundle`) after building the app")
         return
+    tarball = _release_tarball(root / RELEASE_META)
+    if use_build and tarball is not None:
+        found.report.checked["main"] = _shown(tarball, root) or str(tarball)
+        names = _tar_names(tarball)
+        if data.get("engine") or names is None or "package/blocklet.js" in names:
+            return  # an unreadable tarball is the release check's business
+        found.add("dapp-main", f"the release {found.report.checked['main']} has no blocklet.js: Blocklet Server "
+                  "refuses it as not properly bundled", refused_by="server", file=tarball,
+                  fix="build the release again (`blocklet bundle --create-release`) after building the app")
+        return
     found.report.checked["main"] = "source"
     from blocklet_cli.core.meta.checks import is_glob
 
@@ -237,6 +250,31 @@ def _dapp_main(found: _Collector, root: Path, data: dict, *, use_build: bool) ->
                   fix="run the project's build first (e.g. `npm run build`), or point `main` at the entry file")
 
 
+def _release_tarball(metafile: Path) -> Path | None:
+    """The tarball `dist.tarball` of a release's blocklet.json names, when both exist."""
+    from blocklet_cli.core import safejson
+
+    try:
+        meta = safejson.loads(metafile.read_bytes())
+    except (OSError, ValueError):
+        return None
+    dist = meta.get("dist") if isinstance(meta, dict) else None
+    name = dist.get("tarball") if isinstance(dist, dict) else None
+    tarball = metafile.parent / posixpath.basename(name) if isinstance(name, str) and name else None
+    return tarball if tarball is not None and tarball.is_file() else None
+
+
+def _tar_names(tarball: Path) -> set[str] | None:
+    """The entry names of a gzip tarball, None when it cannot be read."""
+    import tarfile
+
+    try:
+        with tarfile.open(tarball, "r:gz") as archive:
+            return set(archive.getnames())
+    except (OSError, tarfile.TarError, EOFError):
+        return None
+
+
 # -- logo, screenshots --------------------------------------------------------------------------------------
 
 def _logo(found: _Collector, root: Path, logo: Any) -> None:
@@ -251,8 +289,9 @@ def _logo(found: _Collector, root: Path, logo: Any) -> None:
         return
     try:
         path, problems = assets.logo_problems(root, logo)
-    except UnsafePathError as exc:
-        found.add("logo-path", exc.message, refused_by="bundle", pointer="/logo", fix="keep the logo in the project")
+    except (UnsafePathError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        message = exc.message if isinstance(exc, UnsafePathError) else f"logo {logo!r} is not a usable path"
+        found.add("logo-path", message, refused_by="bundle", pointer="/logo", fix="keep the logo in the project")
         return
     for kind, message in problems:
         found.add(f"logo-{kind}", message, refused_by="bundle", pointer="/logo",
@@ -274,8 +313,9 @@ def _screenshots(found: _Collector, root: Path, names: Any) -> None:
     listed: list = names or []
     try:
         checked, problems = assets.screenshot_problems(root, names)
-    except UnsafePathError as exc:
-        found.add("screenshot-path", exc.message, refused_by="bundle", pointer="/screenshots",
+    except (UnsafePathError, ValueError) as exc:  # ValueError: a NUL byte in a name
+        message = exc.message if isinstance(exc, UnsafePathError) else "a screenshot name is not a usable path"
+        found.add("screenshot-path", message, refused_by="bundle", pointer="/screenshots",
                   fix="keep screenshots in the project's screenshots/ folder")
         return
     for index, kind, message in problems:
@@ -365,15 +405,13 @@ def check_release(metafile: str | Path, *, target: str = "store", project_dir: P
     report = CheckReport(project=project_dir or metafile.parent, target=target)
     found = _Collector(report, target)
     try:
-        meta = safejson.loads(metafile.read_bytes())
+        safejson.loads(metafile.read_bytes())
     except (OSError, ValueError) as exc:
         found.add("release-meta", f"cannot read the release metadata: {exc}", refused_by="server", file=metafile,
                   fix="bundle again: `blocklet bundle --create-release`")
         return report
-    dist = meta.get("dist") if isinstance(meta, dict) else None
-    name = dist.get("tarball") if isinstance(dist, dict) else None
-    tarball = metafile.parent / posixpath.basename(name) if isinstance(name, str) and name else None
-    if tarball is None or not tarball.is_file():
+    tarball = _release_tarball(metafile)
+    if tarball is None:
         found.add("release-tarball", "the release tarball named in dist.tarball is missing", refused_by="server",
                   file=metafile, fix="bundle again: `blocklet bundle --create-release`")
         return report
