@@ -69,7 +69,7 @@ def test_the_table_summaries_are_the_commands_own_first_help_lines():
         assert (command.help or "").strip().splitlines()[0] == entry.summary, name
 
 
-COMMANDS_IN_HELP_ORDER = ["init", "meta", "validate", "did", "version", "dev", "bundle", "add", "remove", "publish",
+COMMANDS_IN_HELP_ORDER = ["init", "meta", "validate", "check", "did", "version", "dev", "bundle", "add", "remove", "publish",
                           "upload", "deploy", "connect", "config", "migrate"]
 
 

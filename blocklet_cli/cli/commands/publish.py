@@ -62,12 +62,12 @@ def publish(
     if checking:
         _check_project(ui, metafile, check_target)
     release_path = _release_path(metafile, ui)
-    if checking:
+    release = core.load_release(release_path)  # its own errors first: unreadable metadata, no tarball
+    if checking:  # then what the store refuses in the release itself (its size), before any request
         from blocklet_cli.cli.commands.check import stop_on
         from blocklet_cli.core.check import check_release
 
         stop_on(ui, check_release(release_path, target=check_target))
-    release = core.load_release(release_path)
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
     from blocklet_cli.core import http
