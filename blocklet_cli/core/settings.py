@@ -54,7 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
             "the developer's e-mail (written by `connect`)", "config"),
     Setting("componentStore", "--store-url", ("COMPONENT_STORE_URL",), (), None, False,
             "the store of components whose `source` names none", "validate, bundle, dev"),
-    Setting("check", "--no-check", ("BLOCKLET_CHECK",), (), "true", False,
+    Setting("check", "--check", ("BLOCKLET_CHECK",), (), "true", False,
             "run `blocklet check` first and stop on its errors (`--no-check` or `0`/`false` skip it)",
             "bundle, publish"),
     Setting("deployEndpoint", "--endpoint", ("BLOCKLET_DEPLOY_ENDPOINT",), (), None, False,

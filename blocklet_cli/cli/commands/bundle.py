@@ -45,7 +45,7 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
-    check: Annotated[bool | None, typer.Option("--check/--no-check", help="Run `blocklet check` first (the store's rules as warnings) and stop on its errors (default: on, or $BLOCKLET_CHECK).", show_default=False)] = None,  # noqa: E501
+    check: Annotated[bool | None, typer.Option("--check/--no-check", help=f"Run `blocklet check` first (the store's rules as warnings) and stop on its errors; --no-check skips it {default_sentence('check')}.", show_default=False)] = None,  # noqa: E501
     external: Annotated[list[str] | None, typer.Option("--external", help="Leave package NAME out of blocklet.zip (zip mode) or blocklet-compact.js (compact mode, where sqlite3, sharp, @abtnode/models and ws always are) for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
 ) -> None:
     """Bundle the blocklet in PROJECT into .blocklet/bundle (and a release with --create-release).

@@ -27,7 +27,8 @@ def publish(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
     check: Annotated[bool | None, typer.Option(
         "--check/--no-check", help="Run `blocklet check` on the project and the release first and stop on its "
-                                   "errors (default: on, or $BLOCKLET_CHECK).", show_default=False)] = None,
+                                   f"errors; --no-check skips it {default_sentence('check')}.",
+        show_default=False)] = None,
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
