@@ -296,3 +296,18 @@ def test_dapp_main_in_the_release_when_there_is_no_bundle(project: Path) -> None
     assert report.checked["main"] == str(tarball) and only(report, "dapp-main").file == str(tarball)
     pack("package/blocklet.yml", "package/blocklet.js")
     assert "dapp-main" not in codes(check_project(project))
+
+
+@pytest.mark.parametrize(("heading", "version"), [
+    ("## [1.2.3](https://github.com/a/b/compare/v1.2.2...v1.2.3) (2024-01-31)", "1.2.3"),
+    ("## v2.0.0-beta.1", "2.0.0"),
+    ("## 1.4 (2023-12-01)", "1.4.0"),
+    ("## Unreleased", None),
+    ("## Release 7", None),
+])
+def test_the_store_reads_versions_from_h2_headings(heading: str, version: str | None) -> None:
+    from blocklet_cli.core.bundle.changelog import version_headings
+
+    found = version_headings(f"# Changelog\n\n{heading}\n\n- x\n\n> ## 9.9.9 (quoted: not a release)\n")
+    assert [(line, found_version) for line, _, found_version in found] == [(3, version)]
+    assert version is None or "https://" not in found[0][1]  # a link's text, not its target, as the store reads it
