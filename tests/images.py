@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from pathlib import Path
 
 
 def png(width: int, height: int) -> bytes:
@@ -25,3 +26,12 @@ def jpeg(width: int, height: int) -> bytes:
 
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+
+
+def store_ready(static_site: Path) -> Path:
+    """A copy of the static-site fixture as a store takes it: a third screenshot (a store wants 3 to 5, and
+    `publish` to an HTTP store runs `blocklet check` first; the fixture keeps the two the reference was run on)."""
+    (static_site / "screenshots" / "third.png").write_bytes(png(640, 360))
+    meta = static_site / "blocklet.yml"
+    meta.write_text(meta.read_text().replace("  - schedule.png\n", "  - schedule.png\n  - third.png\n"))
+    return static_site

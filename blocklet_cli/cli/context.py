@@ -55,6 +55,10 @@ class Env:
         return _isatty(self.stdin)
 
     @property
+    def stdout_isatty(self) -> bool:
+        return _isatty(self.stdout)
+
+    @property
     def stderr_isatty(self) -> bool:
         return _isatty(self.stderr)
 

@@ -28,6 +28,7 @@ class ExitStatus(IntEnum):
     CONFLICT = 11  # would overwrite or duplicate something (use --force), or a lock is held
     EXTERNAL = 12  # a program we ran (git, a hook) failed
     FILESYSTEM = 13  # the file system refused: permission denied, read-only, disk full, a file changed meanwhile
+    EXISTS = 14  # publish: the version is already on the store (--skip-existing skips it)
     INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
@@ -42,6 +43,7 @@ EXIT_CODES: dict[type[BaseException], ExitStatus] = {
     core_errors.NetworkError: ExitStatus.NETWORK,
     core_errors.AuthError: ExitStatus.AUTH,
     core_errors.RemoteError: ExitStatus.REMOTE,
+    core_errors.AlreadyPublishedError: ExitStatus.EXISTS,
     core_errors.ConflictError: ExitStatus.CONFLICT,
     core_errors.ExternalToolError: ExitStatus.EXTERNAL,
     core_errors.FileSystemError: ExitStatus.FILESYSTEM,

@@ -122,6 +122,12 @@ class UI:
         self.env.stdout.write(sanitize(line) + "\n")
         self.env.stdout.flush()
 
+    def result_url(self, url: str | None) -> None:
+        """The command's resulting URL alone on stdout, for `URL=$(blocklet deploy …)`: in text mode when
+        stdout is not a terminal (a terminal shows it in the stderr lines; --json has it in its document)."""
+        if url and not self.json_mode and not self.env.stdout_isatty:
+            self.out(url)
+
     def table(self, rows: Sequence[tuple[str, ...]], headers: tuple[str, ...] | None = None,
               title: str | None = None) -> None:
         """A simple table on stderr."""

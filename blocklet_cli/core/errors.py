@@ -121,6 +121,17 @@ class ConflictError(BlockletError):
     """The action would overwrite or duplicate something (existing file, same version, lock held)."""
 
 
+class AlreadyPublishedError(ConflictError):
+    """The release's version is already on the store (`publish --skip-existing` skips it instead)."""
+
+    def __init__(self, message: str, *, store: str, did: str, version: str, url: str, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.store, self.did, self.version, self.url = store, did, version, url
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "store": self.store, "did": self.did, "version": self.version, "url": self.url}
+
+
 class FileSystemError(BlockletError):
     """The file system refused (permission denied, read-only, disk full) or a file changed under us."""
 

@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
             "to the default profile only", "publish, add, connect"),
     Setting("accessToken", "--access-token", ("BLOCKLET_ACCESS_TOKEN",), ("accessToken",), None, True,
             "the store access token (a secret key `0x…`) that signs releases", "publish"),
+    Setting("accessTokenFile", "--access-token-file", ("BLOCKLET_ACCESS_TOKEN_FILE",), (), None, False,
+            "a file holding the store access token (`-`: stdin); the flag ranks after --access-token, the variable "
+            "after $BLOCKLET_ACCESS_TOKEN; a warning when others may read the file", "publish, connect (the flag)"),
+    Setting("skipExisting", "--skip-existing", ("BLOCKLET_SKIP_EXISTING",), (), "false", False,
+            "a version already on the store is skipped (exit 0) instead of an error (exit 14); "
+            "`true`/`false`", "publish"),
     Setting("registry", None, ("BLOCKLET_REGISTRY",), ("registry",), None, False,
             "the reference's older name of `store` (its fallback)", "publish, add"),
     Setting("developerDid", None, ("BLOCKLET_DEVELOPER_DID",), ("developerDid",), None, False,
@@ -62,7 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deployAccessKey", "--access-key", ("BLOCKLET_DEPLOY_ACCESS_KEY",), (), None, False,
             "the access key id; else the app's section of access-key.ini", "deploy"),
     Setting("deployAccessSecret", "--access-secret", ("BLOCKLET_DEPLOY_ACCESS_SECRET",), (), None, True,
-            "the access key's secret (prefer the variable: a flag shows in `ps`)", "deploy"),
+            "the access key's secret (prefer the variable or a file: a flag shows in `ps`)", "deploy"),
+    Setting("deployAccessSecretFile", "--access-secret-file", ("BLOCKLET_DEPLOY_ACCESS_SECRET_FILE",), (), None,
+            False, "a file holding the access key's secret (`-`: stdin; also `--access-token-file`); the flag ranks "
+            "after --access-secret, the variable after $BLOCKLET_DEPLOY_ACCESS_SECRET", "deploy"),
     Setting("deployAppDid", "--app-id", ("BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_APP_ID"), (), None, False,
             "the DID of the app to deploy into (also `--app-did`)", "deploy"),
     Setting("deployMountPoint", "--mount-point", ("BLOCKLET_DEPLOY_MOUNT_POINT",), (), None, False,
@@ -160,11 +169,6 @@ def resolve(name: str, flag_value: Any = None, env: Mapping[str, str] | None = N
     if use_default and setting.default is not None:
         return Resolved(name, setting.default, "default", setting.secret)
     return Resolved(name, None, None, setting.secret)
-
-
-def is_off(value: Any) -> bool:
-    """A switch's value that turns it off: `0`, `false`, `no`, `off` (any case) or False."""
-    return value is False or str(value).strip().lower() in ("0", "false", "no", "off")
 
 
 def all_env_vars() -> set[str]:

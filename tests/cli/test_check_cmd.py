@@ -7,19 +7,12 @@ from pathlib import Path
 
 from blocklet_cli.core.check.project import STORE_MAX_RELEASE_BYTES
 from blocklet_cli.core.identity.did import to_blocklet_did
-from tests.images import png
-
-
-def add_screenshot(root: Path) -> None:
-    """The static-site fixture has two screenshots; the store wants three."""
-    (root / "screenshots" / "third.png").write_bytes(png(640, 360))
-    text = (root / "blocklet.yml").read_text()
-    (root / "blocklet.yml").write_text(text.replace("  - schedule.png\n", "  - schedule.png\n  - third.png\n"))
+from tests.images import store_ready
 
 
 def test_a_ready_project_passes(project_copy, cli) -> None:
     root = project_copy("static-site")
-    add_screenshot(root)
+    store_ready(root)
     done = cli("check", cwd=root)
     assert (done.returncode, done.stdout) == (0, "")
     assert "0 error(s), 0 warning(s) (target store; main checked in source): ready for the store" in done.stderr
@@ -104,7 +97,7 @@ def test_publish_checks_the_project_first(project_copy, cli, tmp_path: Path) -> 
 
 def test_publish_checks_the_release_it_sends_before_any_request(project_copy, cli) -> None:
     root = project_copy("static-site")
-    add_screenshot(root)
+    store_ready(root)
     assert cli("bundle", "--create-release", cwd=root).returncode == 0
     metafile = root / ".blocklet/release/blocklet.json"
     tarball = metafile.parent / json.loads(metafile.read_text())["dist"]["tarball"]

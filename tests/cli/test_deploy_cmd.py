@@ -32,7 +32,7 @@ def test_deploy_a_project_builds_the_release_and_prints_the_result(fake, project
     assert "✔ Harbor Lights@0.3.1 was deployed to Harbor App on Fake Server" in result.stderr
     assert "Component: harbor-lights (z8ia3GKebCwJQmNCJSUzF86tnA3kdsvohGNMQ) version 0.3.1" in result.stderr
     assert "URL: https://harbor.example/harbor-lights" in result.stderr
-    assert result.stdout == ""
+    assert result.stdout == "https://harbor.example/harbor-lights\n"  # stdout is not a terminal: the URL alone
     assert fake.uploads[0]["filename"] == json.loads(
         (project / ".blocklet/release/blocklet.json").read_text())["dist"]["tarball"]
 

@@ -167,7 +167,7 @@ def test_sigterm_stops_the_run_and_the_childs_exit_code_becomes_ours(env_dapp: P
     meta.write_text(meta.read_text().replace("dev: node api/env.js", "dev: echo bye; exit 7"))
     result = run_blocklet("dev", cwd=env_dapp)
     assert result.returncode == 7
-    assert "ferry-ledger | bye" in result.stdout
+    assert "ferry-ledger | bye" in result.stderr  # piped stdout: the app's lines go to stderr
 
 
 def test_sk_only_with_the_unsafe_flag_and_reset_empties_the_dev_folders(env_dapp: Path, run_blocklet) -> None:
@@ -177,15 +177,15 @@ def test_sk_only_with_the_unsafe_flag_and_reset_empties_the_dev_folders(env_dapp
     meta.write_text(meta.read_text().replace("dev: node api/env.js", f"dev: '{script}'"))
     first = run_blocklet("dev", cwd=env_dapp)
     assert first.returncode == 0, first.stderr
-    assert "ferry-ledger | sk=none" in first.stdout and "| mark" not in first.stdout
+    assert "ferry-ledger | sk=none" in first.stderr and "| mark" not in first.stderr
     second = run_blocklet("dev", "--unsafe-expose-sk", cwd=env_dapp)
-    pk = re.search(r"pk=(0x[0-9a-f]+)", second.stdout).group(1)
-    sk = re.search(r"sk=(0x[0-9a-f]+)", second.stdout).group(1)
+    pk = re.search(r"pk=(0x[0-9a-f]+)", second.stderr).group(1)
+    sk = re.search(r"sk=(0x[0-9a-f]+)", second.stderr).group(1)
     assert Wallet.from_secret_key(sk).public_key_hex == pk  # the same dev wallet, kept between runs
-    assert pk in first.stdout
-    assert "ferry-ledger | mark" in second.stdout  # data kept between runs
+    assert pk in first.stderr
+    assert "ferry-ledger | mark" in second.stderr  # data kept between runs
     third = run_blocklet("dev", "--reset", cwd=env_dapp)
-    assert "| mark" not in third.stdout and "Emptied" in third.stderr
+    assert "| mark" not in third.stderr and "Emptied" in third.stderr
 
 
 def test_hook_failure_is_an_error_and_nothing_starts(env_dapp: Path, cli) -> None:

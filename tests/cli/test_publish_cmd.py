@@ -56,7 +56,7 @@ def test_file_store_publish_builds_the_release_and_signs_with_the_local_key(run_
     assert Wallet.from_secret_key(json.loads(key_file.read_text())["sk"]).address == result["signer"]
 
     again = run_checked("upload", "--store", f"file://{store}", cwd=project)
-    assert again.returncode == 11
+    assert again.returncode == 14
     assert "is already in the store" in again.stderr and "--force" in again.stderr
     forced = run_checked("publish", "--store", str(store), "--force", cwd=project)
     assert forced.returncode == 0, forced.stderr

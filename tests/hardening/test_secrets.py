@@ -119,7 +119,7 @@ def test_dev_hides_secure_variables_and_the_app_key(run_blocklet, project_copy):
     (project / ".env").write_text(f"FERRY_API_TOKEN={secret}\n")
     done = run_blocklet(*LOUD, "dev", cwd=project)
     assert done.returncode == 0, done.stderr
-    assert "token-set=yes sk=none" in done.stdout
+    assert "token-set=yes sk=none" in done.stderr  # stdout is not a terminal: the app's lines go to stderr
     assert_no_secret(done, encodings(secret))
     as_json = run_blocklet(*LOUD, "--json", "dev", cwd=project)
     assert as_json.returncode == 0, as_json.stderr

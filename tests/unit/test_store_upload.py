@@ -51,12 +51,21 @@ def make_release(project: Path, version: str = "1.0.0", *, title: str = "Demo", 
 
 
 class FakeStore:
-    """A store on a pytest-httpserver: store.json, upload (records every request), component metas."""
+    """A store on a pytest-httpserver: store.json, upload (records every request), component metas.
+
+    With `folder`, every other path is a static file of that file-store folder, and with `keep` a successful
+    upload is stored there (`filestore.publish`), so the store answers as blocklet/blocklet-store
+    blocklets/blocklet-store/api/routes/{upload,blocklet}.js do: `GET /api/blocklets/<did>/<version>/blocklet.json`
+    is 200 with the version's metadata, 404 `NOT FOUND` for an unknown blocklet, 500 `fail to get blocklet
+    info` for a known blocklet without that version; an upload of a version not above the latest is 400."""
+
+    VERSION_META = re.compile(r"^/api/blocklets/([^/]+)/([^/]+)/blocklet\.json$")
 
     def __init__(self, server, *, max_bundle_size: str | None = None, answer: tuple[int, object] = (200, {}),
-                 folder: Path | None = None):
+                 folder: Path | None = None, keep: bool = False):
         self.server = server
         self.folder = folder
+        self.keep = keep
         self.uploads: list[dict] = []
         self.answer = answer
         info = {"id": "store", "name": "Fake store"}
@@ -66,11 +75,22 @@ class FakeStore:
         server.expect_request("/api/blocklets/upload", method="POST").respond_with_handler(self._upload)
         if folder is not None:  # everything else: static files of a file store folder
             server.expect_request(re.compile("/.*")).respond_with_handler(self._static)
+        else:  # an empty store: no blocklet is known
+            server.expect_request(self.VERSION_META).respond_with_json({"error": "NOT FOUND"}, status=404)
+
+    def requests(self, method: str, pattern: str = ".*") -> list[Request]:
+        """The requests the server received (its log), by method and path pattern."""
+        return [request for request, _ in self.server.log
+                if request.method == method and re.fullmatch(pattern, request.path)]
 
     def _static(self, request: Request) -> Response:
         path = (self.folder / request.path.lstrip("/")).resolve()
         if not path.is_file() or self.folder.resolve() not in path.parents:
-            return Response("not found", status=404)
+            found = self.VERSION_META.match(request.path)
+            if found and (self.folder / "api" / "blocklets" / found.group(1)).is_dir():
+                return Response(json.dumps({"error": "fail to get blocklet info"}), status=500,
+                                content_type="application/json")
+            return Response(json.dumps({"error": "NOT FOUND"}), status=404, content_type="application/json")
         kind = "application/json" if path.suffix == ".json" else "application/octet-stream"
         return Response(b"" if request.method == "HEAD" else path.read_bytes(), content_type=kind)
 
@@ -88,9 +108,28 @@ class FakeStore:
             "tarball_filename": tarball.filename, "tarball_type": tarball.mimetype, "tarball": tarball.read(),
         })
         status, body = self.answer
+        if self.keep and self.folder is not None and status == 200:
+            refused = self._keep(self.uploads[-1])
+            if refused is not None:
+                status, body = 400, {"error": refused}
         if isinstance(body, str):
             return Response(body, status=status, content_type="text/plain")
         return Response(json.dumps(body), status=status, content_type="application/json")
+
+    def _keep(self, upload: dict) -> str | None:
+        import semver
+
+        meta = json.loads(upload["meta_raw"])
+        index = json.loads((self.folder / "api/blocklets.json").read_text()) if (
+            self.folder / "api/blocklets.json").is_file() else {"blocklets": {}}
+        latest = index["blocklets"].get(meta["did"], {}).get("latest")
+        if latest and semver.Version.parse(meta["version"]) <= semver.Version.parse(latest):
+            return f"Can't upload blocklet version less than {latest}"
+        staged = self.folder.parent / f"upload-{len(self.uploads)}" / upload["tarball_filename"]
+        staged.parent.mkdir(parents=True)
+        staged.write_bytes(upload["tarball"])
+        filestore.publish(self.folder, meta, staged)
+        return None
 
 
 @pytest.fixture

@@ -82,11 +82,9 @@ def show_findings(ui, report: CheckReport, *, stderr: bool = False) -> None:
 
 def check_enabled(flag: bool | None, ui=None) -> bool:
     """Whether `bundle`/`publish` run the check first: `--check`/`--no-check`, else $BLOCKLET_CHECK."""
-    from blocklet_cli.cli.options import setting
-    from blocklet_cli.core.settings import is_off
+    from blocklet_cli.cli.options import bool_setting
 
-    value = None if flag is None else ("true" if flag else "false")
-    return not is_off(setting("check", value, ui=ui).value)
+    return bool(bool_setting("check", flag, ui=ui).value)
 
 
 def run_first(ui, project: Path, *, target: str, use_build: bool, release: bool = False,

@@ -17,6 +17,10 @@ def connect(
                                            help="Seconds to wait for the wallet's answer.")] = 75 * 60.0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the link; do not open it.")] = False,
     force: ForceOption = False,
+    access_token_file: Annotated[str | None, typer.Option(
+        "--access-token-file", metavar="PATH", show_default=False,
+        help="Save the access token in this file (- reads stdin), made on the store's web site, instead of "
+             "asking your DID Wallet.")] = None,
 ) -> None:
     """Connect to a Blocklet Store with your DID Wallet and save the access token in the profile.
 
@@ -25,6 +29,8 @@ def connect(
       blocklet connect https://store.blocklet.dev
 
       blocklet connect http://localhost:3000 --profile dev --force --timeout 300
+
+      blocklet connect https://store.blocklet.dev --access-token-file - < token.txt
     """
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core import http
@@ -41,6 +47,9 @@ def connect(
         if current and current != store and not force and not ui.confirm(
                 f"Profile {profile} already uses the store {current}; overwrite it", flag="--force"):
             ui.info("nothing changed")
+            return
+        if access_token_file is not None:
+            _save_token(ui, store, profile, access_token_file)
             return
         session = core.start(store, "connect-cli", client)
         ui.info(f"Open this link to approve with your DID Wallet: {session.page}")
@@ -63,6 +72,25 @@ def connect(
     ui.success(f"Connected: you are ready to publish blocklets to {store} (profile {profile})")
     ui.info("tip: blocklet bundle --create-release && blocklet publish"
             + (f" --profile {profile}" if profile != config.DEFAULT_PROFILE else ""))
+
+
+def _save_token(ui, store: str, profile: str, name: str) -> None:
+    """Check a token read from a file or stdin and save it with the store in the profile."""
+    from blocklet_cli.cli.credentials import read_secret_file
+    from blocklet_cli.core.config import profiles as config
+    from blocklet_cli.core.store.publish import wallet_from_token
+
+    token, source = read_secret_file(name, ui, "access token")
+    wallet = wallet_from_token(token, source)
+    settings = config.ConfigFile.load()
+    settings.set("store", store, profile)
+    settings.set("accessToken", token, profile)
+    settings.save()
+    if ui.json_mode:
+        ui.result({"store": store, "profile": profile, "path": str(settings.path), "signer": wallet.address,
+                   "developerDid": None, "name": None, "email": None})
+        return
+    ui.success(f"Saved the access token for {store} in profile {profile} (signer {wallet.address})")
 
 
 def _open_browser(url: str, ui) -> None:

@@ -22,8 +22,12 @@ def deploy(
         "--access-key", help="Access key id "
                              f"{default_sentence('deployAccessKey', 'access-key.ini [<app id>]')}.")] = None,
     access_secret: Annotated[str | None, typer.Option(
-        "--access-secret", help="Access key secret; prefer the variable "
+        "--access-secret", help="Access key secret; prefer the variable or a file (a flag shows in `ps`) "
                                 f"{default_sentence('deployAccessSecret')}.")] = None,
+    access_secret_file: Annotated[str | None, typer.Option(
+        "--access-secret-file", "--access-token-file", metavar="PATH", show_default=False,
+        help="Read the access key secret from this file (- reads stdin) "
+             f"{default_sentence('deployAccessSecretFile')}.")] = None,
     app_id: Annotated[str | None, typer.Option(
         "--app-id", "--app-did", help=f"DID of the app to deploy into {default_sentence('deployAppDid')}.")] = None,
     mount_point: Annotated[str | None, typer.Option(
@@ -43,19 +47,27 @@ def deploy(
     Examples:
 
       blocklet deploy --endpoint https://my-server.example --app-id z8ia… \\
-          --access-key z1… --access-secret "$SECRET"
+          --access-key z1… --access-secret-file secret.txt
 
       BLOCKLET_DEPLOY_ENDPOINT=http://127.0.0.1:8089 BLOCKLET_DEPLOY_APP_DID=z8ia… blocklet deploy .
 
+      URL=$(blocklet deploy .)     # text mode, stdout not a terminal: the URL alone on stdout
+
       blocklet deploy . --dry-run --json
     """
+    from blocklet_cli.cli.credentials import resolve_secret
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.server import deploy as core
 
     ui = UI()
     seconds = _timeout(setting("deployTimeout", timeout, ui=ui))
+    secret = resolve_secret("deployAccessSecret", access_secret, "deployAccessSecretFile", access_secret_file, ui,
+                            what="access key secret")
+    from_file = secret.source is not None and secret.source != "flag" and not secret.source.startswith("env:")
     plan = core.plan_deploy(folder, endpoint=endpoint, app_did=app_id, access_key=access_key,
-                            access_secret=access_secret, mount_point=mount_point, rebuild=rebuild, reporter=ui)
+                            access_secret=secret.value if from_file else access_secret,
+                            secret_source=secret.source if from_file else None, mount_point=mount_point,
+                            rebuild=rebuild, reporter=ui)
     for name, source in plan.sources.items():
         ui.verbose(f"{name} from {source}")
     component = plan.component()
@@ -87,6 +99,7 @@ def deploy(
     ui.info(f"App: {app['title']} ({app['did']}), mount point {result.mount_point}")
     if result.url:
         ui.info(f"URL: {result.url}")
+    ui.result_url(result.url)
 
 
 def _timeout(found) -> float:

@@ -204,7 +204,9 @@ class _Run:
         import contextlib
         import sys
 
-        target = sys.stdout if stream == "stdout" and not self.ui.json_mode else sys.stderr
+        # the app's stdout is ours only on a terminal: piped, our stdout holds the URL line (or the --json document)
+        to_stdout = stream == "stdout" and not self.ui.json_mode and self.ui.env.stdout_isatty
+        target = sys.stdout if to_stdout else sys.stderr
         with self.lock, contextlib.suppress(OSError):  # a closed stdout must not stall the app's output pipe
             target.write(f"{label} | {line}\n")
             target.flush()
@@ -228,6 +230,7 @@ class _Run:
     def ready(self) -> None:
         with self.lock:
             self.ui.success(f"Ready: {self.url}")
+            self.ui.result_url(self.url)
         if self.open_browser:
             self._open()
 

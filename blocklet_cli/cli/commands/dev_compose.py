@@ -70,7 +70,9 @@ class ComposedRun:
     def output(self, label: str, stream: str, line: str) -> None:
         from blocklet_cli.cli.output import sanitize
 
-        target = sys.stdout if stream == "stdout" and not self.ui.json_mode else sys.stderr
+        # the app's stdout is ours only on a terminal: piped, our stdout holds the URL line (or the --json document)
+        to_stdout = stream == "stdout" and not self.ui.json_mode and self.ui.env.stdout_isatty
+        target = sys.stdout if to_stdout else sys.stderr
         with self.lock, contextlib.suppress(OSError):
             target.write(f"{sanitize(label)} | {sanitize(line)}\n")
             target.flush()
@@ -143,6 +145,7 @@ class ComposedRun:
                                for u in document["components"]],
                               headers=("component", "mount point", "port", "pid", "source"))
                 self.ui.success(f"Ready: {self.url}")
+                self.ui.result_url(self.url)
         if self.options.open_browser:
             import webbrowser
 

@@ -20,8 +20,17 @@ def publish(
         "--store", help="Store: http(s) URL, or a folder / file:// URL for a static file store "
                         f"{default_sentence('store')}.")] = None,
     access_token: Annotated[str | None, typer.Option(
-        "--access-token", help=f"Secret key to sign with {default_sentence('accessToken')}.",
+        "--access-token", help="Secret key to sign with; prefer the variable or a file (a flag shows in `ps`) "
+                               f"{default_sentence('accessToken')}.",
         show_default=False)] = None,
+    access_token_file: Annotated[str | None, typer.Option(
+        "--access-token-file", metavar="PATH", show_default=False,
+        help="Read the access token from this file (- reads stdin) "
+             f"{default_sentence('accessTokenFile')}.")] = None,
+    skip_existing: Annotated[bool, typer.Option(
+        "--skip-existing", show_default=False,
+        help="A version already on the store is skipped (exit 0), not an error (exit 14) "
+             f"{default_sentence('skipExisting')}.")] = False,
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
@@ -32,21 +41,31 @@ def publish(
 ) -> None:
     """Sign a release and publish it to a Blocklet Store or a static file store.
 
+    A version already on the store exits with 14 (checked with one request before the upload), or is
+    skipped with --skip-existing. In text mode with stdout not a terminal, the release's metadata URL is
+    printed alone on stdout; everything else goes to stderr.
+
     Examples:
 
       blocklet publish --store ./my-store          # a folder: no account needed
 
       blocklet publish --store https://store.blocklet.dev
 
+      blocklet publish --skip-existing --access-token-file token.txt   # in CI: rerunnable
+
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
 
       blocklet publish --no-check --store ./my-store
     """
+    from blocklet_cli.cli.credentials import resolve_secret
+    from blocklet_cli.cli.options import bool_setting
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.config import profiles as config
+    from blocklet_cli.core.errors import AlreadyPublishedError
     from blocklet_cli.core.store import publish as core
 
     ui = UI()
+    skip = bool_setting("skipExisting", skip_existing or None, ui=ui)
     profile = profile_name(profile, ui)
     target = config.resolve("store", profile, store)
     ui.verbose(target.describe())
@@ -56,8 +75,8 @@ def publish(
         raise UsageError(f"no store configured for profile {profile}",
                          hint="pass --store, set BLOCKLET_STORE or `blocklet config set store <url>`")
     store_value = core.store_target(target.value)
-    token = config.resolve("accessToken", profile, access_token)
-    ui.verbose(token.describe())
+    token = resolve_secret("accessToken", access_token, "accessTokenFile", access_token_file, ui, profile=profile,
+                           what="access token")
     checking = _check_enabled(check, ui)
     check_target = "store" if store_value.lower().startswith(("http://", "https://")) else "server"  # file store
     if checking:
@@ -73,19 +92,27 @@ def publish(
 
     from blocklet_cli.core import http
 
-    with http.client(timeout=core_timeout()) as client:
-        plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
-                         force=force, reporter=ui)
-        signature = plan.signed_meta["signatures"][0]["sig"]
-        ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
-        if dry_run:
-            _show_dry_run(ui, plan)
-            return
-        result = core.execute(plan, client=client, force=force, reporter=ui)
+    try:
+        with http.client(timeout=core_timeout()) as client:
+            plan = core.plan(release, store_value, token=token.value, token_source=token.source, client=client,
+                             force=force, reporter=ui)
+            signature = plan.signed_meta["signatures"][0]["sig"]
+            ui.success(f"signed by {plan.signer} with the {plan.signer_source}: {signature}")
+            if dry_run:
+                _show_dry_run(ui, plan)
+                return
+            result = core.execute(plan, client=client, force=force, reporter=ui)
+    except AlreadyPublishedError as exc:
+        if not skip.value:
+            raise
+        _show_skipped(ui, core.skipped(release, store_value, exc, dry_run=dry_run))
+        return
     if ui.json_mode:
         ui.result(result)
         return
     _show_result(ui, plan, result.outcome)
+    ui.info(f"Release metadata: {result.url}")
+    ui.result_url(result.url)
 
 
 def core_timeout() -> float:
@@ -166,6 +193,15 @@ def _show_dry_run(ui, plan) -> None:
     import json
 
     ui.out(json.dumps(plan.signed_meta, indent=2, ensure_ascii=False))
+
+
+def _show_skipped(ui, document: dict) -> None:
+    if ui.json_mode:
+        ui.result(document)
+        return
+    ui.info(f"{document['title']} {document['version']} is already on the store {document['store']}: "
+            "skipped (--skip-existing)")
+    ui.result_url(document["url"])
 
 
 def _show_result(ui, plan, outcome: dict) -> None:

@@ -155,8 +155,10 @@ def resolve_app_did(flag: str | None, environ: Mapping[str, str] | None = None) 
 
 
 def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: str | None,
-                       environ: Mapping[str, str] | None = None) -> server.AccessKey:
-    """Flags, else the environment (and dotenv files), else the app's section of access-key.ini."""
+                       environ: Mapping[str, str] | None = None, *,
+                       secret_source: str | None = None) -> server.AccessKey:
+    """Flags, else the environment (and dotenv files), else the app's section of access-key.ini
+    (`secret_source`: where a `secret_flag` read by the caller came from, e.g. `file:<path>`)."""
     from blocklet_cli.core import paths
     from blocklet_cli.core.server import access_keys
 
@@ -164,6 +166,8 @@ def resolve_access_key(app_did: str | None, key_flag: str | None, secret_flag: s
     secret = resolve("deployAccessSecret", secret_flag, environ).value
     flags = _first(key_flag) or _first(secret_flag)
     source = "--access-key/--access-secret" if flags else f"{ENV_ACCESS_KEY}/{ENV_ACCESS_SECRET}"
+    if secret_source and _first(secret_flag):
+        source = f"{'--access-key' if _first(key_flag) else ENV_ACCESS_KEY} and the secret from {secret_source}"
     if key_id and secret:
         return server.AccessKey.parse(key_id, secret, source=source)
     if key_id or secret:
@@ -346,7 +350,7 @@ def project_root(folder: Path) -> Path:
 
 def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str | None = None,
                 access_key: str | None = None, access_secret: str | None = None,
-                mount_point: str | None = None, rebuild: bool = False,
+                secret_source: str | None = None, mount_point: str | None = None, rebuild: bool = False,
                 reporter: Reporter = NULL_REPORTER) -> DeployPlan:
     """Resolve settings, build the release when needed and check it; no network.
 
@@ -361,7 +365,7 @@ def plan_deploy(folder: str | Path, *, endpoint: str | None = None, app_did: str
         raise UsageError(f"the server endpoint is required: pass --endpoint or set ${ENV_ENDPOINT}")
     server.check_endpoint_url(endpoint_url)
     app = resolve_app_did(app_did, env)
-    key = resolve_access_key(app, access_key, access_secret, env)
+    key = resolve_access_key(app, access_key, access_secret, env, secret_source=secret_source)
     files = locate_release(Path(folder))
     meta, tarball, reason = ensure_release(files, rebuild=rebuild, reporter=reporter)
     from blocklet_cli.core.store.publish import Release, check_integrity

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.core import safejson
-from blocklet_cli.core.errors import ConflictError, FileFormatError, UsageError
+from blocklet_cli.core.errors import AlreadyPublishedError, FileFormatError, UsageError
 from blocklet_cli.core.fsutil import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:
@@ -163,10 +163,14 @@ def _link_file(source: Path, target: Path) -> None:
 
 
 def check_new_version(root: Path, did: str, version: str) -> None:
-    """ConflictError when `did` `version` is already in the store."""
+    """AlreadyPublishedError when `did` `version` is already in the store (its version metadata exists: the
+    same file an HTTP request for `{store}/api/blocklets/<did>/<version>/blocklet.json` is answered with)."""
     if (root / "api" / "blocklets" / did / version / "blocklet.json").exists():
-        raise ConflictError(f"{did} {version} is already in the store {root}",
-                            hint="bump the version (blocklet version patch) or pass --force to replace it")
+        raise AlreadyPublishedError(f"{did} {version} is already in the store {root}",
+                                    store=url_of(root), did=did, version=version,
+                                    url=meta_url(url_of(root), did, version),
+                                    hint="bump the version (blocklet version patch), pass --skip-existing to skip "
+                                         "it, or --force to replace it")
 
 
 def publish(root: Path, meta: dict[str, Any], tarball: Path, *, force: bool = False) -> FilePublishResult:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from blocklet_cli.core import paths, safejson
 from blocklet_cli.core.errors import (
+    AlreadyPublishedError,
     AuthError,
     BundleError,
     ComponentError,
@@ -196,8 +197,8 @@ def wallet_from_token(token: str, source: str | None) -> Wallet:
     except UsageError as exc:
         where = f" (from {source})" if source else ""
         raise AuthError(f"the access token{where} is not a valid secret key: {exc.message}",
-                        hint="fix it: `blocklet config set accessToken <0x…>`, --access-token or "
-                             "BLOCKLET_ACCESS_TOKEN") from None
+                        hint="fix it: `blocklet config set accessToken <0x…>`, BLOCKLET_ACCESS_TOKEN, "
+                             "--access-token-file PATH or --access-token") from None
 
 
 # -- the whole flow -----------------------------------------------------------------------------
@@ -214,20 +215,48 @@ class PublishPlan:
     signer_source: str  # "accessToken (<source>)" or "local publisher key"
     request: UploadRequest | None = None  # for HTTP stores
 
+    @property
+    def url(self) -> str:
+        """The metadata URL of this version on the store (what `blocklet add` takes)."""
+        return version_url(self.store, self.file_store, str(self.signed_meta["did"]),
+                           str(self.signed_meta["version"]))
+
     def to_dict(self) -> dict[str, Any]:
         signature = self.signed_meta["signatures"][0]
-        from blocklet_cli.core.store import filestore
-
-        store = filestore.url_of(filestore.root_of(self.store)) if self.file_store else self.store
-        data = {"store": store, "kind": "file" if self.file_store else "http",
-                "name": self.signed_meta.get("name"), "title": self.release.title,
-                "did": self.signed_meta.get("did"), "version": self.signed_meta.get("version"),
-                "tarball": str(self.release.tarball), "size": self.release.tarball.stat().st_size,
+        data = {**release_summary(self.release, self.store, self.file_store),
                 "signer": self.signer, "signedWith": self.signer_source, "signature": signature["sig"],
                 "created": signature["created"]}
         if self.request is not None:
             data["request"] = self.request.to_dict()
         return data
+
+
+def version_url(store: str, file_store: bool, did: str, version: str) -> str:
+    """`{store}/api/blocklets/<did>/<version>/blocklet.json`; a file store's as a `file://` URL."""
+    from blocklet_cli.core.store import filestore
+    from blocklet_cli.core.store import upload as store_upload
+
+    if file_store:
+        return filestore.meta_url(filestore.url_of(filestore.root_of(store)), did, version)
+    return store_upload.version_url(store, did, version)
+
+
+def release_summary(release: Release, store: str, file_store: bool) -> dict[str, Any]:
+    """What every publish document starts with: the store and the release."""
+    from blocklet_cli.core.store import filestore
+
+    shown = filestore.url_of(filestore.root_of(store)) if file_store else store
+    return {"store": shown, "kind": "file" if file_store else "http", "name": release.meta.get("name"),
+            "title": release.title, "did": release.meta.get("did"), "version": release.meta.get("version"),
+            "tarball": str(release.tarball), "size": release.tarball.stat().st_size}
+
+
+def skipped(release: Release, store: str, error: AlreadyPublishedError, *, dry_run: bool = False) -> dict[str, Any]:
+    """The document of a publish skipped because the version is already on the store (`--skip-existing`)."""
+    from blocklet_cli.core.store import filestore
+
+    return {**release_summary(release, store, filestore.is_file_store(store)), "url": error.url, "skipped": True,
+            "reason": error.message, "dryRun": dry_run, "result": None}
 
 
 @dataclass
@@ -236,16 +265,21 @@ class PublishResult:
     outcome: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
 
+    @property
+    def url(self) -> str:
+        return self.plan.url
+
     def to_dict(self) -> dict[str, Any]:
-        return {**self.plan.to_dict(), "dryRun": self.dry_run, "result": self.outcome or None}
+        return {**self.plan.to_dict(), "url": self.url, "dryRun": self.dry_run, "result": self.outcome or None}
 
 
 def plan(release: Release, store: str, *, token: str | None, token_source: str | None,
          client: HttpClient | None = None, force: bool = False, reporter: Reporter = NULL_REPORTER) -> PublishPlan:
     """Check and sign a release for `store` (an http(s) URL, a `file://` URL or a folder).
 
-    For a file store, a version already there is refused here (unless `force`), before signing;
-    `filestore.publish` checks again under the store's lock."""
+    A version already on the store is refused here (unless `force`) with `AlreadyPublishedError`, before
+    signing: for a file store by its version metadata file (`filestore.publish` checks again under the
+    store's lock), for an HTTP store with one request (`upload.version_exists`)."""
     from blocklet_cli.core.identity import signing
     from blocklet_cli.core.store import filestore
     from blocklet_cli.core.store import upload as store_upload
@@ -267,6 +301,14 @@ def plan(release: Release, store: str, *, token: str | None, token_source: str |
         source = f"accessToken ({token_source})"
         if client is None:
             raise UsageError("an HTTP client is required for an HTTP store")
+        if not force:
+            reporter.detail("checking whether the version is already on the store")
+            if store_upload.version_exists(store, meta["did"], meta["version"], client):
+                raise AlreadyPublishedError(
+                    f"{release.title} {meta['version']} is already on the store {store}", store=store,
+                    did=meta["did"], version=meta["version"],
+                    url=store_upload.version_url(store, meta["did"], meta["version"]),
+                    hint="bump the version (blocklet version patch) or pass --skip-existing to skip it")
         store_upload.check_size(release.tarball, store_upload.store_info(store, client))
         if is_paid(meta):
             raise UsageError("paid blocklets cannot be published with this tool: the store must create an NFT "

@@ -6,6 +6,13 @@ sent), then `POST {store}/api/blocklets/upload` multipart with parts `blocklet-m
 `blocklet.json`), `blocklet-tarball` (the tgz, streamed from disk) and `source=CLI`, and headers
 `blocklet-version` / `blocklet-did`. There is no auth header: the signature inside the metadata is the
 credential.
+
+Before that, `publish` asks whether the version is already there with one anonymous request,
+`GET {store}/api/blocklets/<did>/<version>/blocklet.json` (blocklet/blocklet-store
+blocklets/blocklet-store/api/routes/blocklet.js: 200 with that version's metadata — drafts included, their
+folder is written at upload —, 404 `NOT FOUND` for an unknown blocklet, 500 `fail to get blocklet info` for
+a known blocklet without that version). The store itself refuses an existing version only after the whole
+upload (`validatePermissions` in api/routes/upload.js runs after multer has stored the files).
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ if TYPE_CHECKING:
     from blocklet_cli.core.http import HttpClient
 
 ACCESS_TOKEN_HINT = ("set a valid access token: `blocklet connect <store-url>`, "
-                     "`blocklet config set accessToken <0x…>`, --access-token or BLOCKLET_ACCESS_TOKEN")
+                     "`blocklet config set accessToken <0x…>`, BLOCKLET_ACCESS_TOKEN, --access-token-file PATH "
+                     "or --access-token")
 UPLOAD_TIMEOUT = 1800.0  # the reference's 30 minutes
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:([KMGTPEZYkmgtpezy])([iI])?)?([Bb])$")
 
@@ -62,6 +70,27 @@ def store_info(store: str, client: HttpClient) -> dict[str, Any]:
     except BlockletError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def version_url(store: str, did: str, version: str) -> str:
+    """The metadata URL of one version on a store (also what `blocklet add` takes)."""
+    return join_url(store, "api/blocklets", did, version, "blocklet.json")
+
+
+def version_exists(store: str, did: str, version: str, client: HttpClient) -> bool:
+    """True when the store answers the version's metadata URL with that version's metadata (one request).
+
+    Any other answer (404, the store's 500 for a missing version, a page that is not that JSON) is "not
+    known to be there": the upload goes ahead and the store has the last word. A store that cannot be
+    reached fails here as the upload would."""
+    response = client.request("GET", version_url(store, did, version), raise_for_status=False)
+    if response.status != 200:
+        return False
+    try:
+        body = response.json()
+    except RemoteError:
+        return False
+    return isinstance(body, dict) and body.get("did") == did and str(body.get("version")) == version
 
 
 def check_size(tarball: Path, info: dict[str, Any]) -> None:
