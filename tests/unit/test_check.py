@@ -311,3 +311,13 @@ def test_the_store_reads_versions_from_h2_headings(heading: str, version: str | 
     found = version_headings(f"# Changelog\n\n{heading}\n\n- x\n\n> ## 9.9.9 (quoted: not a release)\n")
     assert [(line, found_version) for line, _, found_version in found] == [(3, version)]
     assert version is None or "https://" not in found[0][1]  # a link's text, not its target, as the store reads it
+
+
+def test_monorepo_uses_the_workspace_changelog(project: Path) -> None:
+    (project / "CHANGELOG.md").unlink()
+    write(project.parent, "pnpm-workspace.yaml", "packages: ['app']\n")
+    write(project.parent, "CHANGELOG.md", "# Changelog\n\n##### deep\n")
+    assert "changelog-heading" not in codes(check_project(project))
+    report = check_project(project, monorepo=True)
+    assert report.checked["changelog"] == str(project.parent / "CHANGELOG.md")
+    assert {"changelog-heading", "changelog-versions"} <= set(codes(report))

@@ -48,11 +48,11 @@ class _Collector:
         if pointer is not None and self.document is not None:  # "" = the file as a whole (a key that is missing)
             file = self.document.path
             line, column = key_position(self.document, pointer) or (None, None) if pointer else (None, None)
-        self.report.findings.append(Finding(code, severity, message, _shown(file, self.report.project), line,
+        self.report.findings.append(Finding(code, severity, message, _shown(file), line,
                                             column, fix, refused_by))
 
 
-def _shown(file: Path | str | None, project: Path) -> str | None:
+def _shown(file: Path | str | None) -> str | None:
     """A path relative to the working folder when it is inside it, else as given."""
     if file is None:
         return None
@@ -109,7 +109,7 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     _changelog(found, root, data.get("version"), monorepo=monorepo)
     if release and (root / RELEASE_META).is_file():
         report.findings.extend(check_release(root / RELEASE_META, target=target, project_dir=root).findings)
-        report.checked["release"] = _shown(root / RELEASE_META, root) or ""
+        report.checked["release"] = _shown(root / RELEASE_META) or ""
     order: dict[str | None, int] = {}
     for finding in report.findings:
         order.setdefault(finding.file, len(order))
@@ -200,11 +200,11 @@ def _metadata(found: _Collector, document: Any, *, skip_did: bool, skip_static: 
             fix = f"rename {unknown.group(1)} to {nearest}" if nearest else "remove it (no known key is close)"
             found.report.findings.append(Finding("unknown-key", "error", f"{pointer}: unknown key"
                                                  + (f" (did you mean {nearest}?)" if nearest else ""),
-                                                 _shown(document.path, found.report.project), line, column, fix,
+                                                 _shown(document.path), line, column, fix,
                                                  "bundle"))
             continue
         found.report.findings.append(Finding("meta", "error", f"{pointer or '/'}: {issue.message}",
-                                             _shown(document.path, found.report.project), line, column, None,
+                                             _shown(document.path), line, column, None,
                                              "bundle"))
 
 
@@ -217,7 +217,7 @@ def _dapp_main(found: _Collector, root: Path, data: dict, *, use_build: bool) ->
         return
     bundle = root / BUNDLE_DIR
     if use_build and (bundle / "blocklet.yml").is_file():
-        found.report.checked["main"] = _shown(bundle, root) or str(bundle)
+        found.report.checked["main"] = _shown(bundle) or str(bundle)
         if data.get("engine") or (bundle / "blocklet.js").is_file():
             return
         found.add("dapp-main", f"the bundle {found.report.checked['main']} has no blocklet.js: Blocklet Server "
@@ -226,7 +226,7 @@ def _dapp_main(found: _Collector, root: Path, data: dict, *, use_build: bool) ->
         return
     tarball = _release_tarball(root / RELEASE_META)
     if use_build and tarball is not None:
-        found.report.checked["main"] = _shown(tarball, root) or str(tarball)
+        found.report.checked["main"] = _shown(tarball) or str(tarball)
         names = _tar_names(tarball)
         if data.get("engine") or names is None or "package/blocklet.js" in names:
             return  # an unreadable tarball is the release check's business
@@ -364,7 +364,7 @@ def _changelog(found: _Collector, root: Path, version: Any, *, monorepo: bool) -
                   + ", ".join(path.name for path in files), refused_by="bundle", file=files[0].parent,
                   fix="keep CHANGELOG.md and remove the others")
     path = files[0]
-    found.report.checked["changelog"] = _shown(path, root) or path.name
+    found.report.checked["changelog"] = _shown(path) or path.name
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
