@@ -22,8 +22,8 @@ from blocklet_cli.core.errors import FileFormatError, UnsafePathError
 STORE_LOGO_MAX_BYTES = 500 * 1024
 STORE_SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 STORE_SCREENSHOTS = (3, 5)
-# `xbytes.parseSize` reads "500 MB" as decimal megabytes (upload.js cites the NIST binary-prefix page): the
-# smaller of the two readings, so a release that passes here passes there.
+# upload.js compares the tarball with `xbytes.parseSize(maxBundleSize)` (default 500, labelled "MB"); we take
+# decimal megabytes, the smaller of the two readings of "MB", so a release that passes here passes there.
 STORE_MAX_RELEASE_BYTES = 500 * 1000 * 1000
 BUNDLE_DIR = Path(".blocklet") / "bundle"
 RELEASE_META = Path(".blocklet") / "release" / "blocklet.json"
