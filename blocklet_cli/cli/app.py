@@ -48,6 +48,8 @@ COMMANDS: dict[str, CommandEntry] = {
                                          "dropped)."),
     "validate": CommandEntry("validate", "validate", "Validate blocklet.yml files and list every problem as "
                                                      "file:line:column: pointer: message."),
+    "check": CommandEntry("check", "check", "List every problem the store or the server would refuse after upload, "
+                                            "offline; exit 3 on any error."),
     "did": CommandEntry("did", "did", "Print the DID of each NAME, one per line, in input order."),
     "version": CommandEntry("version", "version", "Set the version of the Blocklet in this folder; only that "
                                                   "value changes in blocklet.yml."),

@@ -17,7 +17,7 @@ class ExitStatus(IntEnum):
     OK = 0
     INTERNAL = 1  # a bug: an unexpected exception (traceback only with --debug)
     USAGE = 2  # bad arguments or options, or a value that must be given as a flag/env in CI
-    INVALID = 3  # metadata is invalid (validate found problems, or a command refused invalid meta)
+    INVALID = 3  # metadata is invalid (validate or check found problems, or a command refused invalid meta)
     NOT_FOUND = 4  # a file, folder, key, component or remote object does not exist
     BAD_INPUT = 5  # a file cannot be read as what it should be (broken YAML/JSON, binary, too big)
     BUNDLE = 6  # the project cannot be bundled (assets, unsafe paths)
@@ -35,6 +35,7 @@ class ExitStatus(IntEnum):
 EXIT_CODES: dict[type[BaseException], ExitStatus] = {
     core_errors.UsageError: ExitStatus.USAGE,
     core_errors.MetaError: ExitStatus.INVALID,
+    core_errors.CheckError: ExitStatus.INVALID,
     core_errors.NotFoundError: ExitStatus.NOT_FOUND,
     core_errors.FileFormatError: ExitStatus.BAD_INPUT,
     core_errors.BundleError: ExitStatus.BUNDLE,
@@ -81,6 +82,15 @@ def error_lines(error: core_errors.BlockletError) -> list[str]:
             if issue.line is not None:
                 where = f"{where}:{issue.line}:{issue.column or 1}"
             lines.append(f"  {where}: {issue.pointer or '/'}: {issue.message}".replace("  : ", "  "))
+    if isinstance(error, core_errors.CheckError):  # `blocklet check`'s findings, as `check` prints them
+        for finding in (f for f in error.findings if f.get("severity") == "error"):
+            where = finding.get("file") or ""
+            if where and finding.get("line"):
+                where = f"{where}:{finding['line']}:{finding.get('column') or 1}"
+            lines.append(f"  {where + ': ' if where else ''}{finding['severity']}: [{finding['code']}] "
+                         f"{finding['message']}")
+            if finding.get("fix"):
+                lines.append(f"    fix: {finding['fix']}")
     if error.hint:
         lines.append(f"hint: {error.hint}")
     return lines

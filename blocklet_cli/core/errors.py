@@ -77,6 +77,18 @@ class MetaError(BlockletError):
         return data
 
 
+class CheckError(BlockletError):
+    """`blocklet check` found problems the store or the server would refuse (`bundle` and `publish` stop
+    on them); `findings` are the `Finding.to_dict()`s of the report."""
+
+    def __init__(self, message: str, *, findings: list[dict] | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.findings: list[dict] = findings or []
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "findings": self.findings}
+
+
 class BundleError(BlockletError):
     """The project cannot be bundled (assets, file selection, unsafe paths)."""
 

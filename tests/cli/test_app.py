@@ -69,8 +69,8 @@ def test_the_table_summaries_are_the_commands_own_first_help_lines():
         assert (command.help or "").strip().splitlines()[0] == entry.summary, name
 
 
-COMMANDS_IN_HELP_ORDER = ["init", "meta", "validate", "did", "version", "dev", "bundle", "add", "remove", "publish",
-                          "upload", "deploy", "connect", "config", "migrate"]
+COMMANDS_IN_HELP_ORDER = ["init", "meta", "validate", "check", "did", "version", "dev", "bundle", "add", "remove",
+                          "publish", "upload", "deploy", "connect", "config", "migrate"]
 
 
 def test_help_and_version_import_no_command_and_not_typer():

@@ -222,10 +222,11 @@ def test_the_action_runs_as_the_runner_runs_it_publish_then_skip_then_deploy(tmp
     from pytest_httpserver import HTTPServer
 
     from tests.cli.test_publish_cmd import TOKEN, TOKEN_WALLET
+    from tests.images import store_ready
     from tests.unit.test_server import FakeBlockletServer
     from tests.unit.test_store_upload import FakeStore
 
-    project = project_copy("static-site")
+    project = store_ready(project_copy("static-site"))
     servers = [HTTPServer(host="127.0.0.1", port=0), HTTPServer(host="127.0.0.1", port=0)]
     for server in servers:
         server.start()
@@ -273,10 +274,11 @@ def test_gitlab_example_script_lines_run_as_written(tmp_path, project_copy, http
     GitLab's runner runs them (`set -eo pipefail`), with the token as a "File" variable and a real local
     store; the publish job run twice uploads once."""
     from tests.cli.test_publish_cmd import TOKEN, TOKEN_WALLET
+    from tests.images import store_ready
     from tests.unit.test_store_upload import FakeStore
 
     pipeline = yaml.safe_load((REPO / "docs" / "examples" / "gitlab-ci.yml").read_text())
-    project = project_copy("static-site")
+    project = store_ready(project_copy("static-site"))
     store = FakeStore(httpserver, folder=tmp_path / "served", keep=True)
     token_file = tmp_path / "BLOCKLET_ACCESS_TOKEN_FILE"
     token_file.write_text(TOKEN)

@@ -46,6 +46,7 @@ def bundle(
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md and paths relative to it.")] = False,  # noqa: E501
     copy: Annotated[bool, typer.Option("--copy", help="Copy project files into the bundle instead of hard-linking them.")] = False,  # noqa: E501
     skip_components: Annotated[bool, typer.Option("--skip-components-check", help="Do not fetch and verify component metadata (offline).")] = False,  # noqa: E501
+    check: Annotated[bool | None, typer.Option("--check/--no-check", help=f"Run `blocklet check` first (the store's rules as warnings) and stop on its errors; --no-check skips it {default_sentence('check')}.", show_default=False)] = None,  # noqa: E501
     external: Annotated[list[str] | None, typer.Option("--external", help="Leave package NAME out of blocklet.zip (zip mode) or blocklet-compact.js (compact mode, where sqlite3, sharp, @abtnode/models and ws always are) for the server to install (repeatable, comma-separated; * = every dependency).", metavar="NAME")] = None,  # noqa: E501
     all_: AllOption = False,
     filters: FilterOption = None,
@@ -63,17 +64,22 @@ def bundle(
 
       blocklet bundle --external sqlite3,sharp
 
+      blocklet bundle --no-check --create-release
+
       blocklet bundle --compact --create-release --external sharp,canvas
 
       SOURCE_DATE_EPOCH=1700000000 blocklet bundle --create-release --json
 
       blocklet bundle --all --create-release      # every blocklet of the workspace
     """
+    from blocklet_cli.cli.commands.check import check_enabled, run_first
     from blocklet_cli.cli.output import UI
     from blocklet_cli.core.bundle import CompactOptions, build_bundle
     from blocklet_cli.core.bundle.compact import split_externals
 
     ui = UI()
+    if check_enabled(check, ui):  # what the server would refuse stops here; the store's rules are warnings
+        run_first(ui, project, target="server", use_build=False, monorepo=monorepo)
     store_url = setting("componentStore", store_url, ui=ui).value
     mode: BundleMode | None = "compact" if compact else "simple" if simple or not zip_mode else None
     externals = split_externals(external)

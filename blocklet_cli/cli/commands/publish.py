@@ -35,6 +35,10 @@ def publish(
     profile: ProfileOption = None,
     force: ForceOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Sign and show what would be sent; send nothing.")] = False,
+    check: Annotated[bool | None, typer.Option(
+        "--check/--no-check", help="Run `blocklet check` on the project and the release first and stop on its "
+                                   f"errors; --no-check skips it {default_sentence('check')}.",
+        show_default=False)] = None,
     all_: AllOption = False,
     filters: FilterOption = None,
     jobs: JobsOption = None,
@@ -56,6 +60,8 @@ def publish(
       blocklet publish .blocklet/release/blocklet.json --dry-run --json
 
       blocklet publish --all --store ./my-store    # every blocklet of the workspace, components first
+
+      blocklet publish --no-check --store ./my-store
     """
     from blocklet_cli.cli.credentials import resolve_secret
     from blocklet_cli.cli.options import bool_setting
@@ -77,12 +83,22 @@ def publish(
     store_value = core.store_target(target.value)
     token = resolve_secret("accessToken", access_token, "accessTokenFile", access_token_file, ui, profile=profile,
                            what="access token")
+    checking = _check_enabled(check, ui)
+    check_target = "store" if store_value.lower().startswith(("http://", "https://")) else "server"  # file store
     from blocklet_cli.cli import workspace
 
     if workspace.selected(all_, filters):
         return _publish_workspace(ui, metafile, filters, jobs, store=store_value, token=token, force=force,
-                                  dry_run=dry_run, skip=skip.value)
-    release = core.load_release(_release_path(metafile, ui))
+                                  dry_run=dry_run, skip=skip.value, check_target=check_target if checking else None)
+    if checking:
+        _check_project(ui, metafile, check_target)
+    release_path = _release_path(metafile, ui)
+    release = core.load_release(release_path)  # its own errors first: unreadable metadata, no tarball
+    if checking:  # then what the store refuses in the release itself (its size), before any request
+        from blocklet_cli.cli.commands.check import stop_on
+        from blocklet_cli.core.check import check_release
+
+        stop_on(ui, check_release(release_path, target=check_target))
     ui.info(f"Publishing {release.title} {release.meta['version']} to {store_value} (profile {profile})")
 
     from blocklet_cli.core import http
@@ -123,6 +139,28 @@ def core_timeout() -> float:
     return UPLOAD_TIMEOUT
 
 
+def _check_enabled(flag: bool | None, ui) -> bool:
+    from blocklet_cli.cli.commands.check import check_enabled
+
+    return check_enabled(flag, ui)
+
+
+def _check_project(ui, metafile: Path | None, target: str) -> None:
+    """`blocklet check` on the project the release comes from: this folder, or the project of a
+    `<project>/.blocklet/release/blocklet.json` given as METAFILE (another release: its own checks only)."""
+    from blocklet_cli.cli.commands.check import run_first
+    from blocklet_cli.core.meta.api import META_FILE_NAMES
+
+    project = Path.cwd()
+    if metafile is not None:
+        parts = metafile.absolute().parts
+        if parts[-3:] != (".blocklet", "release", "blocklet.json"):
+            return
+        project = Path(*parts[:-3])
+    if any((project / name).is_file() for name in META_FILE_NAMES):
+        run_first(ui, project, target=target, use_build=True)
+
+
 def _release_path(metafile: Path | None, ui) -> Path:
     """The release metadata; the default one is built first when it is missing or stale (the project's
     version or files are newer), as `deploy` does."""
@@ -155,9 +193,10 @@ def _fresh_release(project: Path, reporter, spinner=None) -> Path:
 
 
 def _publish_workspace(ui, start: Path | None, filters, jobs, *, store: str, token, force: bool,
-                       dry_run: bool, skip: bool = False) -> int | None:
+                       dry_run: bool, skip: bool = False, check_target: str | None = None) -> int | None:
     """`--all`/`--filter`: build each blocklet's release when needed and publish it (components first, so a
-    blocklet's bundle finds the components it lists in the store)."""
+    blocklet's bundle finds the components it lists in the store); with `check_target`, `blocklet check` on
+    each project and release first (its errors fail that blocklet)."""
     from blocklet_cli.cli import workspace
     from blocklet_cli.core import http
     from blocklet_cli.core.errors import AlreadyPublishedError, UsageError
@@ -167,7 +206,17 @@ def _publish_workspace(ui, start: Path | None, filters, jobs, *, store: str, tok
         raise UsageError(f"with --all or --filter the argument is the folder to start from, not {start}")
 
     def action(member, reporter) -> dict:
-        release = core.load_release(_fresh_release(member.folder, reporter))
+        if check_target is not None:
+            from blocklet_cli.cli.commands.check import stop_on
+            from blocklet_cli.core.check import check_project
+
+            stop_on(reporter, check_project(member.folder, target=check_target, use_build=True))
+        release_path = _fresh_release(member.folder, reporter)
+        if check_target is not None:
+            from blocklet_cli.core.check import check_release
+
+            stop_on(reporter, check_release(release_path, target=check_target))
+        release = core.load_release(release_path)
         try:
             with http.client(timeout=core_timeout()) as client:
                 plan = core.plan(release, store, token=token.value, token_source=token.source, client=client,
