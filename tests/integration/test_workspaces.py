@@ -127,12 +127,13 @@ def test_filters_by_name_folder_and_glob(workspace, cli):
 def test_a_failed_component_skips_its_dependents(workspace, cli):
     (workspace / "blocklets/api/api/index.js").unlink()
     done = cli("bundle", "--all", "--skip-components-check", "--json", str(workspace), env=OFFLINE)
-    assert done.returncode == 4  # the exit code of the first failure (its `main` is not found)
+    assert done.returncode == 3  # the exit code of the first failure: `blocklet check` finds its `main` missing
     api, site = by_name(ran(done)).values()
-    assert api["status"] == "failed" and api["exitCode"] == 4 and "api/index.js" in api["detail"]
+    assert api["status"] == "failed" and api["exitCode"] == 3 and "blocklet check" in api["detail"]
+    assert [f["code"] for f in api["error"]["findings"] if f["severity"] == "error"] == ["dapp-main"], api["error"]
     assert site["status"] == "skipped" and site["detail"] == "not run: its component wharf-api did not succeed"
     text = cli("bundle", "--all", "--skip-components-check", str(workspace), env=OFFLINE)
-    assert text.returncode == 4 and "1 failed, 1 skipped" in text.stderr and text.stdout == ""
+    assert text.returncode == 3 and "1 failed, 1 skipped" in text.stderr and text.stdout == ""
 
 
 def test_a_component_cycle_is_one_clear_error(workspace, cli):

@@ -78,9 +78,8 @@ def bundle(
     from blocklet_cli.core.bundle.compact import split_externals
 
     ui = UI()
-    if check_enabled(check, ui):  # what the server would refuse stops here; the store's rules are warnings
-        run_first(ui, project, target="server", use_build=False, monorepo=monorepo)
     store_url = setting("componentStore", store_url, ui=ui).value
+    checking = check_enabled(check, ui)
     mode: BundleMode | None = "compact" if compact else "simple" if simple or not zip_mode else None
     externals = split_externals(external)
     options = CompactOptions(externals=externals, minify=minify, source_map=source_map,
@@ -88,6 +87,8 @@ def bundle(
                              ship_externals=ship_externals, fetch_bundler=fetch_bundler)
 
     def build(folder: Path, reporter):
+        if checking:  # what the server would refuse stops here; the store's rules are warnings
+            run_first(reporter, folder, target="server", use_build=False, monorepo=monorepo, store_url=store_url)
         return build_bundle(folder, create_release=create_release, create_archive=create_archive and create_release,
                             mode=mode, changelog=changelog, monorepo=monorepo, store_url=store_url,
                             verify_components=not skip_components, link=not copy, reporter=reporter,

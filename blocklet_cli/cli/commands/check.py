@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from blocklet_cli.cli.options import setting
+from blocklet_cli.core.settings import default_sentence
+
 if TYPE_CHECKING:
     from blocklet_cli.core.check import CheckReport
 
@@ -24,6 +27,9 @@ def check(
         case_sensitive=False)] = "store",
     monorepo: Annotated[bool, typer.Option("--monorepo", help="Use the workspace root's CHANGELOG.md when the "
                                                                "project has none (as `bundle --monorepo`).")] = False,
+    store_url: Annotated[str | None, typer.Option(
+        "--store-url", help="Default store for components whose source names none "
+                            f"{default_sentence('componentStore')}.")] = None,
 ) -> None:
     """List every problem the store or the server would refuse after upload, offline; exit 3 on any error.
 
@@ -48,7 +54,8 @@ def check(
     target = target.lower()
     if target not in TARGETS:
         raise UsageError(f"unknown target {target!r}", hint=f"use one of: {', '.join(TARGETS)}")
-    report = check_project(directory, target=target, monorepo=monorepo)
+    store_url = setting("componentStore", store_url, ui=ui).value
+    report = check_project(directory, target=target, monorepo=monorepo, default_store_url=store_url)
     if ui.json_mode:
         ui.result({**report.to_dict(), "passed": report.passed(strict=strict), "strict": strict})
     else:
@@ -88,12 +95,13 @@ def check_enabled(flag: bool | None, ui=None) -> bool:
 
 
 def run_first(ui, project: Path, *, target: str, use_build: bool, release: bool = False,
-              monorepo: bool = False) -> None:
+              monorepo: bool = False, store_url: str | None = None) -> None:
     """The check `bundle` and `publish` run first: warnings are shown, errors are listed and stop the
     command (CheckError, exit 3)."""
     from blocklet_cli.core.check import check_project
 
-    stop_on(ui, check_project(project, target=target, use_build=use_build, release=release, monorepo=monorepo))
+    stop_on(ui, check_project(project, target=target, use_build=use_build, release=release, monorepo=monorepo,
+                              default_store_url=store_url, raise_unreadable=True))
 
 
 def stop_on(ui, report: CheckReport) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name
+from blocklet_cli.cli.options import ForceOption, ProfileOption, profile_name, setting
 from blocklet_cli.cli.workspace import AllOption, FilterOption, JobsOption
 from blocklet_cli.core.settings import default_sentence
 
@@ -158,7 +158,8 @@ def _check_project(ui, metafile: Path | None, target: str) -> None:
             return
         project = Path(*parts[:-3])
     if any((project / name).is_file() for name in META_FILE_NAMES):
-        run_first(ui, project, target=target, use_build=True)
+        run_first(ui, project, target=target, use_build=True,
+                  store_url=setting("componentStore", None, ui=ui).value)
 
 
 def _release_path(metafile: Path | None, ui) -> Path:
@@ -205,12 +206,15 @@ def _publish_workspace(ui, start: Path | None, filters, jobs, *, store: str, tok
     if start is not None and not start.is_dir():
         raise UsageError(f"with --all or --filter the argument is the folder to start from, not {start}")
 
+    component_store = setting("componentStore", None, ui=ui).value
+
     def action(member, reporter) -> dict:
         if check_target is not None:
             from blocklet_cli.cli.commands.check import stop_on
             from blocklet_cli.core.check import check_project
 
-            stop_on(reporter, check_project(member.folder, target=check_target, use_build=True))
+            stop_on(reporter, check_project(member.folder, target=check_target, use_build=True,
+                                            default_store_url=component_store, raise_unreadable=True))
         release_path = _fresh_release(member.folder, reporter)
         if check_target is not None:
             from blocklet_cli.core.check import check_release

@@ -77,9 +77,13 @@ def key_position(document: Any, pointer: str) -> tuple[int, int] | None:
 
 
 def check_project(project_dir: str | Path, *, target: str = "store", use_build: bool = True,
-                  monorepo: bool = False, release: bool = True) -> CheckReport:
+                  monorepo: bool = False, release: bool = True, default_store_url: str | None = None,
+                  raise_unreadable: bool = False) -> CheckReport:
     """Check the project in `project_dir`. `use_build`: check a dapp's entry in `.blocklet/bundle` (else the
-    release) when one exists, not in the source; `release`: check `.blocklet/release` when it exists.
+    release) when one exists, not in the source; `release`: check `.blocklet/release` when it exists;
+    `default_store_url`: the store of components whose source names none (`COMPONENT_STORE_URL`);
+    `raise_unreadable`: an unreadable blocklet.yml raises its FileFormatError (what `bundle` and `publish`
+    want: the same exit code as without the check) instead of being a finding.
 
     Raises NotFoundError when the folder holds no blocklet.yml; every other problem is a finding."""
     from blocklet_cli.core.meta.api import find_meta_file, load_meta
@@ -92,17 +96,20 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     try:
         document = load_meta(meta_path)
     except FileFormatError as exc:
+        if raise_unreadable:
+            raise
         line, column = _location(exc.location)
         found.add("yaml", exc.message, refused_by="bundle", file=meta_path, line=line, column=column)
         return report
     found.document = document
     if not isinstance(document.data, dict):  # nothing else can be read from it
-        _metadata(found, document, skip_did=False, skip_static=False)
+        _metadata(found, document, skip_did=False, skip_static=False, default_store_url=default_store_url)
         return report
     data = document.data
     did_reported = _did(found, data)
     static_reported = _static_main(found, root, data)
-    _metadata(found, document, skip_did=did_reported, skip_static=static_reported)
+    _metadata(found, document, skip_did=did_reported, skip_static=static_reported,
+              default_store_url=default_store_url)
     _dapp_main(found, root, data, use_build=use_build)
     _logo(found, root, data.get("logo"))
     _screenshots(found, root, data.get("screenshots"))
@@ -179,12 +186,13 @@ def _static_main(found: _Collector, root: Path, data: dict) -> bool:
     return True
 
 
-def _metadata(found: _Collector, document: Any, *, skip_did: bool, skip_static: bool) -> None:
+def _metadata(found: _Collector, document: Any, *, skip_did: bool, skip_static: bool,
+              default_store_url: str | None = None) -> None:
     """The rules of `blocklet validate --strict` (what the bundler's parse refuses: ArcBlock/blocklet-server
     blocklet/meta/src/parse.ts, schema.ts), unknown keys with the nearest known one."""
     from blocklet_cli.core.meta.api import validate_document
 
-    for issue in validate_document(document, mode="bundle").issues:
+    for issue in validate_document(document, mode="bundle", default_store_url=default_store_url).issues:
         pointer = issue.pointer or ""
         if skip_did and pointer == "/did":
             continue
