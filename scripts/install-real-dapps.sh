@@ -22,7 +22,7 @@ RECIPE=2  # tests/real_dapps.py RECIPE
 PNPM_VERSION=9.15.0
 ESBUILD_VERSION=0.24.2  # blocklet_cli/core/bundle/esbuild.py ESBUILD_VERSION (what `bundle --compact` fetches)
 SQLITE3_VERSION=5.1.7
-BUN_VERSION=1.2.18  # tests/real_dapps.py BUN_VERSION (@abtnode/core lib/util/ensure-bun.js)
+BUN_VERSION=1.2.18  # tests/real_dapps.py BUN_VERSION (ArcBlock/blocklet-server core/state/lib/util/ensure-bun.js)
 NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
 
 mkdir -p "$CACHE"

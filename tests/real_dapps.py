@@ -38,7 +38,8 @@ INSTALLED = CACHE / "real-dapps"
 TOOLS = INSTALLED / "tools"
 RECIPE = 2  # scripts/install-real-dapps.sh RECIPE
 ESBUILD_VERSION = "0.24.2"  # blocklet_cli/core/bundle/esbuild.py ESBUILD_VERSION (checked by a test)
-BUN_VERSION = "1.2.18"  # what Blocklet Server 1.17.12 asks for (@abtnode/core lib/util/ensure-bun.js)
+# Bun: what Blocklet Server 1.17.12 asks for (ArcBlock/blocklet-server core/state/lib/util/ensure-bun.js)
+BUN_VERSION = "1.2.18"
 ESBUILD = TOOLS / f"esbuild-{ESBUILD_VERSION}" / "node_modules" / ".bin" / "esbuild"
 BUN = TOOLS / f"bun-{BUN_VERSION}" / "node_modules" / ".bin" / "bun"
 INSTALL_SCRIPT = "scripts/install-real-dapps.sh"

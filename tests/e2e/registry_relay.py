@@ -3,7 +3,7 @@
 The server runs in a namespace with only `lo` (server_harness.py), so nothing it tries to reach leaves the
 host. A compact release records its external dependencies (`blockletExternalDependencies`) and the server
 installs them with `bun install` before it starts the app (ArcBlock/blocklet-server
-core/state/lib/util/install-external-dependencies.js; `bun` from PATH, ≥ 1.2.18: lib/util/ensure-bun.js).
+core/state/lib/util/install-external-dependencies.js; `bun` from PATH, ≥ 1.2.18: core/state/lib/util/ensure-bun.js).
 For that install, and only for it, this relay listens on 127.0.0.1:RELAY_PORT inside the namespace and
 forwards GET/HEAD requests to the public npm registry (tarball URLs in the metadata rewritten to point back
 at the relay). The server's environment names it in `BUN_CONFIG_REGISTRY` (Bun's own setting: nothing else
