@@ -43,6 +43,9 @@ BUN_VERSION = "1.2.18"
 ESBUILD = TOOLS / f"esbuild-{ESBUILD_VERSION}" / "node_modules" / ".bin" / "esbuild"
 BUN = TOOLS / f"bun-{BUN_VERSION}" / "node_modules" / ".bin" / "bun"
 INSTALL_SCRIPT = "scripts/install-real-dapps.sh"
+# this process's network namespace at import, before an e2e module joins the server's (which has no
+# network): the npm install of externals runs there
+_HOST_NET = os.open("/proc/self/ns/net", os.O_RDONLY) if os.path.exists("/proc/self/ns/net") else -1
 
 
 @dataclass(frozen=True)
@@ -193,12 +196,22 @@ def _npm_install(externals: dict[str, str], target: Path) -> None:
     if headers:
         env["npm_config_nodedir"] = headers
     done = subprocess.run(["npm", "install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-                          cwd=scratch, env=env, capture_output=True, text=True, timeout=1800)
+                          cwd=scratch, env=env, capture_output=True, text=True, timeout=1800,
+                          preexec_fn=_in_host_network)
     if done.returncode != 0:
         raise AssertionError(f"npm install of the externals {externals} failed:\n{done.stderr[-3000:]}")
     (scratch / ".done").touch()
     shutil.rmtree(target, ignore_errors=True)
     scratch.rename(target)
+
+
+def _in_host_network() -> None:
+    """In the child before exec: back to the network namespace this process started in (the registry)."""
+    if _HOST_NET >= 0 and os.readlink("/proc/self/ns/net") != os.readlink(f"/proc/self/fd/{_HOST_NET}"):
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).setns(_HOST_NET, 0x40000000) != 0:
+            raise OSError(ctypes.get_errno(), "setns to the host network namespace failed")
 
 
 def free_port() -> int:
