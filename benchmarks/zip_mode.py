@@ -54,6 +54,14 @@ def app_code(project: Path) -> tuple[str, list[Path]]:
     return main, sorted((project / main).parent.rglob("*.js"))
 
 
+def workspace_root(project: Path) -> Path:
+    """The npm workspace root above `project` (quay-workspace's packages/app), else the project."""
+    for folder in project.parents:
+        if (folder / "package.json").is_file() and "workspaces" in (folder / "package.json").read_text():
+            return folder
+    return project
+
+
 def zip_numbers(path: Path) -> tuple[int, int, int]:
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
@@ -87,7 +95,7 @@ def closure_zip(project: Path, out: Path) -> float:
     from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 
     started = time.perf_counter()
-    packages = deps.dependency_closure(project)
+    packages = deps.dependency_closure(project, workspace_root(project))
     _, entries = deps.zip_layout(project, packages)
     for path in app_code(project)[1]:
         entries[path.relative_to(project).as_posix()] = path
@@ -101,7 +109,8 @@ def tracer_zip(project: Path, out: Path) -> float:
 
     main, code = app_code(project)
     started = time.perf_counter()
-    traced = trace.trace_app(project, [main], app_code=[path.relative_to(project).as_posix() for path in code])
+    traced = trace.trace_app(project, [main], app_code=[path.relative_to(project).as_posix() for path in code],
+                             boundary=workspace_root(project))
     entries, _ = trace.layout_packages(traced)
     for path in code:
         entries[path.relative_to(project).as_posix()] = path

@@ -124,6 +124,12 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, registry, ru
     component = _component_did(project)
     version = json.loads(Path(release["meta"]).read_text(encoding="utf-8"))["version"]
     server = e2e.server
+    # the install goes on after the upload: the server installs the externals (`bun install`) first
+    try:
+        server.wait_until(lambda: component in children(server, e2e.app_did), f"{dapp.name} ({mode}) installed",
+                          900 if externals else 120, interval=2)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{_server_logs(server, e2e.app_did, _component_name(project))}") from None
     assert children(server, e2e.app_did)[component]["meta"]["version"] == version
 
     started_at = time.monotonic()
