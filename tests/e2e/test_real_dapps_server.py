@@ -112,6 +112,7 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, registry, ru
     release = json.loads(built.stdout)["release"]
     app = expand_release(Path(release["tarball"]), tmp_path / "local")
     externals = recorded_externals(app)
+    assert not externals or not (app / "node_modules").exists()  # the release leaves them to the server
     install_externals(app)
     with started(app) as (port, process, log):
         status, body = wait_for_page(port, process, log, dapp.path)
@@ -135,7 +136,7 @@ def test_release_runs_on_the_server(dapp: RealDapp, mode: str, e2e, registry, ru
     started_at = time.monotonic()
     with contextlib.suppress(TimeoutError):  # the server starts a new component of a running app by itself
         server.wait_until(lambda: children(server, e2e.app_did)[component]["status"] == "running",
-                          "the component's own start", 30, interval=1)
+                          "the component's own start", 900 if externals else 30, interval=1)
     if children(server, e2e.app_did)[component]["status"] != "running":
         answer = server.gql("mutation($input: RequestComponentsInput){ startBlocklet(input:$input){ code } }",
                             {"input": {"did": e2e.app_did, "componentDids": [component]}}, app_did=e2e.app_did)
