@@ -197,7 +197,7 @@ def _npm_install(externals: dict[str, str], target: Path) -> None:
         env["npm_config_nodedir"] = headers
     done = subprocess.run(["npm", "install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
                           cwd=scratch, env=env, capture_output=True, text=True, timeout=1800,
-                          preexec_fn=_in_host_network)
+                          preexec_fn=in_host_network)
     if done.returncode != 0:
         raise AssertionError(f"npm install of the externals {externals} failed:\n{done.stderr[-3000:]}")
     (scratch / ".done").touch()
@@ -205,7 +205,7 @@ def _npm_install(externals: dict[str, str], target: Path) -> None:
     scratch.rename(target)
 
 
-def _in_host_network() -> None:
+def in_host_network() -> None:
     """In the child before exec: back to the network namespace this process started in (the registry)."""
     if _HOST_NET >= 0 and os.readlink("/proc/self/ns/net") != os.readlink(f"/proc/self/fd/{_HOST_NET}"):
         import ctypes

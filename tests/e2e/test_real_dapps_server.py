@@ -29,6 +29,7 @@ from tests.real_dapps import (
     RealDapp,
     esbuild_env,
     expand_release,
+    in_host_network,
     install_externals,
     recorded_externals,
     scratch_copy,
@@ -44,14 +45,18 @@ def registry(e2e) -> Iterator[None]:
     """The registry relay in the server's namespace, for the server's `bun install` of externals."""
     if not (bun_dir() / "bun").exists():
         pytest.fail(f"Bun is not in {bun_dir()}: run scripts/install-real-dapps.sh")
+    log = open(e2e.server.work / "registry-relay.log", "wb")  # noqa: SIM115 (closed below)
+    # started from the host's network namespace (this process sits in the server's): it connects out from there
     relay = subprocess.Popen([sys.executable, "-m", "tests.e2e.registry_relay", e2e.server.ns], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                             stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=in_host_network)
     try:
         assert relay.stdout is not None and relay.stdout.readline().strip() == "ready"
         yield
     finally:
         relay.terminate()
         relay.wait(timeout=10)
+        log.close()
+
 
 def _cases() -> list:
     ordered = [(dapp, mode) for dapp in DAPPS for mode in ("zip", "compact") if dapp.name != "lantern-vite-dapp"]
