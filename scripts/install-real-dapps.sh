@@ -113,6 +113,15 @@ recipe() {  # run in the scratch copy of fixture $1
     esac
 }
 
+ensure_node_headers() {  # native addons compile against them (the tests' and the e2e server's sqlite3 too)
+    [ -n "$(node_gyp_flags)" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then  # Debian's nodejs keeps them in libnode-dev
+        apt-get install -y -qq libnode-dev >/dev/null 2>&1 || true
+    fi
+    [ -n "$(node_gyp_flags)" ] || log "warning: no Node headers next to node; node-gyp will try to download them"
+}
+
+ensure_node_headers
 ensure_esbuild
 ensure_bun
 for source in "$FIXTURES"/*/; do
