@@ -29,7 +29,6 @@ prereqs:
 test: prereqs $(STAMP)
 	bash scripts/install-test-deps.sh
 	bash scripts/install-blocklet-server.sh
-	bash scripts/install-dapp-projects.sh
 	bash scripts/install-vite.sh
 	bash scripts/install-real-dapps.sh
 	$(PY) -m ruff check blocklet_cli tests benchmarks scripts

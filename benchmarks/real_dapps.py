@@ -1,7 +1,10 @@
 """Real-dapp benchmark: release size and bundle time of ours against the reference CLI (@blocklet/cli 1.17.12)
-in zip and compact modes, on the real test dapps (scripts/install-real-dapps.sh), in one run.
+in zip and compact modes, on the real test dapps (tests/real_dapps.py, installed by scripts/install-real-dapps.sh),
+in one run.
 
-Each run bundles a fresh copy of the installed dapp with `bundle --create-release [--compact]`.
+Each run bundles a fresh copy of the installed dapp with `bundle --create-release [--compact]`. Compact mode
+records the externals for the server to install, as the reference does; harbor-notes-api (sqlite3) is also
+measured with `--ship-externals`, which carries them in the release.
 The reference runs with HOME in a temporary folder; its compact mode ends with `bun install` of the externals
 (network, minutes), which is replaced by a `bun` that does nothing, so its time is the bundling alone (that
 favours the reference). Peak RSS is read from the kernel (wait4 rusage: the largest process of the run,
@@ -23,10 +26,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
+sys.path.insert(0, str(REPO))
+
+from tests.real_dapps import ALL, CACHE, INSTALL_SCRIPT, installed_path, scratch_copy  # noqa: E402
+
 OURS = str(Path(sys.executable).parent / "blocklet")
 REFERENCE = CACHE / "server" / "node_modules" / ".bin" / "blocklet"
-DAPPS = {"harbor-notes-api": ".", "lantern-vite-dapp": ".", "tide-nest-api": ".", "quay-workspace": "packages/app"}
+DAPPS = {dapp.name: dapp.blocklet for dapp in ALL}
 FAKE_BUN = "#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then echo 1.2.18; fi\nexit 0\n"
 
 
@@ -50,10 +56,9 @@ def release_size(project: Path) -> int:
 
 
 def copy_project(name: str, into: Path) -> Path:
-    source = (CACHE / "real-dapps" / name).resolve()
-    target = into / name
-    shutil.copytree(source, target, symlinks=True)  # not hard links: the bundler refuses shared inodes
-    return target / DAPPS[name]
+    source = installed_path(name)
+    assert source is not None
+    return scratch_copy(name, into, source) / DAPPS[name]
 
 
 def measure(tool: str, name: str, mode: str, work: Path, env: dict[str, str], extra: list[str]) -> dict:
@@ -72,9 +77,9 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="dapp name (repeatable)")
     args = parser.parse_args()
     names = args.only or list(DAPPS)
-    missing = [name for name in names if not (CACHE / "real-dapps" / name).exists()]
+    missing = [name for name in names if installed_path(name) is None]
     if missing or not REFERENCE.exists():
-        print(f"not installed: {missing or REFERENCE} (run scripts/install-real-dapps.sh and "
+        print(f"not installed: {missing or REFERENCE} (run {INSTALL_SCRIPT} and "
               "scripts/install-blocklet-server.sh)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="bench-real-dapps-") as tmp:
@@ -93,12 +98,12 @@ def main() -> int:
             measure(tool, names[0], "compact", work, envs[tool], [])
         cases = [(name, mode) for name in names for mode in ("zip", "compact")]
         if "harbor-notes-api" in names:
-            cases.append(("harbor-notes-api", "compact, externals not shipped"))
+            cases.append(("harbor-notes-api", "compact --ship-externals"))
         rows = []
         for name, mode in cases:
             results = {}
             for tool in ("ours", "reference"):
-                extra = ["--no-ship-externals"] if tool == "ours" and "not shipped" in mode else []
+                extra = ["--ship-externals"] if tool == "ours" and "ship" in mode else []
                 runs = [measure(tool, name, mode, work, envs[tool], extra) for _ in range(args.runs)]
                 failed = [item for item in runs if item["code"] != 0]
                 if failed:

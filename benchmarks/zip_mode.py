@@ -1,7 +1,8 @@
-"""Zip-mode benchmark on the real dapp test projects (installed by scripts/install-dapp-projects.sh).
+"""Zip-mode benchmark on the real test dapps (tests/real_dapps.py, installed by scripts/install-real-dapps.sh).
 
-For each install (npm, pnpm) of each project in tests/fixtures/dapps (express-sqlite: Express, dotenv,
-sqlite3 compiled from source; node-libs: pino, socket.io, axios, lodash, …) it measures, in one run:
+For each installed dapp (harbor-notes-api: Express, dotenv, sqlite3 compiled from source, npm;
+lantern-vite-dapp: pnpm; tide-nest-api: NestJS; quay-workspace: npm workspaces; node-libs: pino, socket.io,
+axios, lodash, …, pnpm) it measures, in one run:
 - ours: `blocklet bundle` (zip mode, the tracer), wall time (median of --runs), blocklet.zip size,
   entries and unpacked bytes;
 - tracer / closure, in process (best of --runs): the zip step alone — the tracer (parse, resolve,
@@ -31,28 +32,33 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blocklet-cli-tests"))
+sys.path.insert(0, str(REPO))
+
+from tests.real_dapps import ALL, CACHE, INSTALL_SCRIPT, RealDapp, installed_path, scratch_copy  # noqa: E402
+
 BLOCKLET = str(Path(sys.executable).parent / "blocklet")
 REFERENCE = CACHE / "server" / "node_modules" / ".bin" / "blocklet"
 
 
-def installs() -> dict[tuple[str, str], Path]:
-    """(project, package manager) → its cached install."""
-    done = subprocess.run(["bash", str(REPO / "scripts" / "install-dapp-projects.sh")], capture_output=True,
-                          text=True, check=True)
-    found = {}
-    for line in done.stdout.splitlines():
-        if " ready in " in line:
-            head, path = line.split(" ready in ")
-            name, manager = head.split(": ", 1)[1].split(" (")
-            found[(name, manager.rstrip(")"))] = Path(path.strip())
-    return found
+def make_project(dapp: RealDapp, into: Path) -> Path:
+    source = installed_path(dapp.name)
+    assert source is not None
+    return scratch_copy(dapp.name, into, source) / dapp.blocklet
 
 
-def make_project(name: str, install: Path, into: Path) -> Path:
-    project = into / name
-    shutil.copytree(REPO / "tests" / "fixtures" / "dapps" / name, project)
-    shutil.copytree(install / "node_modules", project / "node_modules", symlinks=True)
+def app_code(project: Path) -> tuple[str, list[Path]]:
+    """The entry (`main` of blocklet.yml) and the app's own JavaScript files (the entry's folder)."""
+    import yaml
+
+    main = yaml.safe_load((project / "blocklet.yml").read_text(encoding="utf-8"))["main"]
+    return main, sorted((project / main).parent.rglob("*.js"))
+
+
+def workspace_root(project: Path) -> Path:
+    """The npm workspace root above `project` (quay-workspace's packages/app), else the project."""
+    for folder in project.parents:
+        if (folder / "package.json").is_file() and "workspaces" in (folder / "package.json").read_text():
+            return folder
     return project
 
 
@@ -89,9 +95,9 @@ def closure_zip(project: Path, out: Path) -> float:
     from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 
     started = time.perf_counter()
-    packages = deps.dependency_closure(project)
+    packages = deps.dependency_closure(project, workspace_root(project))
     _, entries = deps.zip_layout(project, packages)
-    for path in (project / "api").rglob("*.js"):
+    for path in app_code(project)[1]:
         entries[path.relative_to(project).as_posix()] = path
     write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
     return time.perf_counter() - started
@@ -101,11 +107,12 @@ def tracer_zip(project: Path, out: Path) -> float:
     from blocklet_cli.core.bundle import trace
     from blocklet_cli.core.bundle.archive import ArchiveEntry, write_zip
 
+    main, code = app_code(project)
     started = time.perf_counter()
-    traced = trace.trace_app(project, ["api/index.js"], app_code=[
-        path.relative_to(project).as_posix() for path in (project / "api").rglob("*.js")])
+    traced = trace.trace_app(project, [main], app_code=[path.relative_to(project).as_posix() for path in code],
+                             boundary=workspace_root(project))
     entries, _ = trace.layout_packages(traced)
-    for path in (project / "api").rglob("*.js"):
+    for path in code:
         entries[path.relative_to(project).as_posix()] = path
     trace.verify_bundle(traced, entries)
     write_zip(out, [ArchiveEntry.of(name, Path(source)) for name, source in entries.items()])
@@ -118,9 +125,12 @@ def main() -> None:
     parser.add_argument("--cli", action="append", default=[], help="LABEL=PATH of another blocklet executable")
     args = parser.parse_args()
     others = [item.split("=", 1) for item in args.cli]
-    for (name, manager), install in sorted(installs().items()):
+    missing = [dapp.name for dapp in ALL if installed_path(dapp.name) is None]
+    if missing:
+        sys.exit(f"not installed: {missing} (run {INSTALL_SCRIPT})")
+    for dapp in ALL:
         with tempfile.TemporaryDirectory() as scratch:
-            project = make_project(name, install, Path(scratch) / "ours")
+            project = make_project(dapp, Path(scratch) / "ours")
             command = [BLOCKLET, "bundle", "--skip-components-check"]
             rows = [measure("ours: blocklet bundle", command, project, args.runs)]
             out = Path(scratch) / "tracer.zip"
@@ -130,17 +140,17 @@ def main() -> None:
             rows.append(("  closure (before), in process", min(closure_zip(project, out) for _ in range(args.runs)),
                          zip_numbers(out)))
             for label, path in others:
-                other = make_project(name, install, Path(scratch) / label)
+                other = make_project(dapp, Path(scratch) / label)
                 rows.append(measure(label, [path, "bundle", "--skip-components-check"], other, args.runs))
             if REFERENCE.exists():
-                ref = make_project(name, install, Path(scratch) / "reference")
+                ref = make_project(dapp, Path(scratch) / "reference")
                 home = Path(scratch) / "home"
                 home.mkdir()
                 rows.append(measure("reference 1.17.12 --zip", [str(REFERENCE), "bundle", "--zip"], ref, 1,
                                     env={"HOME": str(home)}))
             base_size = rows[0][2][0]
             bases = {False: rows[0][1], True: rows[1][1]}  # CLI runs vs CLI, in-process vs in-process
-            print(f"{name} installed with {manager}:")
+            print(f"{dapp.name} ({dapp.build}):")
             print(f"  {'':30} {'time':>8} {'zip':>10} {'entries':>8} {'unpacked':>10}  ratios to ours (time, zip)")
             for label, seconds, numbers in rows:
                 if numbers is None:

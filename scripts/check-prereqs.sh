@@ -5,7 +5,8 @@
 #   PYTHON                 the interpreter make uses for .venv (default python3): 3.10+ with venv/ensurepip
 #   node >= 18, npm        the npm oracles and the real Blocklet Server (scripts/install-*.sh)
 #   git                    the tests make real repositories (and clone this one)
-#   make, g++              only until the server and the test dapps are installed: sqlite3 is compiled from source
+#   make, g++              sqlite3 is compiled from source: by the server and test-dapp installs, and on every e2e
+#                          run by the real server itself (it installs a compact release's external dependencies)
 #   disk                   2 GB free in the cache (~/.cache/blocklet-cli-tests) before the first install
 #                          (server ~900 MB, oracles ~60 MB), 1 GB free in the temporary folder
 #   root + `ip netns`      the end-to-end tests run the server in a private network namespace; without
@@ -44,12 +45,15 @@ command -v git >/dev/null || missing "git not found (apt-get install git)"
 
 server_ready=no
 compgen -G "$CACHE/server/.installed-*" >/dev/null && [ -d "$CACHE/server/node_modules/@blocklet/cli" ] && server_ready=yes
-# the real dapp test projects (scripts/install-dapp-projects.sh) compile sqlite3 too, with npm and pnpm
-dapps_ready=no
-[ "$(compgen -G "$CACHE/dapps/*/.installed" | wc -l)" -ge 4 ] && dapps_ready=yes
+# the real test dapps (scripts/install-real-dapps.sh): one install per fixture in tests/fixtures/real-dapps
+dapps_ready=yes
+for fixture in tests/fixtures/real-dapps/*/; do
+  compgen -G "$CACHE/real-dapps/$(basename "$fixture")-*/.done" >/dev/null || dapps_ready=no
+done
+# sqlite3 is compiled on every e2e run too: the server installs the compact release's external dependencies
+command -v make >/dev/null || missing "make not found: sqlite3 (server, test dapps, e2e) is compiled (apt-get install make)"
+command -v g++ >/dev/null || missing "g++ not found: sqlite3 (server, test dapps, e2e) is compiled (apt-get install g++)"
 if [ "$server_ready" = no ] || [ "$dapps_ready" = no ]; then
-  command -v make >/dev/null || missing "make not found: sqlite3 (server, test dapps) is compiled (apt-get install make)"
-  command -v g++ >/dev/null || missing "g++ not found: sqlite3 (server, test dapps) is compiled (apt-get install g++)"
   need=2048
 else
   need=200

@@ -92,8 +92,10 @@ class BlockletServer:
         return self.work / "server"
 
     def env(self) -> dict[str, str]:
+        from tests.e2e.registry_relay import server_env  # Bun, its registry and node-gyp's headers
+
         bin_dir = self.cli_dir / "node_modules" / ".bin"
-        return {
+        return server_env({
             "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
             "HOME": str(self.work / "home"),
@@ -101,7 +103,7 @@ class BlockletServer:
             "CLI_DIR": str(self.cli_dir),
             "ABT_NODE_HOST": "127.0.0.1",
             "NO_UPDATE_NOTIFIER": "1",
-        }
+        })
 
     def run(self, *command: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
         """Run a command in the namespace, in the server folder, with the server environment."""

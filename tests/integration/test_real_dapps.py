@@ -1,153 +1,149 @@
-"""Zip mode on real projects: an Express + dotenv + sqlite3 (native addon, compiled from source) dapp
-installed from the npm registry with the real npm and the real pnpm (scripts/install-dapp-projects.sh,
-cached under ~/.cache/blocklet-cli-tests/dapps). Each is bundled with the real console script,
-expanded like Blocklet Server does (release tarball, then blocklet.zip) into an empty folder with no
-`node_modules` above it, and booted with `node blocklet.js` without NODE_PATH: it must answer HTTP 200.
-"""
+"""Real Node dapps (tests/real_dapps.py: installed from the npm registry with npm and pnpm, built with vite and
+tsc) bundled by the console script in zip and compact modes. Each release is expanded like Blocklet Server
+expands it into an empty folder with no `node_modules` above it; a compact release's recorded external
+dependencies are installed there with the real npm from the registry, as the server installs them before it
+starts the app; then `node blocklet.js` runs with NODE_PATH unset and must answer HTTP 200. The real
+@blocklet/meta accepts each bundle and release."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from blocklet_cli.core.safe_extract import extract_tar, extract_zip
-from tests.conftest import CACHE, REAL_HOME, REPO, free_port
+from blocklet_cli.core.bundle.esbuild import ESBUILD_VERSION
+from tests import real_dapps
+from tests.conftest import REAL_HOME, node_eval
+from tests.real_dapps import (
+    DAPPS,
+    NODE_LIBS,
+    RealDapp,
+    esbuild_env,
+    expand_release,
+    install_externals,
+    scratch_copy,
+    started,
+    wait_for_page,
+)
 
 pytestmark = pytest.mark.slow
-FIXTURES = REPO / "tests" / "fixtures" / "dapps"
-INSTALL = REPO / "scripts" / "install-dapp-projects.sh"
+
+ORACLE = """
+const P = require('@blocklet/meta/lib/parse'); const parse = P.parse || P;
+const { validateMeta } = require('@blocklet/meta/lib/validate');
+const fs = require('fs');
+const [bundle, release] = process.argv.slice(1);
+const meta = parse(bundle, { ensureFiles: true });
+const dist = validateMeta(JSON.parse(fs.readFileSync(release, 'utf8')), { ensureDist: true });
+console.log(JSON.stringify({ main: meta.main, dist: dist.dist }));
+"""
+NATIVE_LEFTOVERS = (".o", ".a", ".cc", ".c", ".gyp", ".mk")
 
 
-@pytest.fixture(scope="session")
-def installed() -> dict[tuple[str, str], Path]:
-    """(project, package manager) → the cached install (package.json, lockfile, node_modules)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.fail("node and npm are required (apt-get install nodejs npm)")
-    env = {**os.environ, "HOME": str(REAL_HOME), "BLOCKLET_TEST_CACHE": str(CACHE)}  # the shared cache
-    done = subprocess.run(["bash", str(INSTALL)], capture_output=True, text=True, timeout=3000, env=env)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    found = {}
-    for line in done.stdout.splitlines():
-        if " ready in " in line:
-            head, path = line.split(" ready in ")
-            name, manager = head.split(": ", 1)[1].split(" (")
-            found[(name, manager.rstrip(")"))] = Path(path.strip())
-    return found
+def bundle(run_blocklet, project: Path, mode: str, *extra: str) -> dict:
+    args = ["bundle", str(project), "--create-release", "--json", "--skip-components-check", *extra]
+    if mode == "compact":
+        args.append("--compact")
+    result = run_blocklet(*args, env=esbuild_env(), timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
-def make_project(installed: dict, name: str, manager: str, into: Path) -> Path:
-    """The fixture's sources plus its real installed node_modules (pnpm's symlinks kept as they are)."""
-    project = into / name
-    shutil.copytree(FIXTURES / name, project)
-    source = installed[(name, manager)]
-    shutil.copytree(source / "node_modules", project / "node_modules", symlinks=True)
-    for lockfile in ("package-lock.json", "pnpm-lock.yaml"):
-        if (source / lockfile).is_file():
-            shutil.copy2(source / lockfile, project / lockfile)
-    return project
+def zip_names(document: dict) -> list[str]:
+    with zipfile.ZipFile(Path(document["bundleDir"]) / "blocklet.zip") as archive:
+        return archive.namelist()
 
 
-def bundle(run_blocklet, project: Path, *args: str) -> dict:
-    done = run_blocklet("bundle", "--create-release", "--json", "--skip-components-check", *args, cwd=project,
-                        timeout=600)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+def _main_of(project: Path) -> str:
+    import yaml
+
+    return yaml.safe_load((project / "blocklet.yml").read_text(encoding="utf-8"))["main"]
 
 
-def expand_like_the_server(result: dict, into: Path) -> Path:
-    tarball = Path(result["release"]["tarball"])
-    extract_tar(tarball, into)
-    app = into / "package"
-    extract_zip(app / "blocklet.zip", app)
-    return app
+def run_hook(app: Path, script: str) -> subprocess.CompletedProcess:
+    """A hook script run from the expanded release, as the server runs it (NODE_PATH unset)."""
+    return subprocess.run(["node", script], cwd=app, env=real_dapps.node_env(app), capture_output=True, text=True,
+                          timeout=60)
 
 
-def boot_and_get(app: Path, port: int, *paths: str, env: dict | None = None) -> list[tuple[int, str]]:
-    """Start `node blocklet.js` (no NODE_PATH) and GET `/` and `paths`: (status, body) each."""
-    env = {"PATH": os.environ["PATH"], "BLOCKLET_PORT": str(port), "HOME": str(app), **(env or {})}
-    process = subprocess.Popen(["node", "blocklet.js"], cwd=app, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answers = []
-                for path in ("/", *paths):
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
-                        answers.append((answer.status, answer.read().decode()))
-                return answers
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"the app exited with {process.returncode}: {process.stderr.read()[-3000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail("the app did not answer within 60 s")
-                time.sleep(0.2)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+@pytest.mark.parametrize("mode", ["zip", "compact"])
+@pytest.mark.parametrize("dapp", DAPPS, ids=lambda dapp: dapp.name)
+def test_release_boots_in_an_empty_folder_and_meta_accepts_it(dapp: RealDapp, mode: str, tmp_path, run_blocklet,
+                                                              oracle_modules):
+    project = scratch_copy(dapp.name, tmp_path / "src") / dapp.blocklet
+    document = bundle(run_blocklet, project, mode)
+    assert document["mode"] == mode
+    bundle_dir = Path(document["bundleDir"])
+    files = {item["path"] for item in document["files"]}
+    if mode == "compact":
+        assert "blocklet-compact.js" in files
+        assert "blocklet.zip" not in files  # the externals are the server's to install, as with the reference
+        stub = (bundle_dir / _main_of(project)).read_text(encoding="utf-8")
+        assert re.fullmatch(r"module\.exports = require\('[./]+/blocklet-compact\.js'\)\['[^']+'\]\(\);", stub), stub
+    else:
+        assert "blocklet.zip" in files
+        assert not any("/.pnpm/" in name for name in zip_names(document))  # a flat npm-style tree, also from pnpm
+    checked = node_eval(ORACLE, oracle_modules, str(bundle_dir), document["release"]["meta"])
+    assert checked.returncode == 0, checked.stderr
+    accepted = json.loads(checked.stdout)
+    assert accepted["main"] == ("blocklet.js" if mode == "compact" else "blocklet.zip")
+
+    app = expand_release(Path(document["release"]["tarball"]), tmp_path / "run")
+    installed = install_externals(app)  # what the server does before it starts the app
+    if dapp.name == "harbor-notes-api" and mode == "compact":
+        assert installed == {"sqlite3": "5.1.7"}
+        assert (app / "node_modules" / "sqlite3" / "build" / "Release" / "node_sqlite3.node").is_file()
+    with started(app) as (port, process, log):
+        status, body = wait_for_page(port, process, log, dapp.path)
+    assert status == 200, body
+    assert dapp.expect in body
 
 
-@pytest.mark.parametrize("manager", ["npm", "pnpm"])
-def test_express_sqlite_dapp_boots_from_its_bundle_alone(installed, manager: str, tmp_path: Path, run_blocklet) -> None:
-    project = make_project(installed, "express-sqlite", manager, tmp_path / "src")
-    if manager == "pnpm":  # the layout that used to break: express's dependencies live under .pnpm
-        assert (project / "node_modules" / "express").is_symlink()
-    result = bundle(run_blocklet, project)
-    with zipfile.ZipFile(Path(result["bundleDir"]) / "blocklet.zip") as archive:
-        names = archive.namelist()
-    assert not any("/.pnpm/" in name for name in names)
+def test_zip_ships_what_the_app_loads_without_native_build_leftovers(tmp_path, run_blocklet):
+    """Express + dotenv + sqlite3 installed with npm (sqlite3 compiled from source)."""
+    project = scratch_copy("harbor-notes-api", tmp_path / "src")
+    document = bundle(run_blocklet, project, "zip")
+    names = zip_names(document)
     assert "node_modules/express/package.json" in names and "node_modules/body-parser/package.json" in names
     assert "node_modules/sqlite3/build/Release/node_sqlite3.node" in names
-    assert not [name for name in names if "obj.target" in name or name.endswith((".o", ".a", ".cc", ".c", ".gyp"))
+    assert not [name for name in names if "obj.target" in name or name.endswith(NATIVE_LEFTOVERS)
                 or name.startswith(("node_modules/sqlite3/deps/", "node_modules/sqlite3/src/"))]
-    # build-time and dev-only packages, and packages only unused code would load, stay out
-    for absent in ("node-addon-api", "prebuild-install", "node-gyp", "tar", "left-pad"):
+    # sqlite3's build-time packages are installed but nothing the app runs loads them
+    for absent in ("node-addon-api", "prebuild-install", "node-gyp", "tar"):
+        assert (project / "node_modules" / absent / "package.json").is_file()
         assert f"node_modules/{absent}/package.json" not in names
-    assert "hooks/pre-start.js" not in names  # a `files` entry: shipped once, loose
-    assert "hooks/pre-start.js" in [item["path"] for item in result["files"]]
-    packages = {item["name"] for item in result["trace"]["packages"]}
+    assert "api/hooks/pre-start.js" not in names  # a `files` entry: shipped once, loose
+    assert "api/hooks/pre-start.js" in [item["path"] for item in document["files"]]
+    packages = {item["name"] for item in document["trace"]["packages"]}
     assert {"express", "dotenv", "sqlite3", "bindings", "body-parser"} <= packages
-    assert result["trace"]["externals"] == {}
-
-    server_dir = tmp_path / "server" / "app"  # an empty folder, no node_modules anywhere above it
-    server_dir.mkdir(parents=True)
-    assert not any((folder / "node_modules").exists() for folder in server_dir.parents)
-    app = expand_like_the_server(result, server_dir)
-    hook = subprocess.run(["node", "hooks/pre-start.js"], cwd=app, capture_output=True, text=True, timeout=60,
-                          env={"PATH": os.environ["PATH"]})
-    assert hook.returncode == 0 and "pre-start ok" in hook.stdout, hook.stderr
-    [(status, body)] = boot_and_get(app, free_port())
-    assert status == 200 and json.loads(body) == {"greeting": "hello from sqlite", "engine": "express"}
+    assert document["trace"]["externals"] == {}
+    app = expand_release(Path(document["release"]["tarball"]), tmp_path / "run")
+    hook = run_hook(app, "api/hooks/pre-start.js")
+    assert hook.returncode == 0 and hook.stdout.strip() == "pre-start: Fair winds", hook.stderr
 
 
-@pytest.mark.parametrize("manager", ["npm", "pnpm"])
-def test_popular_server_libraries_boot_from_the_bundle(installed, manager: str, tmp_path: Path, run_blocklet) -> None:
-    """exports conditions (uuid, axios), an ES-module-only package (nanoid), pino's worker-thread
-    transport, an app worker started from a path, socket.io's client served from its files."""
-    project = make_project(installed, "node-libs", manager, tmp_path / "src")
-    result = bundle(run_blocklet, project)
-    with zipfile.ZipFile(Path(result["bundleDir"]) / "blocklet.zip") as archive:
-        names = archive.namelist()
+def test_popular_server_libraries_boot_from_the_bundle(tmp_path, run_blocklet):
+    """Installed with pnpm: exports conditions (uuid, axios), an ES-module-only package (nanoid), pino's
+    worker-thread transport, an app worker started from a path, socket.io's client served from its files."""
+    project = scratch_copy(NODE_LIBS.name, tmp_path / "src")
+    assert (project / "node_modules" / "express").is_symlink()  # pnpm: express's dependencies live under .pnpm
+    document = bundle(run_blocklet, project, "zip")
+    names = zip_names(document)
+    assert not any("/.pnpm/" in name for name in names)
     assert "node_modules/socket.io/client-dist/socket.io.js" in names
     assert "node_modules/pino/lib/worker.js" in names and "node_modules/pino/file.js" in names
-    server_dir = tmp_path / "server" / "app"
-    server_dir.mkdir(parents=True)
-    app = expand_like_the_server(result, server_dir)
+    app = expand_release(Path(document["release"]["tarball"]), tmp_path / "run")
     log = tmp_path / "app.log"
-    (status, body), (client_status, client) = boot_and_get(app, free_port(), "/socket.io/socket.io.js",
-                                                           env={"LOG_FILE": str(log)})
+    with started(app, LOG_FILE=str(log)) as (port, process, node_log):
+        status, body = wait_for_page(port, process, node_log)
+        client_status, client = real_dapps.http_get(f"http://127.0.0.1:{port}/socket.io/socket.io.js")
     assert status == 200 and json.loads(body) == {
         "uuid": 36, "nanoid": 21, "lodash": 2, "year": 1970, "joi": True, "jwt": 1, "sha3": "0x74",
         "axios": "function", "ws": "function", "square": 49}
@@ -158,27 +154,92 @@ def test_popular_server_libraries_boot_from_the_bundle(installed, manager: str, 
     assert '"msg":"hit"' in log.read_text()  # pino's worker thread wrote it
 
 
-def test_external_packages_are_left_for_the_server_and_recorded(installed, tmp_path: Path, run_blocklet) -> None:
-    project = make_project(installed, "express-sqlite", "pnpm", tmp_path / "src")
-    result = bundle(run_blocklet, project, "--external", "sqlite3", "--external", "dotenv,express")
-    with zipfile.ZipFile(Path(result["bundleDir"]) / "blocklet.zip") as archive:
-        names = archive.namelist()
+def test_zip_external_packages_are_left_for_the_server_and_recorded(tmp_path, run_blocklet):
+    project = scratch_copy("harbor-notes-api", tmp_path / "src")
+    document = bundle(run_blocklet, project, "zip", "--external", "sqlite3", "--external", "dotenv,express")
+    names = zip_names(document)
     assert not any(name.startswith(("node_modules/sqlite3/", "node_modules/express/", "node_modules/dotenv/",
                                     "node_modules/bindings/")) for name in names)
     installed_version = {name: json.loads((project / "node_modules" / name / "package.json").read_text())["version"]
                          for name in ("sqlite3", "dotenv", "express")}
-    assert result["trace"]["externals"] == installed_version
-    written = json.loads((Path(result["bundleDir"]) / "package.json").read_text())
+    assert document["trace"]["externals"] == installed_version
+    written = json.loads((Path(document["bundleDir"]) / "package.json").read_text())
     assert written["dependencies"] == installed_version
     assert written["blockletExternalDependencies"] == written["trustedDependencies"] == ["sqlite3", "dotenv", "express"]
     assert written["externalManager"] == "bun"
 
 
-def test_a_missing_dependency_fails_the_bundle_naming_file_and_specifier(installed, tmp_path: Path,
-                                                                         run_blocklet) -> None:
-    project = make_project(installed, "express-sqlite", "npm", tmp_path / "src")
+def test_a_missing_dependency_fails_the_bundle_naming_file_and_specifier(tmp_path, run_blocklet):
+    project = scratch_copy("harbor-notes-api", tmp_path / "src")
     shutil.rmtree(project / "node_modules" / "dotenv")
     done = run_blocklet("bundle", "--skip-components-check", cwd=project, timeout=600)
     assert done.returncode != 0
     assert "api/index.js:1: cannot find 'dotenv'" in done.stderr
     assert not (project / ".blocklet" / "bundle").exists()
+
+
+def test_compact_records_the_externals_for_the_server_to_install(tmp_path, run_blocklet):
+    project = scratch_copy("harbor-notes-api", tmp_path / "src")
+    document = bundle(run_blocklet, project, "compact", "--external", "dotenv", "--no-minify", "--source-map")
+    bundle_dir = Path(document["bundleDir"])
+    package = json.loads((bundle_dir / "package.json").read_text(encoding="utf-8"))
+    assert package["dependencies"] == {"sqlite3": "5.1.7", "dotenv": "16.4.7"}
+    assert package["blockletExternalDependencies"] == package["trustedDependencies"] == ["sqlite3", "dotenv"]
+    assert "scripts" not in package and "devDependencies" not in package
+    assert not (bundle_dir / "blocklet.zip").exists() and not (bundle_dir / "node_modules").exists()
+    compact = (bundle_dir / "blocklet-compact.js").read_text(encoding="utf-8")
+    assert 'require("dotenv")' in compact and 'require("sqlite3")' in compact  # left out of the bundle
+    assert "\n  " in compact  # --no-minify
+    assert (bundle_dir / "blocklet-compact.js.map").is_file()
+    hook = (bundle_dir / "api" / "hooks" / "pre-start.js").read_text(encoding="utf-8")
+    assert hook == "module.exports = require('../../blocklet-compact.js')['api/hooks/pre-start.js']();"
+    assert (bundle_dir / "blocklet.js").read_text(encoding="utf-8") == "require('./api/index.js');\n"
+    # the pre-start hook runs from the expanded release once the externals are installed, as on the server
+    app = expand_release(Path(document["release"]["tarball"]), tmp_path / "run")
+    assert "Cannot find module 'dotenv'" in run_hook(app, "api/hooks/pre-start.js").stderr
+    assert install_externals(app) == {"sqlite3": "5.1.7", "dotenv": "16.4.7"}
+    ran = run_hook(app, "api/hooks/pre-start.js")
+    assert ran.returncode == 0 and ran.stdout.strip() == "pre-start: Fair winds", ran.stderr
+
+
+def test_compact_ship_externals_carries_them_for_servers_without_the_registry(tmp_path, run_blocklet):
+    project = scratch_copy("harbor-notes-api", tmp_path / "src")
+    document = bundle(run_blocklet, project, "compact", "--ship-externals")
+    with zipfile.ZipFile(Path(document["bundleDir"]) / "blocklet.zip") as archive:
+        names = set(archive.namelist())
+        assert archive.read("node_modules_os_lock") == b"Linux"  # the server's marker: installed for this OS
+    assert "node_modules/sqlite3/build/Release/node_sqlite3.node" in names
+    assert "node_modules/bindings/bindings.js" in names
+    assert not any("/src/" in name or name.endswith(NATIVE_LEFTOVERS) for name in names)
+    package = json.loads((Path(document["bundleDir"]) / "package.json").read_text())
+    assert package["blockletExternalDependencies"] == ["sqlite3"]  # still recorded: another OS reinstalls it
+    app = expand_release(Path(document["release"]["tarball"]), tmp_path / "run")
+    assert install_externals(app) == {}  # nothing left to install
+    with started(app) as (port, process, log):
+        status, body = wait_for_page(port, process, log)
+    assert status == 200 and '"sqlite":"3.' in body, body
+
+
+def test_compact_without_esbuild_and_without_fetching_is_one_line(tmp_path, run_blocklet):
+    assert real_dapps.ESBUILD_VERSION == ESBUILD_VERSION  # the install script puts the pinned one in the cache
+    project = scratch_copy("quay-workspace", tmp_path / "src") / "packages" / "app"
+    env = {key: value for key, value in os.environ.items() if key != "ESBUILD_BINARY_PATH"}
+    result = run_blocklet("bundle", str(project), "--compact", "--no-fetch-bundler", env=env)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("✖")]
+    assert errors == [f"✖ compact mode needs esbuild: run `npm install --save-dev esbuild@{ESBUILD_VERSION}` in the "
+                      "project (or set ESBUILD_BINARY_PATH)"], result.stderr
+    assert not (project / ".blocklet" / "bundle").exists()
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+def test_compact_fetches_the_pinned_esbuild_with_npm_into_the_cache(tmp_path, run_blocklet, isolated_home):
+    project = scratch_copy("quay-workspace", tmp_path / "src") / "packages" / "app"
+    # the real user's npm cache and settings, not the test HOME's
+    env = {"npm_config_cache": str(REAL_HOME / ".npm"), "npm_config_userconfig": str(REAL_HOME / ".npmrc")}
+    result = run_blocklet("bundle", str(project), "--compact", env={**env, "ESBUILD_BINARY_PATH": ""}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    fetched = isolated_home / ".cache" / "blocklet" / "esbuild" / ESBUILD_VERSION / "node_modules"
+    assert (fetched / "esbuild" / "package.json").is_file()
+    assert json.loads((fetched / "esbuild" / "package.json").read_text())["version"] == ESBUILD_VERSION
+    assert (project / ".blocklet" / "bundle" / "blocklet-compact.js").is_file()

@@ -38,7 +38,7 @@ def bundle(
     source_map: Annotated[bool, typer.Option("--source-map", help="Compact mode: write blocklet-compact.js.map.")] = False,  # noqa: E501
     nosources_source_map: Annotated[bool, typer.Option("--nosources-source-map", help="Compact mode: a source map without the sources.")] = False,  # noqa: E501
     dependencies_depth: Annotated[int, typer.Option("--dependencies-depth", min=0, help="Compact mode: parent folders searched for node_modules/<external> versions.")] = 9,  # noqa: E501
-    ship_externals: Annotated[bool, typer.Option("--ship-externals/--no-ship-externals", help="Compact mode: ship the installed externals (traced, with native binaries) in blocklet.zip, so the server need not install them.")] = True,  # noqa: E501
+    ship_externals: Annotated[bool, typer.Option("--ship-externals/--no-ship-externals", help="Compact mode: also ship the installed externals (traced, with native binaries) in blocklet.zip, for servers that cannot install them from the registry (by default the server installs them, as with the reference).")] = False,  # noqa: E501
     fetch_bundler: Annotated[bool, typer.Option("--fetch-bundler/--no-fetch-bundler", help="Compact mode: when the project has no esbuild, fetch the pinned one with npm into the cache.")] = True,  # noqa: E501
     store_url: Annotated[str | None, typer.Option(
         "--store-url", help=f"Default store for components without source.store {default_sentence('componentStore')}.")] = None,  # noqa: E501

@@ -159,7 +159,7 @@ class CompactOptions:
     source_map: bool = False
     nosources_source_map: bool = False
     dependencies_depth: int = 9
-    ship_externals: bool = True
+    ship_externals: bool = False
     fetch_bundler: bool = True
 
 

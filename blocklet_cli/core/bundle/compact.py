@@ -8,12 +8,14 @@ ArcBlock/blocklet-server core/cli/lib/commands/blocklet/bundle/compact/; we use 
 * Externals (default `sqlite3, sharp, @abtnode/models, ws`, plus `--external`, plus every installed
   package with native code, plus packages that cannot be resolved at all) stay `require()` calls. Their
   versions go into `package.json` (`dependencies`, `blockletExternalDependencies`, `trustedDependencies`),
-  which the server installs on start when they are missing
-  (ArcBlock/blocklet-server core/state/lib/util/install-external-dependencies.js).
-* The installed externals are also shipped, traced to the files they load at run time (their JavaScript,
-  `package.json` files and native binaries), in `blocklet.zip` as `node_modules/<name>/…`, with the
-  server's `node_modules_os_lock` marker naming this OS: a server on the same OS finds them installed and
-  starts at once (no Bun, no compiler, no network); a server on another OS reinstalls them.
+  which the server installs (`bun install`) before the app starts when they are missing
+  (ArcBlock/blocklet-server core/state/lib/util/install-external-dependencies.js). The release does not
+  carry them, as the reference's does not.
+* With `ship_externals` (`--ship-externals`, for a server without the registry) the installed externals are
+  also shipped, traced to the files they load at run time (their JavaScript, `package.json` files and
+  native binaries), in `blocklet.zip` as `node_modules/<name>/…`, with the server's `node_modules_os_lock`
+  marker naming this OS: a server on the same OS finds them installed and starts at once (no Bun, no
+  compiler, no network); a server on another OS reinstalls them.
 """
 
 from __future__ import annotations
