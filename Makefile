@@ -2,8 +2,8 @@
 #   make demo   - create .venv, install, run the main job end to end in a temporary folder
 #   make test   - the whole test suite: checks what it needs (scripts/check-prereqs.sh, seconds), installs the
 #                 npm oracles, the real Blocklet Server and the real test dapps (cached outside the repository), runs pytest on
-#                 $(TEST_WORKERS) workers (pytest-xdist; a test file stays in one worker, so the e2e module
-#                 keeps its one server)
+#                 $(TEST_WORKERS) workers (pytest-xdist; a test file stays in one worker, and the e2e files
+#                 all in one, since they share one server: tests/conftest.py)
 PYTHON ?= python3
 TEST_WORKERS ?= 2
 VENV ?= .venv

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (`pytest -n 2 --dist loadfile --no-loadscope-reorder`) the files holding the long tests start at
     once on both workers instead of one worker ending the run alone."""
     items.sort(key=lambda item: 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2)
+
+
+SHARED_SERVER_TESTS = "tests/e2e/"
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` runs without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, except that the e2e files form one unit: they share one real Blocklet Server
+    (tests/e2e/conftest.py), so they must run in one worker."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedServerScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SHARED_SERVER_TESTS if nodeid.startswith(SHARED_SERVER_TESTS) else super()._split_scope(nodeid)
+
+    return SharedServerScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ console.log(JSON.stringify(out));
 """
 
 
-def test_every_group_and_did_type_is_valid_for_blocklet_meta(oracle_modules, run_blocklet, tmp_path: Path) -> None:
+def test_every_group_and_did_type_is_valid_for_blocklet_meta(oracle_modules, cli, tmp_path: Path) -> None:
     projects: dict[str, tuple[str, str, list[str]]] = {}
     (tmp_path / "withpkg").mkdir()
     (tmp_path / "withpkg" / "package.json").write_text(json.dumps({
@@ -50,10 +50,10 @@ def test_every_group_and_did_type_is_valid_for_blocklet_meta(oracle_modules, run
               "src/server.js"])]
     for index, (group, did_type, extra) in enumerate(cases):
         folder = tmp_path / f"{group}-{did_type}-{index}"
-        proc = run_blocklet("init", str(folder), "--yes", "--group", group, "--did-type", did_type, "--json", *extra)
+        proc = cli("init", str(folder), "--yes", "--group", group, "--did-type", did_type, "--json", *extra)
         assert proc.returncode == 0, proc.stderr
         projects[str(folder)] = (group, did_type, extra)
-    proc = run_blocklet("init", str(tmp_path / "withpkg"), "--yes", "--group", "dapp")
+    proc = cli("init", str(tmp_path / "withpkg"), "--yes", "--group", "dapp")
     assert proc.returncode == 0, proc.stderr
     projects[str(tmp_path / "withpkg")] = ("dapp", "name", [])
 
@@ -80,8 +80,8 @@ def test_every_group_and_did_type_is_valid_for_blocklet_meta(oracle_modules, run
 
 
 @pytest.mark.parametrize("group", ["static", "dapp", "gateway"])
-def test_our_validator_agrees(run_blocklet, tmp_path: Path, group: str) -> None:
+def test_our_validator_agrees(cli, tmp_path: Path, group: str) -> None:
     folder = tmp_path / group
-    assert run_blocklet("init", str(folder), "--yes", "--group", group).returncode == 0
-    proc = run_blocklet("validate", str(folder), "--json")
+    assert cli("init", str(folder), "--yes", "--group", group).returncode == 0
+    proc = cli("validate", str(folder), "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr

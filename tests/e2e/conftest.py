@@ -1,9 +1,11 @@
 """The real Blocklet Server for the e2e tests (see server_harness.py for how it is run).
 
-One server per test module: it is started inside a private network namespace, an access key and an
-app are created, the test process joins the namespace for the module (so `run_blocklet` and the
-GraphQL checks reach 127.0.0.1 of the namespace), and the server is stopped afterwards. Skipped, with
-a clear reason and a warning line, only where the machine cannot create a network namespace.
+One server per pytest run, shared by the e2e modules: it is started inside a private network namespace
+on first use (an access key is made), each module gets an app of its own on it, the test process joins
+the namespace for the module (so `run_blocklet` and the GraphQL checks reach 127.0.0.1 of the namespace),
+and the server is stopped at the end. Under `make test` the e2e modules run in one pytest-xdist worker
+(tests/conftest.py) and a module holding a `stops_server` test runs after the others. Skipped, with a
+clear reason and a warning line, only where the machine cannot create a network namespace.
 """
 
 from __future__ import annotations
@@ -28,12 +30,20 @@ TIMINGS_FILE = "e2e-deploy-timings.json"
 
 @dataclass
 class E2E:
-    """What the tests share: the running server, the app, and measured timings."""
+    """What a module's tests share: the running server, the module's app, and measured timings (those of
+    the whole run: one dict for every module)."""
 
     server: BlockletServer
     app_did: str
     timings: dict[str, float] = field(default_factory=dict)
-    stopped: bool = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.server.stopped
+
+    @stopped.setter
+    def stopped(self, value: bool) -> None:
+        self.server.stopped = value
 
     @property
     def key_env(self) -> dict[str, str]:
@@ -41,6 +51,19 @@ class E2E:
                 "BLOCKLET_DEPLOY_ACCESS_SECRET": self.server.access_key["accessKeySecret"],
                 "BLOCKLET_DEPLOY_ENDPOINT": f"http://127.0.0.1:{server_harness.DAEMON_PORT}",
                 "BLOCKLET_DEPLOY_APP_DID": self.app_did}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "stops_server: stops the shared e2e server (its module runs last)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before tests/conftest.py's sort, which keeps this order
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A module holding a `stops_server` test runs after the other e2e modules (a stable sort: the order
+    inside each module is kept), so the shared server is stopped only at the end."""
+    stopping = {item.path for item in items if item.get_closest_marker("stops_server")}
+    if stopping:
+        items.sort(key=lambda item: item.path in stopping)
 
 
 def _skip_loudly(reason: str) -> None:
@@ -67,8 +90,9 @@ def _create_app(server: BlockletServer) -> str:
     return answer["data"]["installBlocklet"]["blocklet"]["appDid"]
 
 
-@pytest.fixture(scope="module")
-def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[E2E]:
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[BlockletServer]:
+    """The run's one server (started on first use, about half a minute; stopping it takes as long)."""
     problem = server_harness.namespace_problem()
     if problem:
         _skip_loudly(problem)
@@ -78,9 +102,8 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
         if os.environ.get("BLOCKLET_REQUIRE_ORACLES"):
             pytest.fail(message)
         _skip_loudly(message)
-    work = tmp_path_factory.mktemp("blocklet-server")
-    server = BlockletServer(work)
-    state = None
+    server = BlockletServer(tmp_path_factory.mktemp("blocklet-server"))
+    started = False
     # One real server at a time on this machine, whatever runs the modules (pytest-xdist workers, two
     # sessions): the server CLI's `stop --force` is not limited to its namespace, and two servers on 2 cores
     # time each other out.
@@ -88,21 +111,33 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         server.start()
-        with server.inside():
-            started = time.monotonic()
-            app_did = _create_app(server)
-            state = E2E(server, app_did, {"create_app": time.monotonic() - started, **server.timings})
-            yield state
+        started = True
+        yield server
     finally:
-        killed = [] if state is not None and state.stopped else server.stop()
+        killed = [] if server.stopped else server.stop()
         leftovers = server.pids()
         server.delete_namespace()
-        if state is not None:
-            state.timings.update({k: v for k, v in server.timings.items() if k not in state.timings})
-            _report(request, state.timings, killed)
+        if started:
+            _report(request, server.timings, killed)
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
         assert not leftovers, f"processes left in namespace {server.ns}: {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def e2e(e2e_server: BlockletServer) -> Iterator[E2E]:
+    """An app of the module's own on the shared server; its components are stopped after the module, so
+    they do not load the machine while the next module runs."""
+    if e2e_server.stopped:
+        pytest.fail("the shared e2e server was stopped by an earlier test: a `stops_server` test must run last")
+    with e2e_server.inside():
+        started = time.monotonic()
+        app_did = _create_app(e2e_server)
+        e2e_server.timings.setdefault("create_app", time.monotonic() - started)
+        yield E2E(e2e_server, app_did, e2e_server.timings)
+        if not e2e_server.stopped:
+            e2e_server.gql("mutation($input: RequestComponentsInput){ stopBlocklet(input:$input){ code } }",
+                           {"input": {"did": app_did}}, app_did=app_did)
 
 
 def _report(request: pytest.FixtureRequest, timings: dict[str, float], killed: list[str]) -> None:

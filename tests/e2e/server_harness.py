@@ -86,6 +86,7 @@ class BlockletServer:
     cli_dir: Path = field(default_factory=server_install_dir)
     timings: dict[str, float] = field(default_factory=dict)
     access_key: dict = field(default_factory=dict)
+    stopped: bool = False
 
     @property
     def server_dir(self) -> Path:
@@ -154,6 +155,7 @@ class BlockletServer:
         while self.pids() and time.monotonic() < deadline:
             time.sleep(0.2)
         self.timings["stop"] = time.monotonic() - started
+        self.stopped = True
         return killed
 
     def delete_namespace(self) -> None:

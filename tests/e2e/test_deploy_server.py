@@ -184,6 +184,7 @@ def test_4b_migrated_legacy_project_is_bundled_and_deployed(e2e, e2e_projects, r
         assert body == expected
 
 
+@pytest.mark.stops_server  # the server is shared with the other e2e modules: this module runs last
 def test_5_stop_leaves_no_process(e2e):
     killed = e2e.server.stop()
     e2e.stopped = True

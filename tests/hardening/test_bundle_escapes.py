@@ -1,6 +1,7 @@
 """`blocklet bundle` against hostile projects: dependency names that escape `node_modules/`, secrets in
 every case and class, credentials in `package.json`, symlinks and hard links leading out, and staging
-folders of killed runs. Each runs the real console script on a copy of the node-dapp fixture."""
+folders of killed runs. Each runs `blocklet` in process (the `cli` fixture) on a copy of the node-dapp
+fixture; the SIGTERM one runs the real console script."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def one_error(done) -> str:
 
 
 @pytest.mark.parametrize("name", ["../../other/lib", "..", "/ABS", "node_modules/../../x", "a/b/c", "@s/../x"])
-def test_dependency_names_that_leave_node_modules_stop_the_bundle(name, project_copy, tmp_path, run_blocklet):
+def test_dependency_names_that_leave_node_modules_stop_the_bundle(name, project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     other = tmp_path / "work" / "other" / "lib"
     other.mkdir(parents=True)
@@ -50,13 +51,13 @@ def test_dependency_names_that_leave_node_modules_stop_the_bundle(name, project_
     manifest = json.loads((root / "package.json").read_text())
     manifest["dependencies"][name] = "1.0.0"
     (root / "package.json").write_text(json.dumps(manifest))
-    done = run_blocklet("bundle", "--create-release", cwd=root)
+    done = cli("bundle", "--create-release", cwd=root)
     assert done.returncode == BUNDLE_ERROR, done.stderr
     assert "is not a valid npm package name" in one_error(done)
     assert not (root / ".blocklet" / "bundle").exists()
 
 
-def test_a_dependency_symlinked_out_of_the_project_stops_the_bundle(project_copy, tmp_path, run_blocklet):
+def test_a_dependency_symlinked_out_of_the_project_stops_the_bundle(project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     outside = tmp_path / "elsewhere" / "evil"
     outside.mkdir(parents=True)
@@ -66,15 +67,15 @@ def test_a_dependency_symlinked_out_of_the_project_stops_the_bundle(project_copy
     manifest = json.loads((root / "package.json").read_text())
     manifest["dependencies"]["evil"] = "1.0.0"
     (root / "package.json").write_text(json.dumps(manifest))
-    done = run_blocklet("bundle", cwd=root)
+    done = cli("bundle", cwd=root)
     assert done.returncode == BUNDLE_ERROR, done.stderr
     assert "dependency evil of package.json resolves to" in one_error(done)
     assert "outside the project" in one_error(done)
 
 
-def test_every_archive_entry_is_relative_and_inside(project_copy, tmp_path, run_blocklet):
+def test_every_archive_entry_is_relative_and_inside(project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
-    done = run_blocklet("bundle", "--create-release", cwd=root)
+    done = cli("bundle", "--create-release", cwd=root)
     assert done.returncode == 0, done.stderr
     names = zip_names(root)
     assert names and all(not n.startswith("/") and ".." not in n.split("/") for n in names)
@@ -89,14 +90,14 @@ SECRETS = [
 ]
 
 
-def test_secrets_of_every_class_and_case_are_left_out_and_reported(project_copy, tmp_path, run_blocklet):
+def test_secrets_of_every_class_and_case_are_left_out_and_reported(project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     for rel in SECRETS:
         path = root / "hooks" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         content = {"type": "service_account", "private_key": "-----BEGIN-----"} if rel == "sa.json" else "s3cr3t"
         path.write_text(json.dumps(content) if rel == "sa.json" else "s3cr3t")
-    done = run_blocklet("--verbose", "bundle", "--create-release", cwd=root)
+    done = cli("--verbose", "bundle", "--create-release", cwd=root)
     assert done.returncode == 0, done.stderr
     bundle = root / ".blocklet" / "bundle"  # `files` entries (hooks/) ship loose, once; code in blocklet.zip
     names = zip_names(root) + [path.relative_to(bundle).as_posix() for path in bundle.rglob("*") if path.is_file()]
@@ -105,7 +106,7 @@ def test_secrets_of_every_class_and_case_are_left_out_and_reported(project_copy,
     assert shipped == []
     for rel in ("ID_RSA", ".aws/", "sa.json", ".bzr/", "_darcs/"):
         assert f"not bundled: hooks/{rel} (" in done.stderr
-    listed = run_blocklet("bundle", "--json", cwd=root)
+    listed = cli("bundle", "--json", cwd=root)
     excluded = {item["path"]: item["reason"] for item in json.loads(listed.stdout)["excluded"]}
     assert excluded["hooks/.ENV"] == "environment file (may hold secrets)"
     assert excluded["hooks/sa.json"] == exclusions.CONTENT_RULE
@@ -113,13 +114,13 @@ def test_secrets_of_every_class_and_case_are_left_out_and_reported(project_copy,
     assert b"s3cr3t" not in subprocess.run(["tar", "-xzOf", str(tarball)], capture_output=True).stdout
 
 
-def test_credentials_in_a_shipped_package_json_are_removed_with_a_warning(project_copy, tmp_path, run_blocklet):
+def test_credentials_in_a_shipped_package_json_are_removed_with_a_warning(project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     manifest = json.loads((root / "package.json").read_text())
     manifest["publishConfig"] = {"_authToken": "npm_T0KEN", "registry": "https://bob:hunter2@registry.example/"}
     manifest["repository"] = {"type": "git", "url": "https://ghp_T0KEN@github.com/o/r.git"}
     (root / "package.json").write_text(json.dumps(manifest))
-    done = run_blocklet("bundle", "--create-release", cwd=root)
+    done = cli("bundle", "--create-release", cwd=root)
     assert done.returncode == 0, done.stderr
     shipped = (root / ".blocklet" / "bundle" / "package.json").read_text()
     for secret in ("npm_T0KEN", "hunter2", "ghp_T0KEN", "bob:"):
@@ -129,27 +130,27 @@ def test_credentials_in_a_shipped_package_json_are_removed_with_a_warning(projec
 
 
 @pytest.mark.parametrize("name", ["CHANGELOG.md", "LICENSE"])
-def test_a_symlinked_file_stops_the_bundle_whatever_its_name(name, project_copy, tmp_path, run_blocklet):
+def test_a_symlinked_file_stops_the_bundle_whatever_its_name(name, project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     (root / "CHANGELOG.md").unlink()
     (tmp_path / "target.md").write_text("# 1.0.0\n")
     os.symlink(tmp_path / "target.md", root / name)
-    done = run_blocklet("bundle", cwd=root)
+    done = cli("bundle", cwd=root)
     assert done.returncode == BUNDLE_ERROR, done.stderr
     assert "symlink" in one_error(done) and name in one_error(done)
 
 
-def test_a_hard_link_to_a_file_outside_is_refused_inside_is_fine(project_copy, tmp_path, run_blocklet):
+def test_a_hard_link_to_a_file_outside_is_refused_inside_is_fine(project_copy, tmp_path, cli):
     root = dapp(project_copy, tmp_path)
     (root / "hooks" / "copy.js").write_text("// same")
     os.link(root / "hooks" / "copy.js", root / "api" / "same.js")  # both links inside: bundled
-    done = run_blocklet("bundle", cwd=root)
+    done = cli("bundle", cwd=root)
     assert done.returncode == 0, done.stderr
-    assert run_blocklet("bundle", cwd=root).returncode == 0  # the previous bundle's links are inside too
+    assert cli("bundle", cwd=root).returncode == 0  # the previous bundle's links are inside too
     secret = tmp_path / "outside-secret.txt"
     secret.write_text("private")
     os.link(secret, root / "hooks" / "notes.txt")
-    done = run_blocklet("bundle", cwd=root)
+    done = cli("bundle", cwd=root)
     assert done.returncode == BUNDLE_ERROR, done.stderr
     assert "hooks/notes.txt" in one_error(done) and "hard link" in one_error(done)
 

@@ -2,8 +2,8 @@
 mode, and random argument lists through `blocklet_cli.cli.app.main` in-process. Nothing may end in
 a traceback: no INTERNAL exit code (1), no "Traceback" in the output.
 
-`BLOCKLET_FUZZ_EXAMPLES` scales the runs (default 10000 metadata documents in batches of 5, 1000 argument lists,
-100 `dev` argument lists)."""
+`BLOCKLET_FUZZ_EXAMPLES` scales the runs (default 5000 metadata documents in batches of 5, 500 argument lists,
+50 `dev` argument lists; the same documents every run: the examples are derandomized)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from blocklet_cli.core.meta.blocklet_schema import top_level_keys
 from blocklet_cli.core.meta.yaml12 import load_yaml
 from tests.hardening.faults import closed_port_url
 
-META_EXAMPLES = int(os.environ.get("BLOCKLET_FUZZ_EXAMPLES", "10000"))
+META_EXAMPLES = int(os.environ.get("BLOCKLET_FUZZ_EXAMPLES", "5000"))
 BATCH = 5  # metadata documents per hypothesis example
 ARGV_EXAMPLES = max(1, META_EXAMPLES // 10)
 FUZZ = settings(deadline=None, derandomize=True, database=None,

@@ -42,30 +42,30 @@ def _project(tmp_path, mounts: list[str]):
     (["/b", "/a/../b"], 12, "cannot contain . or .. segments"),
     (["/b", "/./b"], 12, "cannot contain . or .. segments"),
 ])
-def test_validate_reports_them_with_the_position(run_blocklet, tmp_path, mounts, line, message):
-    result = run_blocklet("validate", cwd=_project(tmp_path, mounts))
+def test_validate_reports_them_with_the_position(cli, tmp_path, mounts, line, message):
+    result = cli("validate", cwd=_project(tmp_path, mounts))
     assert result.returncode == 3, result.stderr
     assert f"blocklet.yml:{line}:17: /components/{len(mounts) - 1}/mountPoint: " in result.stdout
     assert message in result.stdout
 
 
 @pytest.mark.parametrize("mount", ["/a/../b", "../..", "/./x"])
-def test_add_refuses_them_before_any_network(run_blocklet, tmp_path, mount):
+def test_add_refuses_them_before_any_network(cli, tmp_path, mount):
     project = _project(tmp_path, [])
     before = (project / "blocklet.yml").read_bytes()
-    result = run_blocklet("add", "x", "--mount-point", mount, "--store", "http://127.0.0.1:9", cwd=project)
+    result = cli("add", "x", "--mount-point", mount, "--store", "http://127.0.0.1:9", cwd=project)
     assert result.returncode == 2 and "cannot contain . or .. segments" in result.stderr
     assert (project / "blocklet.yml").read_bytes() == before
 
 
-def test_add_refuses_a_second_spelling_of_a_taken_mount_point(run_blocklet, tmp_path, new_store):  # noqa: F811
+def test_add_refuses_a_second_spelling_of_a_taken_mount_point(cli, tmp_path, new_store):  # noqa: F811
     store = new_store()
     store.publish(store_meta("one"))
     store.publish(store_meta("two"))
     project = tmp_path
-    assert run_blocklet("add", "one", "--mount-point", "/b", "--store", store.url, cwd=_project(project, [])
+    assert cli("add", "one", "--mount-point", "/b", "--store", store.url, cwd=_project(project, [])
                         ).returncode == 0
-    result = run_blocklet("add", "two", "--mount-point", "b/", "--store", store.url, cwd=project)
+    result = cli("add", "two", "--mount-point", "b/", "--store", store.url, cwd=project)
     assert result.returncode == 7 and "mount point /b is used by both" in result.stderr
     assert "(at /components/1/mountPoint)" in result.stderr
 

@@ -1,6 +1,6 @@
-"""Editing files users own (`add`, `remove`, `version`) through the real console script: one lock shared
-with `bundle`, the same input checks as `validate`, line endings and forms kept, read-only files refused,
-symlinked files written through."""
+"""Editing files users own (`add`, `remove`, `version`): one lock shared with `bundle` and concurrent edits
+(real console scripts, several processes), the same input checks as `validate`, line endings and forms kept,
+read-only files refused, symlinked files written through (in process, the `cli` fixture)."""
 
 from __future__ import annotations
 
@@ -83,10 +83,10 @@ HOSTILE = {
 
 @pytest.mark.parametrize("command", [("add", "one"), ("remove", "one"), ("version", "patch")])
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_bad_input_is_one_clean_line_like_validate(app, run_blocklet, store, command, case):
+def test_bad_input_is_one_clean_line_like_validate(app, cli, store, command, case):
     (app / "blocklet.yml").write_bytes(HOSTILE[case])
     args = [*command, "--store", store.url] if command[0] == "add" else list(command)
-    result = run_blocklet(*args, cwd=app, env=ENV)
+    result = cli(*args, cwd=app, env=ENV)
     assert result.returncode == 5, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("✖")]
@@ -94,18 +94,18 @@ def test_bad_input_is_one_clean_line_like_validate(app, run_blocklet, store, com
     assert (app / "blocklet.yml").read_bytes() == HOSTILE[case]
 
 
-def test_package_json_gets_the_same_checks(app, run_blocklet):
+def test_package_json_gets_the_same_checks(app, cli):
     (app / "package.json").write_bytes(b'{"name": "a", "version": "1.0.0", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}")
-    result = run_blocklet("version", "patch", cwd=app)
+    result = cli("version", "patch", cwd=app)
     assert result.returncode == 5, result.stderr
     assert "internal error" not in result.stderr and "package.json" in result.stderr
     assert "version: 1.0.0" in (app / "blocklet.yml").read_text()
 
 
-def test_version_keeps_crlf_and_a_byte_order_mark(app, run_blocklet):
+def test_version_keeps_crlf_and_a_byte_order_mark(app, cli):
     (app / "blocklet.yml").write_bytes(b"\xef\xbb\xbf" + _meta(newline="\r\n").encode())
     (app / "package.json").write_bytes(b'{\r\n  "name": "my-app",\r\n  "version": "1.0.0"\r\n}\r\n')
-    result = run_blocklet("version", "patch", cwd=app)
+    result = cli("version", "patch", cwd=app)
     assert result.returncode == 0, result.stderr
     assert (app / "blocklet.yml").read_bytes() == b"\xef\xbb\xbf" + _meta(newline="\r\n").replace(
         "1.0.0", "1.0.1").encode()
@@ -116,35 +116,35 @@ def test_version_keeps_crlf_and_a_byte_order_mark(app, run_blocklet):
                          ids=["absent", "empty-flow", "empty-flow-commented"])
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 @pytest.mark.parametrize("final_newline", [True, False], ids=["final-newline", "no-final-newline"])
-def test_add_then_remove_is_byte_identical(app, run_blocklet, store, components, newline, final_newline):
+def test_add_then_remove_is_byte_identical(app, cli, store, components, newline, final_newline):
     text = _meta(components, newline)
     if not final_newline:
         text = text.removesuffix(newline)
     (app / "blocklet.yml").write_bytes(text.encode())
-    assert run_blocklet("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
+    assert cli("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
     assert _names(app) == ["one"]
-    assert run_blocklet("remove", "one", cwd=app).returncode == 0
+    assert cli("remove", "one", cwd=app).returncode == 0
     assert (app / "blocklet.yml").read_bytes() == text.encode()
 
 
 @pytest.mark.parametrize("name, command", [
     ("blocklet.yml", ("version", "patch")), ("package.json", ("version", "patch")),
     ("blocklet.yml", ("remove", "one")), ("blocklet.yml", ("add", "two"))])
-def test_a_read_only_file_is_refused_not_replaced(app, run_blocklet, store, name, command):
-    assert run_blocklet("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
+def test_a_read_only_file_is_refused_not_replaced(app, cli, store, name, command):
+    assert cli("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
     (app / "package.json").write_text('{"name": "my-app", "version": "1.0.0"}\n')
     target = app / name
     target.chmod(0o444)
     before = {path.name: path.read_bytes() for path in (app / "blocklet.yml", app / "package.json")}
     args = [*command, "--store", store.url] if command[0] == "add" else list(command)
-    result = run_blocklet(*args, cwd=app, env=ENV)
+    result = cli(*args, cwd=app, env=ENV)
     assert result.returncode == 13, result.stderr
     assert "read-only" in result.stderr and "Traceback" not in result.stderr
     assert {path.name: path.read_bytes() for path in (app / "blocklet.yml", app / "package.json")} == before
     assert target.stat().st_mode & 0o777 == 0o444
 
 
-def test_a_symlinked_config_file_is_written_through(app, run_blocklet, store, tmp_path):
+def test_a_symlinked_config_file_is_written_through(app, cli, store, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "blocklet.yml").write_text(_meta())
@@ -152,8 +152,8 @@ def test_a_symlinked_config_file_is_written_through(app, run_blocklet, store, tm
     for name in ("blocklet.yml", "package.json"):
         (app / name).unlink(missing_ok=True)
         (app / name).symlink_to(shared / name)
-    assert run_blocklet("version", "minor", cwd=app).returncode == 0
-    assert run_blocklet("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
+    assert cli("version", "minor", cwd=app).returncode == 0
+    assert cli("add", "one", "--store", store.url, cwd=app, env=ENV).returncode == 0
     for name in ("blocklet.yml", "package.json"):
         assert (app / name).is_symlink()
     assert "version: 1.1.0" in (shared / "blocklet.yml").read_text()
