@@ -97,13 +97,10 @@ class _Request:
         self.target = target
         self.version = version
         self.headers = headers
+        self.lookup = {key.lower(): value for key, value in reversed(headers)}  # the first of a repeated name
 
     def get(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return self.lookup.get(name)
 
     @property
     def path(self) -> str:
@@ -282,7 +279,7 @@ class Gateway:
         keep_alive = request.keep_alive
         has_body = request.get("content-length") not in (None, "0") or request.get("transfer-encoding")
         if self.local is not None:
-            answer = self.local(request.method, request.target, {k.lower(): v for k, v in request.headers})
+            answer = self.local(request.method, request.target, request.lookup)
             if answer is not None:
                 await self._discard_body(request, reader)
                 await self._answer(writer, answer, keep_alive=keep_alive, head_only=request.method == "HEAD")
@@ -430,19 +427,27 @@ class Gateway:
         keep = request.keep_alive and framed
         kept = [(k, v) for k, v in headers if k.lower() not in ("connection", "keep-alive")]
         kept.append(("Connection", "keep-alive" if keep else "close"))
-        writer.write((status_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1"))
+        response_head = (status_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1")
 
         async def send(data: bytes) -> None:
             writer.write(data)
             await writer.drain()
 
         if no_body:
+            writer.write(response_head)
+            await writer.drain()
+        elif not chunked and length is not None and 0 <= int(length) <= CHUNK:
+            # a small body: sent with its head in one write (one system call where the two would take two)
+            writer.write(response_head + await up_reader.readexactly(int(length)))
             await writer.drain()
         elif chunked:
+            writer.write(response_head)
             await _copy_chunked(up_reader, send)
         elif length is not None:
+            writer.write(response_head)
             await _copy_exact(up_reader, send, int(length))
         else:
+            writer.write(response_head)
             while chunk := await up_reader.read(CHUNK):
                 await send(chunk)
         try:
