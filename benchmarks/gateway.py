@@ -155,7 +155,7 @@ def main() -> None:
     latency: dict[str, list[float]] = {"direct": [], "gateway": []}
     rps: dict[str, list[float]] = {"direct": [], "gateway": []}
     try:
-        for name, (target_port, path) in targets.items():  # warm-up: connections, JIT, the gateway's pool
+        for target_port, path in targets.values():  # warm-up: connections, JIT, the gateway's pool
             client.ask(load=[target_port, path, args.concurrency, 0.3])
         for index in range(args.rounds):
             order = ["direct", "gateway"] if index % 2 == 0 else ["gateway", "direct"]
@@ -170,8 +170,8 @@ def main() -> None:
         for process in (gateway, component):
             process.kill()
             process.wait()
-    added = [via - direct for via, direct in zip(latency["gateway"], latency["direct"])]
-    ratios = [via / direct for via, direct in zip(rps["gateway"], rps["direct"])]
+    added = [via - direct for via, direct in zip(latency["gateway"], latency["direct"], strict=True)]
+    ratios = [via / direct for via, direct in zip(rps["gateway"], rps["direct"], strict=True)]
     print(f"component: {'node' if node else 'python http.server'}; {args.rounds} interleaved rounds, one client")
     print(f"latency direct (ms): {spread(latency['direct'], 3)}")
     print(f"latency gateway (ms): {spread(latency['gateway'], 3)}")

@@ -321,7 +321,7 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
     settings = devenv.DevSettings(
         project_dir=app_folder, paths=paths, port=port, app_wallet=devenv.load_wallet(paths.wallet_file),
         node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
-        app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk)
+        app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk, public_port=port)
     plan, app_env = composition.build_plan(app_meta, app_folder, paths, settings, tree, local, ask=ask, reporter=ui,
                                            app_source=app_source, offline=options.offline)
     return paths, plan, app_env

@@ -196,6 +196,7 @@ class DevSettings:
     app_url: str | None = None
     expose_sk: bool = False
     mount_point: str = "/"
+    public_port: int | None = None  # the port users open (the dev gateway's); default `port`
 
 
 def compute_environment(meta: dict, settings: DevSettings, *, environ: Mapping[str, str] | None = None,
@@ -252,7 +253,8 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
     name = str(meta.get("name") or did)
     version = str(meta.get("version") or "")
     title = str(meta.get("title") or name)
-    app_url = (s.app_url or f"http://127.0.0.1:{s.port}").rstrip("/")
+    front = s.public_port or s.port
+    app_url = (s.app_url or f"http://127.0.0.1:{front}").rstrip("/")
     app_data = s.paths.data
     mount: dict[str, Any] = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
              "port": s.port, "containerPort": s.port, "resources": [], "resourcesV2": [],
@@ -289,9 +291,9 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "ABT_NODE_VERSION": s.host_version,
         "ABT_NODE_DID": s.node_wallet.address,
         "ABT_NODE_PK": s.node_wallet.public_key_hex,
-        "ABT_NODE_PORT": str(s.port),
+        "ABT_NODE_PORT": str(front),
         "ABT_NODE_MODE": "development",
-        "ABT_NODE_URL": f"http://127.0.0.1:{s.port}",
+        "ABT_NODE_URL": f"http://127.0.0.1:{front}",
         "ABT_NODE_DOMAIN": "127.0.0.1",
         "ABT_NODE_PROTOCOL": "http",
     }
