@@ -71,7 +71,7 @@ def _components(doc: dict) -> dict[str, dict]:
 
 
 def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> None:
-    dev = DevProcess(composed)
+    dev = DevProcess(composed, "--start-all-components")  # the default, spelled as the reference does
     doc = dev.doc
     gateway = doc["gateway"]["url"]
     components = _components(doc)
@@ -175,18 +175,29 @@ def test_dev_child_runs_the_project_as_a_component_of_an_app(composed: Path, cli
         code, _, stderr = dev.signal(signal.SIGINT)
     assert code == 130 and "not found in" in stderr
 
-    # with the app from a folder: the parent's components run too, the project at --mount-point
-    dev = DevProcess(child, "--component", "--app", str(composed), "--mount-point", "/studio-dev")
+    # with the app from a folder, the project at --mount-point; --no-start-all-components: as the reference does
+    # by default, only the component under development starts (the others are listed, routed, and answer 502)
+    dev = DevProcess(child, "--component", "--app", str(composed), "--mount-point", "/studio-dev",
+                     "--no-start-all-components")
     try:
         components = _components(dev.doc)
         assert set(components) == {"parent", "reporter", "lighthouse", "studio"}
         assert components["studio"]["mountPoint"] == "/studio-dev" and components["studio"]["source"] == "local"
+        assert {name: c["started"] for name, c in components.items()} == {
+            "parent": False, "reporter": False, "lighthouse": False, "studio": True}
         report = json.loads(fetch(f"{dev.doc['gateway']['url']}/studio-dev/x"))
         assert report["env"]["BLOCKLET_REAL_NAME"] == "parent/studio"
         assert report["env"]["GREETING"] == "hello-from-parent"
+        assert {m["name"] for m in json.loads(report["env"]["BLOCKLET_MOUNT_POINTS"])} == set(components)
+        for path, name in (("/reporter/", "reporter"), ("/light/", "lighthouse")):
+            with pytest.raises(urllib.error.HTTPError) as down:
+                urllib.request.urlopen(f"{dev.doc['gateway']['url']}{path}", timeout=5)
+            assert down.value.code == 502 and name in down.value.read().decode()
     finally:
-        code, _, _ = dev.signal(signal.SIGINT)
+        code, _, stderr = dev.signal(signal.SIGINT)
     assert code == 130
+    assert "Not started (--no-start-all-components): parent, reporter, lighthouse" in stderr
+    assert "reporter | reporter up" not in stderr and "studio | reporter up" in stderr
 
 
 def test_a_gateway_app_runs_its_components(composed: Path, cli, tmp_path) -> None:

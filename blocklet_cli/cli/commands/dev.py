@@ -52,6 +52,11 @@ def dev(
     plan_only: Annotated[
         bool, typer.Option("--plan", help="Check and list the components (merged services too), start nothing.")
     ] = False,
+    start_all_components: Annotated[
+        bool, typer.Option("--start-all-components/--no-start-all-components",
+                           help="Start every component of a composed app (the default), or only the ones run "
+                                "from source (this project and the --link ones).")
+    ] = True,
     mount_point: Annotated[
         str | None, typer.Option("--mount-point",
                                  help="Mount point of this project in the app "
@@ -105,7 +110,7 @@ def dev(
         options = dev_compose.Options(
             port=port, reset=reset, watch=watch, open_browser=open_browser, expose_sk=unsafe_expose_sk,
             app_url=app_url, offline=offline, store_url=store_url or None,
-            links=dev_compose.parse_links(link, Path.cwd()))
+            links=dev_compose.parse_links(link, Path.cwd()), start_all=start_all_components)
         return dev_compose.main(ui, meta, project_dir, options, component=component or bool(app_did or app_dir),
                                 app_did=app_did, app_dir=app_dir, mount_point=mount_point)
     script = devenv.dev_script(meta, str(meta_path)) if group not in (*NOTHING_TO_RUN, "static") else ""

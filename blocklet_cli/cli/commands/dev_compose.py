@@ -30,6 +30,7 @@ class Options:
     offline: bool = False
     store_url: str | None = None
     links: dict[str, Path] = field(default_factory=dict)
+    start_all: bool = True  # False: only the components run from source (this project, --link ones) start
 
 
 def parse_links(values: list[str] | None, base: Path) -> dict[str, Path]:
@@ -122,14 +123,14 @@ class ComposedRun:
     def announce_anyway(self) -> None:
         """After READY_TIMEOUT: say which components do not answer yet, and print the document regardless."""
         waiting = [u for u in self.plan.units
-                   if u.kind != "none" and u.name not in self.ready and u.name not in self.ended]
+                   if u.kind != "none" and u.started and u.name not in self.ready and u.name not in self.ended]
         if waiting and not self.announced:
             self.say("warn", "Not answering yet after {:.0f} s: {}".format(
                 READY_TIMEOUT, ", ".join(f"{u.name} (port {u.port})" for u in waiting)))
             self.maybe_announce(force=True)
 
     def maybe_announce(self, force: bool = False) -> None:
-        running = [u.name for u in self.plan.units if u.kind != "none"]
+        running = [u.name for u in self.plan.units if u.kind != "none" and u.started]
         with self.lock:
             if self.announced or not (force or all(n in self.ready or n in self.ended for n in running)):
                 return
@@ -139,7 +140,8 @@ class ComposedRun:
             if self.ui.json_mode:
                 self.ui.result(document)
             else:
-                self.ui.table([(u["name"], u["mountPoint"], str(u["port"]), str(u["pid"] or ""), u["source"])
+                self.ui.table([(u["name"], u["mountPoint"], str(u["port"]),
+                                str(u["pid"] or "") if u["started"] else "not started", u["source"])
                                for u in document["components"]],
                               headers=("component", "mount point", "port", "pid", "source"))
                 self.ui.success(f"Ready: {self.url}")
@@ -157,7 +159,8 @@ class ComposedRun:
         from blocklet_cli.core.dev.supervisor import Fleet, Member, RunSpec, watch_changes
 
         plan, did = self.plan, self.plan.app_did
-        units = [u for u in plan.units if u.kind != "none"]
+        routed = [u for u in plan.units if u.kind != "none"]
+        units = [u for u in routed if u.started]
         members = [Member(RunSpec(command=u.command, cwd=u.directory, env=u.env.process_env(os.environ), port=u.port,
                                   label=u.name, hooks_before=u.hooks_before, hooks_after=u.hooks_after),
                           u.directory if u.is_local else None) for u in units if u.kind == "dapp"]
@@ -166,7 +169,7 @@ class ComposedRun:
         previous = {s: signal.signal(s, lambda number, frame: fleet.request_stop(number))
                     for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}") for u in units]
+            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}") for u in routed]
             self.gateway = Gateway(routes, plan.port, local=page_handler(plan, dict(self.app_env.values)),
                                    on_request=self.request).start()
             for unit in units:
@@ -174,6 +177,10 @@ class ComposedRun:
                     statics.append(serve_static(unit.static_root, unit.port, front_port=plan.port))
                     unit.pid = os.getpid()
             self.ui.info(f"Dev folder: {self.paths.root}")
+            idle = [u.name for u in routed if not u.started]
+            if idle:
+                self.ui.info(f"Not started (--no-start-all-components): {', '.join(idle)}; "
+                             "the gateway answers 502 for them")
             for unit in units:
                 if unit.kind == "static":
                     self.mark_ready(unit.name)
@@ -294,6 +301,8 @@ def main(ui, meta: dict, project_dir: Path, options: Options, *, component: bool
 
     paths, plan, app_env = _plan(ui, app_meta, app_folder, project_dir, options, app_source,
                                  ask if ui.env.interactive else None)
+    for unit in plan.units:  # the reference starts only the component under development unless told otherwise
+        unit.started = options.start_all or unit.source == "local" or unit.directory == project_dir
     if options.expose_sk:
         ui.warn("BLOCKLET_APP_SK is given to every component (--unsafe-expose-sk)")
     return ComposedRun(ui, app_meta, plan, app_env, paths, options).run()

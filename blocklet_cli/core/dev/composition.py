@@ -56,6 +56,7 @@ class Unit:
     services: list[dict] = field(default_factory=list)
     pid: int | None = None
     is_app: bool = False
+    started: bool = True  # False: listed and routed, not run (`dev --no-start-all-components`)
 
     @property
     def is_local(self) -> bool:
@@ -64,7 +65,8 @@ class Unit:
     def to_dict(self) -> dict:
         return {"name": self.name, "did": self.did, "version": self.version, "title": self.title,
                 "mountPoint": self.mount_point, "port": self.port, "pid": self.pid, "source": self.source,
-                "kind": self.kind, "directory": str(self.directory), "services": self.services}
+                "kind": self.kind, "directory": str(self.directory), "services": self.services,
+                "started": self.started}
 
 
 @dataclass
