@@ -116,7 +116,8 @@ def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_d
         folder = Path(env[key])
         assert folder.is_dir() and folder.parent.name == sub and folder.name == did
         assert folder.parent.parent.parent == data_home == Path(doc["devDir"]).parent
-    assert env["BLOCKLET_DID"] == env["BLOCKLET_COMPONENT_DID"] == did
+    app = env["BLOCKLET_APP_PID"]  # the app's DID is its wallet's, as on a server; the blocklet is its component
+    assert env["BLOCKLET_DID"] == app and env["BLOCKLET_COMPONENT_DID"] == did
     assert env["BLOCKLET_COMPONENT_VERSION"] == "1.4.0"
     assert did_core.role_of(env["BLOCKLET_APP_ID"]) == did_core.ROLE_APPLICATION
     assert did_core.from_public_key(bytes.fromhex(env["BLOCKLET_APP_PK"][2:]),
@@ -136,13 +137,13 @@ def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_d
     # the gateway in front answers `/__blocklet__.js` as the server does, and routes the rest with its headers
     settings = json.loads(fetch(doc["url"] + "/__blocklet__.js?type=json"))
     assert settings["appUrl"] == doc["url"] and settings["appId"] == env["BLOCKLET_APP_ID"]
-    assert settings["prefix"] == "/" and settings["componentId"] == f"{did}/{did}"
-    assert report["headers"]["x-path-prefix"] == "/" and report["headers"]["x-blocklet-component-id"] == f"{did}/{did}"
+    assert settings["prefix"] == "/" and settings["componentId"] == f"{app}/{did}"
+    assert report["headers"]["x-path-prefix"] == "/" and report["headers"]["x-blocklet-component-id"] == f"{app}/{did}"
     app_data = Path(env["BLOCKLET_APP_DATA_DIR"])
     assert app_data == Path(env["BLOCKLET_DATA_DIR"]).parent
     assert Path(env["BLOCKLET_APP_SHARE_DIR"]) == app_data / ".share"
     assert Path(env["BLOCKLET_SHARE_DIR"]) == app_data / ".share" / did
-    assert env["BLOCKLET_REAL_DID"] == f"{did}/{did}" and env["BLOCKLET_REAL_NAME"] == "ferry-ledger/ferry-ledger"
+    assert env["BLOCKLET_REAL_DID"] == f"{app}/{did}" and env["BLOCKLET_REAL_NAME"] == f"{app}/ferry-ledger"
     assert env["BLOCKLET_APP_PID"] == env["BLOCKLET_APP_ID"]
     assert env["BLOCKLET_APP_DESCRIPTION"] == "Tracks ferry crossings and ticket sales for a harbor office"
     assert env["BLOCKLET_APP_VERSION"] == "1.4.0" and env["BLOCKLET_APP_TENANT_MODE"] == "single"

@@ -85,7 +85,7 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
 
         report = json.loads(fetch(f"{gateway}/reporter/hello?x=1"))
         headers, env = report["headers"], report["env"]
-        app_did, reporter = doc["did"], components["reporter"]
+        app_did, reporter = doc["appDid"], components["reporter"]  # the app's wallet, as on a server
         # prefix stripped and the router's headers set (ArcBlock/blocklet-server router-provider default/daemon.js)
         assert report["url"] == "/hello?x=1"
         assert headers["x-path-prefix"] == "/reporter" and headers["x-group-path-prefix"] == "/"
@@ -96,7 +96,7 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
         assert env["BLOCKLET_PORT"] == str(reporter["port"])
         assert env["BLOCKLET_COMPONENT_DID"] == reporter["did"] and env["BLOCKLET_COMPONENT_VERSION"] == "1.0.0"
         assert env["BLOCKLET_REAL_DID"] == f"{app_did}/{reporter['did']}"
-        assert env["BLOCKLET_REAL_NAME"] == "parent/reporter"
+        assert env["BLOCKLET_REAL_NAME"] == f"{app_did}/reporter" and env["BLOCKLET_DID"] == app_did
         assert env["BLOCKLET_APP_NAME"] == "parent" and env["BLOCKLET_APP_URL"] == doc["url"]
         assert Path(env["BLOCKLET_DATA_DIR"]).name == reporter["did"] and Path(env["BLOCKLET_DATA_DIR"]).is_dir()
         assert not Path(env["BLOCKLET_APP_DIR"]).is_relative_to(composed)  # expanded in the dev folder
@@ -186,7 +186,7 @@ def test_dev_child_runs_the_project_as_a_component_of_an_app(composed: Path, cli
         assert {name: c["started"] for name, c in components.items()} == {
             "parent": False, "reporter": False, "lighthouse": False, "studio": True}
         report = json.loads(fetch(f"{dev.doc['gateway']['url']}/studio-dev/x"))
-        assert report["env"]["BLOCKLET_REAL_NAME"] == "parent/studio"
+        assert report["env"]["BLOCKLET_REAL_NAME"] == f"{dev.doc['appDid']}/studio"
         assert report["env"]["GREETING"] == "hello-from-parent"
         assert {m["name"] for m in json.loads(report["env"]["BLOCKLET_MOUNT_POINTS"])} == set(components)
         for path, name in (("/reporter/", "reporter"), ("/light/", "lighthouse")):

@@ -285,8 +285,9 @@ class _Run:
         from blocklet_cli.core.dev.gateway import Gateway, Route
         from blocklet_cli.core.dev.pages import standalone_handler
 
+        app = self.env.values["BLOCKLET_DID"]  # the app's DID: its wallet's address, as on a server
         did = str(self.meta.get("did") or "")
-        route = Route("/", self.app_port, str(self.meta.get("name")), did=did, component_id=f"{did}/{did}")
+        route = Route("/", self.app_port, str(self.meta.get("name")), did=app, component_id=f"{app}/{did}")
 
         def on_request(method: str, path: str, status: int, name: str) -> None:
             self.ui.verbose(f"{method} {sanitize(path)} {status}")

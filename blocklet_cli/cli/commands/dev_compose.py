@@ -115,7 +115,8 @@ class ComposedRun:
         self.maybe_announce()
 
     def document(self) -> dict:
-        return {"name": self.meta.get("name"), "did": self.meta.get("did"), "url": self.url,
+        return {"name": self.meta.get("name"), "did": self.meta.get("did"), "appDid": self.plan.app_did,
+                "url": self.url,
                 "gateway": {"url": f"http://127.0.0.1:{self.plan.port}", "port": self.plan.port},
                 "devDir": str(self.paths.root), "watch": self.options.watch,
                 "components": [unit.to_dict() for unit in self.plan.units]}
@@ -300,7 +301,7 @@ def main(ui, meta: dict, project_dir: Path, options: Options, *, component: bool
                          secret=bool(entry.get("secure")))
 
     paths, plan, app_env = _plan(ui, app_meta, app_folder, project_dir, options, app_source,
-                                 ask if ui.env.interactive else None)
+                                 ask if ui.env.interactive else None, app_did if component else None)
     for unit in plan.units:  # the reference starts only the component under development unless told otherwise
         unit.started = options.start_all or unit.source == "local" or unit.directory == project_dir
     if options.expose_sk:
@@ -308,7 +309,8 @@ def main(ui, meta: dict, project_dir: Path, options: Options, *, component: bool
     return ComposedRun(ui, app_meta, plan, app_env, paths, options).run()
 
 
-def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Options, app_source: str, ask):
+def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Options, app_source: str, ask,
+          app_identity: str | None = None):
     from blocklet_cli import __version__
     from blocklet_cli.core.components.resolve import verify_tree
     from blocklet_cli.core.dev import composition
@@ -332,5 +334,6 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
         node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
         app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk, public_port=port)
     plan, app_env = composition.build_plan(app_meta, app_folder, paths, settings, tree, local, ask=ask, reporter=ui,
-                                           app_source=app_source, offline=options.offline)
+                                           app_source=app_source, offline=options.offline,
+                                           app_identity=app_identity)
     return paths, plan, app_env

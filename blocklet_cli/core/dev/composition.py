@@ -310,10 +310,12 @@ def component_environment(unit: Unit, plan: Plan, app_values: Mapping[str, str])
 
 def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settings: devenv.DevSettings, tree,
                local: list[tuple[dict, Path]], *, ask=None, reporter: Reporter = NULL_REPORTER,
-               fetch=fetch_bundle, app_source: str = "app",
-               offline: bool = False) -> tuple[Plan, devenv.DevEnvironment]:
+               fetch=fetch_bundle, app_source: str = "app", offline: bool = False,
+               app_identity: str | None = None) -> tuple[Plan, devenv.DevEnvironment]:
     """Resolve every unit (fetching bundles), give each a port and its environment. `project_dir` is the app's
-    folder (its project, or its expanded release when `app_source` is "store")."""
+    folder (its project, or its expanded release when `app_source` is "store"). `app_identity`: the app's DID on
+    a server (its wallet's address, also its name there; default the dev wallet's); the blocklet in `project_dir`
+    is its component at `/`."""
     from blocklet_cli.core.meta import parse_meta
 
     app_name = str(app_meta.get("name") or app_meta.get("did"))
@@ -357,9 +359,11 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
                 task.advance(1)
     _check_mounts(units)
     assign_ports(units, {settings.port})
-    plan = Plan(app_name=app_name, app_did=app_did, port=settings.port, units=units)
+    identity = app_identity or settings.app_wallet.address
+    plan = Plan(app_name=identity, app_did=identity, port=settings.port, units=units)
     app_env = devenv.compute_environment(
         app_meta, _settings_for(settings, project_dir, app_unit.port or settings.port, "/"), ask=ask)
+    app_env.values["BLOCKLET_DID"] = identity
     app_values = dict(app_env.values)
     for unit in units:
         if unit.is_app:

@@ -269,11 +269,13 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "BLOCKLET_APP_DATA_DIR": str(app_data),
         "BLOCKLET_APP_SHARE_DIR": str(app_data / ".share"),
         "BLOCKLET_SHARE_DIR": str(app_data / ".share" / did),
-        "BLOCKLET_DID": did,
+        # an app's DID (and name) is its wallet's address, the blocklet is its component at `/`: as the server's
+        # installApplicationFromGeneral makes them (BLOCKLET_DID is always BLOCKLET_APP_PID, environment.js)
+        "BLOCKLET_DID": s.app_wallet.address,
         "BLOCKLET_COMPONENT_DID": did,
         "BLOCKLET_COMPONENT_VERSION": version,
-        "BLOCKLET_REAL_DID": f"{did}/{did}",
-        "BLOCKLET_REAL_NAME": f"{name}/{name}",
+        "BLOCKLET_REAL_DID": f"{s.app_wallet.address}/{did}",
+        "BLOCKLET_REAL_NAME": f"{s.app_wallet.address}/{name}",
         "BLOCKLET_APP_ID": s.app_wallet.address,
         "BLOCKLET_APP_PID": s.app_wallet.address,
         "BLOCKLET_APP_PK": s.app_wallet.public_key_hex,

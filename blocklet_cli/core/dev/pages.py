@@ -86,4 +86,5 @@ def standalone_handler(meta: dict, app_values: dict[str, str],
     unit = Unit(name=name, did=did, version=str(meta.get("version") or ""), title=str(meta.get("title") or name),
                 mount_point="/", source="app", meta=meta, directory=Path("."), port=app_port,
                 kind="static" if meta.get("group") == "static" else "dapp", is_app=True)
-    return page_handler(Plan(app_name=name, app_did=did, port=app_port, units=[unit]), app_values)
+    app = app_values.get("BLOCKLET_DID") or did
+    return page_handler(Plan(app_name=app, app_did=app, port=app_port, units=[unit]), app_values)
