@@ -21,6 +21,7 @@ import shutil
 import threading
 import urllib.request
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -53,8 +54,19 @@ SERVER_ONLY = re.compile(
 
 
 class _StoreHandler(http.server.SimpleHTTPRequestHandler):
+    # the server refuses a tarball of any other type (application/x-tar is what mimetypes says for .tgz)
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".tgz": "application/octet-stream"}
+
     def log_message(self, format, *args):
         return None
+
+
+def _daemon_errors(server) -> str:
+    """The last error lines of the server's daemon log (for failure messages)."""
+    lines = []
+    for path in sorted((server.server_dir / ".blocklet-server" / "logs" / "_abtnode").glob("daemon-error*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(line[:400] for line in lines[-8:])
 
 
 @pytest.fixture(scope="module")
@@ -121,19 +133,22 @@ def observe_server(e2e, store_url: str) -> tuple[dict, list[dict]]:
         "mutation($input: RequestInstallBlockletInput){ installBlocklet(input:$input){ code blocklet{appDid} } }",
         {"input": {"type": "url", "url": f"{store_url}/api/blocklets/{PARENT_DID}/blocklet.json",
                    "appSk": wallet.secret_key_hex, "startImmediately": True}})
-    assert (answer.get("data") or {}).get("installBlocklet", {}).get("code") == "ok", answer
+    assert ((answer.get("data") or {}).get("installBlocklet") or {}).get("code") == "ok", \
+        f"{answer}\n{_daemon_errors(server)}"
     app_did = answer["data"]["installBlocklet"]["blocklet"]["appDid"]
-    server.wait_until(lambda: {c.get("status") for c in _app_children(server, app_did).values()} == {"running"}
-                      and len(_app_children(server, app_did)) == 3, "the composed app running on the server", 240,
-                      interval=1)
     host = app_host(app_did)
-    server.wait_until(lambda: server.has_site(host), "the app's site in the router", 180)
 
     def probe_answers():
         status, body = server.http_get(f"http://127.0.0.1:{ROUTER_PORT}/probe/", host)
         return status == 200 and body.startswith("{")
 
-    server.wait_until(probe_answers, "the probe answering through the router", 120, interval=1)
+    try:
+        server.wait_until(lambda: _app_children(server, app_did).get(PROBE, {}).get("status") == "running",
+                          "the probe running on the server", 240, interval=1)
+        server.wait_until(lambda: server.has_site(host), "the app's site in the router", 180)
+        server.wait_until(probe_answers, "the probe answering through the router", 120, interval=1)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}: {_app_children(server, app_did)}\n{_daemon_errors(server)}") from None
     seen = [_ask(f"http://127.0.0.1:{ROUTER_PORT}{path}", {"Host": host, **extra}) for path, extra in REQUESTS]
     return {"appDid": app_did, "host": host, "port": ROUTER_PORT, "appPk": "0x" + wallet.public_key.hex()}, seen
 
