@@ -55,7 +55,8 @@ SERVER_ONLY = re.compile(
 
 class _StoreHandler(http.server.SimpleHTTPRequestHandler):
     # the server refuses a tarball of any other type (application/x-tar is what mimetypes says for .tgz)
-    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".tgz": "application/octet-stream"}
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                                                ".tgz": "application/octet-stream"}
 
     def log_message(self, format, *args):
         return None
