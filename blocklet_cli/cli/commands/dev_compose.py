@@ -304,6 +304,7 @@ def main(ui, meta: dict, project_dir: Path, options: Options, *, component: bool
                                  ask if ui.env.interactive else None, app_did if component else None)
     for unit in plan.units:  # the reference starts only the component under development unless told otherwise
         unit.started = options.start_all or unit.source == "local" or unit.directory == project_dir
+    plan.refresh_mount_points()
     if options.expose_sk:
         ui.warn("BLOCKLET_APP_SK is given to every component (--unsafe-expose-sk)")
     return ComposedRun(ui, app_meta, plan, app_env, paths, options).run()

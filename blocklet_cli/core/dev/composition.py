@@ -79,10 +79,19 @@ class Plan:
     units: list[Unit]
 
     def mount_points(self) -> list[dict]:
-        """BLOCKLET_MOUNT_POINTS (`componentsInternalInfo` of environment.js)."""
+        """BLOCKLET_MOUNT_POINTS (`getComponentsInternalInfo`, ArcBlock/blocklet-server blocklet/meta/src/blocklet.ts:
+        `status` a BlockletStatus number, `containerPort` the web interface's `containerPort` as a string, "" without)."""
         return [{"title": u.title, "did": u.did, "name": u.name, "version": u.version, "mountPoint": u.mount_point,
-                 "port": u.port, "containerPort": u.port, "resources": [], "resourcesV2": [],
-                 "group": u.meta.get("group"), "isGreen": False} for u in self.units]
+                 "status": devenv.STATUS_RUNNING if u.started else devenv.STATUS_STOPPED, "port": u.port,
+                 "containerPort": "", "resources": [], "resourcesV2": [], "group": u.meta.get("group"),
+                 "isGreen": False} for u in self.units]
+
+    def refresh_mount_points(self) -> None:
+        """Write BLOCKLET_MOUNT_POINTS again into every unit's environment (after `started` changed)."""
+        value = json.dumps(self.mount_points(), separators=(",", ":"))
+        for unit in self.units:
+            if unit.env is not None:
+                unit.env.values["BLOCKLET_MOUNT_POINTS"] = value
 
 
 # -- services ---------------------------------------------------------------------------------

@@ -183,6 +183,9 @@ class DevEnvironment:
         return {"names": sorted(self.values), "secret": sorted(self.secret_names), "sources": self.sources}
 
 
+STATUS_RUNNING, STATUS_STOPPED = 6, 8  # BlockletStatus of ArcBlock/blocklet-server blocklet/constant
+
+
 @dataclass
 class DevSettings:
     """What `compute_environment` needs besides the metadata."""
@@ -257,7 +260,7 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
     app_url = (s.app_url or f"http://127.0.0.1:{front}").rstrip("/")
     app_data = s.paths.data
     mount: dict[str, Any] = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
-             "port": s.port, "containerPort": s.port, "resources": [], "resourcesV2": [],
+             "status": STATUS_RUNNING, "port": s.port, "containerPort": "", "resources": [], "resourcesV2": [],
              "group": meta.get("group"), "isGreen": False}
     values = {
         "BLOCKLET_PORT": str(s.port),
@@ -277,6 +280,7 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "BLOCKLET_REAL_DID": f"{s.app_wallet.address}/{did}",
         "BLOCKLET_REAL_NAME": f"{s.app_wallet.address}/{name}",
         "BLOCKLET_APP_ID": s.app_wallet.address,
+        "BLOCKLET_APP_IDS": s.app_wallet.address,  # every DID the app had (one: it was never migrated)
         "BLOCKLET_APP_PID": s.app_wallet.address,
         "BLOCKLET_APP_PK": s.app_wallet.public_key_hex,
         "BLOCKLET_APP_NAME": _single_line(title),
