@@ -80,7 +80,7 @@ class Plan:
 
     def mount_points(self) -> list[dict]:
         """BLOCKLET_MOUNT_POINTS (`getComponentsInternalInfo`, ArcBlock/blocklet-server blocklet/meta/src/blocklet.ts:
-        `status` a BlockletStatus number, `containerPort` the web interface's `containerPort` as a string, "" without)."""
+        `status` a BlockletStatus number, `containerPort` the web interface's `containerPort` as text, "" without)."""
         return [{"title": u.title, "did": u.did, "name": u.name, "version": u.version, "mountPoint": u.mount_point,
                  "status": devenv.STATUS_RUNNING if u.started else devenv.STATUS_STOPPED, "port": u.port,
                  "containerPort": "", "resources": [], "resourcesV2": [], "group": u.meta.get("group"),
