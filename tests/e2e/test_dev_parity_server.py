@@ -48,7 +48,7 @@ REQUESTS = [
 # variables only a server can give (keys, secrets, server-side services and their state): documented in
 # docs/commands/dev.md ("Not set (they need a server)")
 SERVER_ONLY = re.compile(
-    r"^(BLOCKLET_APP_(PSK|EK|ASK|PPK|IDS|SALT|NAME_SLUG|SK|ASK_ETH|PSK_ETH|SK_ETH|PK_ETH|EK_ETH)"
+    r"^(BLOCKLET_APP_(PSK|EK|ASK|PPK|SALT|NAME_SLUG|SK)"
     r"|BLOCKLET_APP_\w*_ETH|BLOCKLET_SESSION_SECRET|BLOCKLET_COMPONENT_API_KEY|BLOCKLET_START_AT"
     r"|ABT_NODE_SERVICE_PORT)$")
 
