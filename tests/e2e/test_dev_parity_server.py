@@ -151,7 +151,8 @@ def observe_server(e2e, store_url: str) -> tuple[dict, list[dict]]:
     except TimeoutError as exc:
         raise AssertionError(f"{exc}: {_app_children(server, app_did)}\n{_daemon_errors(server)}") from None
     seen = [_ask(f"http://127.0.0.1:{ROUTER_PORT}{path}", {"Host": host, **extra}) for path, extra in REQUESTS]
-    return {"appDid": app_did, "host": host, "port": ROUTER_PORT, "appPk": "0x" + wallet.public_key.hex()}, seen
+    # "port": what x-forwarded-port names: the Host header's port, 80 when it names none (http-proxy's getPort)
+    return {"appDid": app_did, "host": host, "port": 80}, seen
 
 
 def observe_dev(parent: Path) -> tuple[dict, list[dict], tuple[int, str, str]]:
@@ -188,6 +189,12 @@ def _replace(value: str, pairs: list[tuple[str, str]]) -> str:
 
 
 PORT_VARS = {"BLOCKLET_PORT", "PORT", "ABT_NODE_PORT"}
+# the server runs the installed app in production mode, `blocklet dev` in development mode (as the reference's
+# `blocklet dev` does on a server): BLOCKLET_MODE differs by design, BLOCKLET_DEV_MOUNT_POINT is set in dev only
+MODE = ("production", "development")
+DEV_ONLY = {"BLOCKLET_DEV_MOUNT_POINT": "/probe"}
+HOP_BY_HOP = {"connection", "keep-alive"}  # the gateway keeps connections to components alive, the server not
+LOOPBACK = re.compile(r"(?:::ffff:)?127\.0\.0\.1")  # the client's address as an IPv4 or a dual-stack socket sees it
 PATH_VARS = re.compile(r"^BLOCKLET_(APP_DIR|DATA_DIR|LOG_DIR|CACHE_DIR|APP_DATA_DIR|APP_SHARE_DIR|SHARE_DIR)$")
 URL_VARS = {"BLOCKLET_APP_URL", "ABT_NODE_URL"}
 
@@ -205,6 +212,8 @@ def normalise_env(env: dict, context: dict) -> dict:
             out[key] = "{folder}" if value.startswith("/") else f"not an absolute folder: {value!r}"
         elif key in URL_VARS:
             out[key] = "{url}" if re.fullmatch(r"https?://[^/\s]+/?", value) else f"not a URL: {value!r}"
+        elif key == "BLOCKLET_MODE":
+            out[key] = "{mode}" if value in MODE else f"not a mode: {value!r}"
         elif key == "BLOCKLET_MOUNT_POINTS":
             out[key] = [_normalise_mount(entry, pairs) for entry in json.loads(value)]
         else:
@@ -214,9 +223,9 @@ def normalise_env(env: dict, context: dict) -> dict:
 
 def _normalise_mount(entry: dict, pairs) -> dict:
     entry = dict(entry)
-    for key in ("port", "containerPort"):
+    for key in ("port", "status"):
         if key in entry:
-            entry[key] = "{port}" if isinstance(entry[key], int) else f"not an int: {entry[key]!r}"
+            entry[key] = "{int}" if isinstance(entry[key], int) else f"not an int: {entry[key]!r}"
     return {k: (_replace(v, pairs) if isinstance(v, str) else v) for k, v in entry.items()}
 
 
@@ -224,8 +233,12 @@ def normalise_request(seen: dict, context: dict) -> dict:
     pairs = _placeholders(context, seen["env"])
     headers = {}
     for key, value in seen["headers"].items():
-        if key == "x-request-id":
-            value = "{hex32}" if re.fullmatch(r"[0-9a-f]{32}", value) else f"not 32 hex: {value!r}"
+        if key in HOP_BY_HOP:
+            continue
+        if key == "x-routing-rule-id":
+            value = "{ruleId}" if re.fullmatch(r"[\w-]+", value) else f"not an id: {value!r}"
+        elif key == "x-forwarded-for":
+            value = LOOPBACK.sub("{loopback}", value)
         elif key == "x-forwarded-port":
             value = re.sub(rf"\b{context['port']}\b", "{port}", value)
         else:
@@ -247,4 +260,8 @@ def test_probe_sees_the_same_behind_the_server_and_behind_the_dev_gateway(e2e, s
         assert got == expected, f"{path}: the request the probe saw differs (raw: {dump})"
     expected_env = normalise_env(server_seen[0]["env"], server_context)
     got_env = normalise_env(dev_seen[0]["env"], dev_context)
+    assert server_seen[0]["env"]["BLOCKLET_MODE"] == "production"
+    assert dev_seen[0]["env"]["BLOCKLET_MODE"] == "development"
+    for key, value in DEV_ONLY.items():
+        assert key not in expected_env and got_env.pop(key) == value
     assert got_env == expected_env, f"the probe's environment differs (raw: {dump})"

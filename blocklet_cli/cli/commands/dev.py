@@ -281,13 +281,16 @@ class _Run:
         """The dev gateway on `port` in front of the blocklet's own port: it routes everything to the blocklet
         with the router's headers, and answers what the server answers itself (`/__blocklet__.js`, the
         well-known service paths), as for a composed app."""
+        import uuid
+
         from blocklet_cli.cli.output import sanitize
         from blocklet_cli.core.dev.gateway import Gateway, Route
         from blocklet_cli.core.dev.pages import standalone_handler
 
         app = self.env.values["BLOCKLET_DID"]  # the app's DID: its wallet's address, as on a server
         did = str(self.meta.get("did") or "")
-        route = Route("/", self.app_port, str(self.meta.get("name")), did=app, component_id=f"{app}/{did}")
+        route = Route("/", self.app_port, str(self.meta.get("name")), did=app, component_id=f"{app}/{did}",
+                      rule_id=str(uuid.uuid4()))
 
         def on_request(method: str, path: str, status: int, name: str) -> None:
             self.ui.verbose(f"{method} {sanitize(path)} {status}")

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -170,7 +171,8 @@ class ComposedRun:
         previous = {s: signal.signal(s, lambda number, frame: fleet.request_stop(number))
                     for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}") for u in routed]
+            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}",
+                            rule_id=str(uuid.uuid4())) for u in routed]
             self.gateway = Gateway(routes, plan.port, local=page_handler(plan, dict(self.app_env.values)),
                                    on_request=self.request).start()
             for unit in units:
