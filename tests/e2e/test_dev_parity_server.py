@@ -204,7 +204,7 @@ def normalise_env(env: dict, context: dict) -> dict:
     pairs = _placeholders(context, env)
     out: dict = {}
     for key, value in env.items():
-        if not (key.startswith("BLOCKLET_") or key in ("PROBE_COLOR", "PIER_GREETING")) or SERVER_ONLY.match(key):
+        if not (key.startswith("BLOCKLET_") or key in ("PROBE_COLOR", "PIER_GREETING", "PIER_PRIVATE")) or SERVER_ONLY.match(key):
             continue
         if key in PORT_VARS:
             out[key] = "{port}" if re.fullmatch(r"\d+", value) else f"not a port: {value!r}"
