@@ -188,6 +188,7 @@ def _replace(value: str, pairs: list[tuple[str, str]]) -> str:
     return value
 
 
+DECLARED = ("PROBE_COLOR", "PIER_GREETING", "PIER_PRIVATE")  # the fixtures' own variables
 PORT_VARS = {"BLOCKLET_PORT", "PORT", "ABT_NODE_PORT"}
 # the server runs the installed app in production mode, `blocklet dev` in development mode (as the reference's
 # `blocklet dev` does on a server): BLOCKLET_MODE differs by design, BLOCKLET_DEV_MOUNT_POINT is set in dev only
@@ -204,7 +205,7 @@ def normalise_env(env: dict, context: dict) -> dict:
     pairs = _placeholders(context, env)
     out: dict = {}
     for key, value in env.items():
-        if not (key.startswith("BLOCKLET_") or key in ("PROBE_COLOR", "PIER_GREETING", "PIER_PRIVATE")) or SERVER_ONLY.match(key):
+        if not (key.startswith("BLOCKLET_") or key in DECLARED) or SERVER_ONLY.match(key):
             continue
         if key in PORT_VARS:
             out[key] = "{port}" if re.fullmatch(r"\d+", value) else f"not a port: {value!r}"
