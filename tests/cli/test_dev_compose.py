@@ -62,8 +62,7 @@ def composed(tmp_path: Path, cli) -> Path:
         assert done.returncode == 0, done.stderr
     meta = parent / "blocklet.yml"
     meta.write_text(meta.read_text()
-                    + "environments:\n  - name: GREETING\n    description: shared\n    default: hello-from-parent\n"
-                    "    shared: true\n  - name: PARENT_ONLY\n    description: not shared\n    default: mine\n")
+                    + "environments:\n  - name: GREETING\n    description: shared\n    default: hello-from-parent\n")
     return parent
 
 
@@ -106,7 +105,6 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
             name: (c["mountPoint"], c["port"]) for name, c in components.items()}
         # the parent's variable is shared with the component (its own empty default loses), its own default stays
         assert env["GREETING"] == "hello-from-parent" and env["REPORTER_COLOR"] == "blue"
-        assert "PARENT_ONLY" not in env  # not marked shared: the parent's own, as on a server
 
         assert b"<title>parent</title>" in fetch(f"{gateway}/")
         assert b"<title>lighthouse</title>" in fetch(f"{gateway}/light/")

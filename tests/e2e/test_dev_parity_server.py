@@ -188,7 +188,7 @@ def _replace(value: str, pairs: list[tuple[str, str]]) -> str:
     return value
 
 
-DECLARED = ("PROBE_COLOR", "PIER_GREETING", "PIER_PRIVATE")  # the fixtures' own variables
+DECLARED = ("PROBE_COLOR", "PIER_GREETING")  # the fixtures' own variables
 PORT_VARS = {"BLOCKLET_PORT", "PORT", "ABT_NODE_PORT"}
 # the server runs the installed app in production mode, `blocklet dev` in development mode (as the reference's
 # `blocklet dev` does on a server): BLOCKLET_MODE differs by design, BLOCKLET_DEV_MOUNT_POINT is set in dev only

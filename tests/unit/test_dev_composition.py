@@ -30,19 +30,17 @@ def _unit(name: str, environments: list[dict], values: dict[str, str]) -> Unit:
 
 
 def test_shared_values_follow_get_shared_config_obj():
-    # the app's blocklet is its component at / (its variables are shared only when marked, like any component's)
-    app = _unit("app", [{"name": "REGION"}, {"name": "TOKEN", "secure": True, "shared": True}, {"name": "MODE"}],
-                {"REGION": "eu", "TOKEN": "t0ken", "MODE": "app-mode"})
+    app_meta = {"environments": [{"name": "REGION"}, {"name": "TOKEN", "secure": True}, {"name": "MODE"}]}
+    app_env = DevEnvironment(values={"REGION": "eu", "TOKEN": "t0ken", "MODE": "app-mode"})
     me = _unit("me", [{"name": "MODE", "default": "mine"}, {"name": "REGION", "shared": True},
                       {"name": "COLOR"}], {"MODE": "mine", "REGION": "us", "COLOR": ""})
-    sibling = _unit("sib", [{"name": "COLOR", "shared": True}, {"name": "PRIVATE"},
-                            {"name": "BLOCKLET_APP_LOGO", "shared": True}],
-                    {"COLOR": "red", "PRIVATE": "p", "BLOCKLET_APP_LOGO": "/logo.png"})
-    shared = shared_values(me, [app, me, sibling])
-    # `shared: true` variables (secure ones too) fill what the component lacks or has empty; unshared ones and
-    # BLOCKLET_ ones stay their component's
-    assert shared == {"TOKEN": "t0ken", "COLOR": "red"}
-    assert shared_values(app, [app, me, sibling]) == {"COLOR": "red"}
+    sibling = _unit("sib", [{"name": "COLOR", "shared": True}, {"name": "PRIVATE"}],
+                    {"COLOR": "red", "PRIVATE": "p"})
+    shared = shared_values(app_meta, app_env, me, [me, sibling])
+    # the app's variables (secure ones too) unless the component has its own non-empty value it did not share
+    assert shared["REGION"] == "eu" and shared["TOKEN"] == "t0ken" and "MODE" not in shared
+    # a sibling's `shared: true` variable fills the component's empty one; its unshared ones stay its own
+    assert shared["COLOR"] == "red" and "PRIVATE" not in shared
 
 
 def test_local_components_from_links_and_file_folders(tmp_path: Path):

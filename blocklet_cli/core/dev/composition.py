@@ -3,9 +3,9 @@
 Reference: ArcBlock/blocklet-server core/state/lib/util/blocklet/environment.js (`getComponentSystemEnvironments`:
 BLOCKLET_REAL_DID `<app did>/<component did>`, BLOCKLET_REAL_NAME, BLOCKLET_COMPONENT_DID/VERSION, per-component
 data/log/cache folders; BLOCKLET_MOUNT_POINTS listing every component) and blocklet/meta/src/util.ts
-(`getSharedConfigObj`: the app's container has no variables of its own when it is installed from a blocklet, that
-blocklet being its component at `/`; a component's variables marked `shared: true` reach the other components
-that lack them or have them empty).
+(`getSharedConfigObj`: the app's variables are shared with its components; a sibling's variables marked
+`shared: true` too, when the app has none of that name; a component keeps its own non-empty value unless it
+marked it shared).
 
 Each component is either *fetched* (a store or URL source: its release tarball downloaded once into the user cache,
 integrity and size checked, expanded safely into the dev folder, run from its bundle) or *local* (a project folder,
@@ -269,22 +269,26 @@ def assign_ports(units: list[Unit], taken: set[int]) -> None:
 
 
 # -- environments -------------------------------------------------------------------------------
-def shared_values(unit: Unit, units: list[Unit]) -> dict[str, str]:
-    """`getSharedConfigObj(app, component, includeSecure=true)` for an app installed from its blocklet: the app's
-    container has no variables of its own (the blocklet's `environments` are those of its component at `/`), so what
-    reaches `unit` is every other component's `shared: true` variables (`BLOCKLET_*`/`ABT_NODE_*` never) that `unit`
-    does not declare or has empty."""
+def shared_values(app_meta: dict, app_env: devenv.DevEnvironment, unit: Unit, siblings: list[Unit]) -> dict[str, str]:
+    """`getSharedConfigObj(app, component, includeSecure=true)`: what the app and siblings share with `unit`."""
     own = {e["name"]: e for e in unit.meta.get("environments") or [] if isinstance(e, dict) and e.get("name")}
     own_values = unit.env.values if unit.env is not None else {}
     result: dict[str, str] = {}
-    for sibling in units:
+    app_names = [e["name"] for e in app_meta.get("environments") or [] if isinstance(e, dict) and e.get("name")]
+    for name in app_names:
+        if name not in app_env.values or name.startswith(("BLOCKLET_", "ABT_NODE_")):
+            continue
+        config = own.get(name)
+        if config is None or config.get("shared") is True or not own_values.get(name):
+            result[name] = app_env.values[name]
+    for sibling in siblings:
         if sibling is unit or sibling.env is None:
             continue
         for entry in sibling.meta.get("environments") or []:
             if not (isinstance(entry, dict) and entry.get("shared") is True and entry.get("name")):
                 continue
             name = entry["name"]
-            if name.startswith(("BLOCKLET_", "ABT_NODE_")) or name not in sibling.env.values:
+            if name in app_names or name not in sibling.env.values:
                 continue
             if name not in own or not own_values.get(name):
                 result[name] = sibling.env.values[name]
@@ -370,17 +374,17 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
         app_meta, _settings_for(settings, project_dir, app_unit.port or settings.port, "/"), ask=ask)
     app_env.values["BLOCKLET_DID"] = identity
     app_values = dict(app_env.values)
-    app_unit.env = app_env
     for unit in units:
-        if not unit.is_app:
+        if unit.is_app:
+            unit.env = app_env
+        else:
             unit.env = devenv.compute_environment(
                 unit.meta, _settings_for(settings, unit.directory, unit.port, unit.mount_point), ask=ask)
-    siblings = units if app_unit in units else [app_unit, *units]  # a gateway app shares its variables too
-    shares = {id(unit): shared_values(unit, siblings) for unit in units}
     for unit in units:
-        assert unit.env is not None
-        unit.env.values.update(shares[id(unit)])
-        unit.env.secret_names.update(name for name in shares[id(unit)] if _is_secret(name, app_env, units))
+        if not unit.is_app and unit.env is not None:
+            shared = shared_values(app_meta, app_env, unit, units)
+            unit.env.values.update(shared)
+            unit.env.secret_names.update(name for name in shared if _is_secret(name, app_env, units))
         component_environment(unit, plan, app_values)
     return plan, app_env
 
