@@ -270,7 +270,9 @@ def assign_ports(units: list[Unit], taken: set[int]) -> None:
 
 # -- environments -------------------------------------------------------------------------------
 def shared_values(app_meta: dict, app_env: devenv.DevEnvironment, unit: Unit, siblings: list[Unit]) -> dict[str, str]:
-    """`getSharedConfigObj(app, component, includeSecure=true)`: what the app and siblings share with `unit`."""
+    """`getSharedConfigObj(app, component, includeSecure=true)`: what the app and siblings share with `unit`. The app's
+    variables are its blocklet's `environments`: the server's app container takes them (`_addBlocklet`,
+    ArcBlock/blocklet-server core/state/lib/blocklet/manager/disk) and shares its configs with every component."""
     own = {e["name"]: e for e in unit.meta.get("environments") or [] if isinstance(e, dict) and e.get("name")}
     own_values = unit.env.values if unit.env is not None else {}
     result: dict[str, str] = {}
