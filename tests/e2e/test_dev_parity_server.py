@@ -144,6 +144,14 @@ def observe_server(e2e, store_url: str) -> tuple[dict, list[dict]]:
         return status == 200 and body.startswith("{")
 
     try:
+        server.wait_until(lambda: len(_app_children(server, app_did)) == 3 and all(
+            c.get("status") in ("installed", "stopped", "running") for c in _app_children(server, app_did).values()),
+            "the composed app installed on the server", 240, interval=1)
+        # an app that was never initialised is not started by `startImmediately`: started as a user would
+        started = server.gql("mutation($input: RequestComponentsInput){ startBlocklet(input:$input){ code } }",
+                             {"input": {"did": app_did}}, app_did=app_did)
+        assert ((started.get("data") or {}).get("startBlocklet") or {}).get("code") == "ok", \
+            f"{started}\n{_daemon_errors(server)}"
         server.wait_until(lambda: _app_children(server, app_did).get(PROBE, {}).get("status") == "running",
                           "the probe running on the server", 240, interval=1)
         server.wait_until(lambda: server.has_site(host), "the app's site in the router", 180)
