@@ -281,6 +281,8 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "BLOCKLET_REAL_NAME": f"{s.app_wallet.address}/{name}",
         "BLOCKLET_APP_ID": s.app_wallet.address,
         "BLOCKLET_APP_IDS": s.app_wallet.address,  # every DID the app had (one: it was never migrated)
+        "BLOCKLET_APP_CHAIN_TYPE": "arcblock",  # the app's chain config the server sets by default
+        "BLOCKLET_INSTANCE_ID": "0",  # the process's index among its instances (pm2's; one here)
         "BLOCKLET_APP_PID": s.app_wallet.address,
         "BLOCKLET_APP_PK": s.app_wallet.public_key_hex,
         "BLOCKLET_APP_NAME": _single_line(title),
