@@ -1,26 +1,31 @@
-"""Dev gateway benchmark: a small GET directly to a component and through the gateway, in one run.
+"""Dev gateway benchmark: a small GET directly to a component and through the gateway, measured robustly.
 
 Starts a Node HTTP server (a realistic component; Python's http.server when node is missing) answering a 200-byte
-body, and a gateway in front of it (in a separate process, as in `blocklet dev`). Measures, over keep-alive
-connections: the median latency of --requests sequential GETs (direct vs through the gateway: the latency the
-gateway adds), and the throughput of --concurrency clients for --seconds (requests per second, direct vs gateway).
-Targets (issue "dev compose"): added latency <= 1 ms median; gateway throughput >= 50 % of direct. Prints figures
-and ratios; asserts nothing.
+body, a gateway in front of it (in a separate process, as in `blocklet dev`) and one load client (a separate
+asyncio process writing raw HTTP/1.1 over keep-alive connections, cheap enough not to be the bottleneck of either
+side). The same client measures both targets in --rounds interleaved rounds (direct first in even rounds, gateway
+first in odd ones, so drift and other load on the machine hit both alike):
 
-    .venv/bin/python benchmarks/gateway.py [--requests 2000] [--concurrency 8] [--seconds 3]
+* latency: the median of --requests sequential GETs on one connection, direct and through the gateway; the added
+  latency of a round is their difference;
+* throughput: --concurrency connections sending GETs back to back for --seconds; the ratio of a round is
+  gateway / direct.
+
+Prints the median over the rounds with the spread (min-max and the per-round values). Targets (issue "dev
+compose"): added latency <= 1 ms median; gateway throughput >= 50 % of direct. Asserts nothing.
+
+    .venv/bin/python benchmarks/gateway.py [--rounds 7] [--requests 400] [--concurrency 8] [--seconds 1.5]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import json
 import shutil
 import statistics
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 
 NODE_SERVER = """
 const body = 'x'.repeat(200);
@@ -46,6 +51,65 @@ GATEWAY = textwrap.dedent("""
     print(gw.port, flush=True)
     time.sleep(3600)
 """)
+# One line of JSON per command read on stdin: {"latency": [port, path, n]} -> median seconds;
+# {"load": [port, path, connections, seconds]} -> requests per second.
+CLIENT = textwrap.dedent("""
+    import asyncio, json, statistics, sys, time
+
+    async def connect(port):
+        return await asyncio.open_connection("127.0.0.1", port)
+
+    async def get(reader, writer, request):
+        writer.write(request)
+        head = await reader.readuntil(b"\\r\\n\\r\\n")
+        lowered = head.lower()
+        at = lowered.find(b"content-length:")
+        if at < 0:
+            raise SystemExit("no content-length in " + head.decode("latin-1"))
+        length = int(lowered[at + 15:lowered.index(b"\\r\\n", at)])
+        await reader.readexactly(length)
+
+    def request_for(path):
+        return f"GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nUser-Agent: bench\\r\\n\\r\\n".encode()
+
+    async def latency(port, path, n):
+        reader, writer = await connect(port)
+        request, samples = request_for(path), []
+        for _ in range(n):
+            started = time.perf_counter()
+            await get(reader, writer, request)
+            samples.append(time.perf_counter() - started)
+        writer.close()
+        return statistics.median(samples[n // 10:])
+
+    async def load(port, path, connections, seconds):
+        request, count = request_for(path), 0
+        pairs = [await connect(port) for _ in range(connections)]
+        for reader, writer in pairs:
+            await get(reader, writer, request)
+        ends = time.perf_counter() + seconds
+
+        async def worker(reader, writer):
+            nonlocal count
+            while time.perf_counter() < ends:
+                await get(reader, writer, request)
+                count += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(r, w) for r, w in pairs))
+        elapsed = time.perf_counter() - started
+        for _, writer in pairs:
+            writer.close()
+        return count / elapsed
+
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "latency" in command:
+            value = asyncio.run(latency(*command["latency"]))
+        else:
+            value = asyncio.run(load(*command["load"]))
+        print(json.dumps(value), flush=True)
+""")
 
 
 def start(argv: list[str]) -> tuple[subprocess.Popen, int]:
@@ -53,61 +117,68 @@ def start(argv: list[str]) -> tuple[subprocess.Popen, int]:
     return process, int(process.stdout.readline())
 
 
-def latency(port: int, path: str, requests: int) -> float:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        conn.request("GET", path)
-        conn.getresponse().read()
-        samples.append(time.perf_counter() - started)
-    conn.close()
-    return statistics.median(samples[len(samples) // 10:]) * 1000  # ms, warm-up dropped
+class Client:
+    """The load client process (one for every measurement, direct or through the gateway)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", CLIENT], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def ask(self, **command) -> float:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return float(json.loads(self.process.stdout.readline()))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
-def throughput(port: int, path: str, concurrency: int, seconds: float) -> float:
-    counts = [0] * concurrency
-    ends = time.perf_counter() + seconds
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        while time.perf_counter() < ends:
-            conn.request("GET", path)
-            conn.getresponse().read()
-            counts[index] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / seconds
+def spread(values: list[float], digits: int = 2) -> str:
+    shown = ", ".join(f"{v:.{digits}f}" for v in values)
+    return f"median {statistics.median(values):.{digits}f}, min {min(values):.{digits}f}, " \
+           f"max {max(values):.{digits}f} (rounds: {shown})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=400, help="sequential GETs per latency sample")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=1.5, help="length of one throughput window")
     args = parser.parse_args()
     node = shutil.which("node")
     component, port = start([node, "-e", NODE_SERVER] if node else [sys.executable, "-c", PY_SERVER])
     gateway, gateway_port = start([sys.executable, "-c", GATEWAY, str(port)])
+    client = Client()
+    targets = {"direct": (port, "/small"), "gateway": (gateway_port, "/app/small")}
+    latency: dict[str, list[float]] = {"direct": [], "gateway": []}
+    rps: dict[str, list[float]] = {"direct": [], "gateway": []}
     try:
-        direct_ms = latency(port, "/small", args.requests)
-        via_ms = latency(gateway_port, "/app/small", args.requests)
-        direct_rps = throughput(port, "/small", args.concurrency, args.seconds)
-        via_rps = throughput(gateway_port, "/app/small", args.concurrency, args.seconds)
+        for target_port, path in targets.values():  # warm-up: connections, JIT, the gateway's pool
+            client.ask(load=[target_port, path, args.concurrency, 0.3])
+        for index in range(args.rounds):
+            order = ["direct", "gateway"] if index % 2 == 0 else ["gateway", "direct"]
+            for name in order:
+                target_port, path = targets[name]
+                latency[name].append(client.ask(latency=[target_port, path, args.requests]) * 1000)
+            for name in order:
+                target_port, path = targets[name]
+                rps[name].append(client.ask(load=[target_port, path, args.concurrency, args.seconds]))
     finally:
+        client.close()
         for process in (gateway, component):
             process.kill()
             process.wait()
-    print(f"component: {'node' if node else 'python http.server'}")
-    print(f"latency median: direct {direct_ms:.3f} ms, gateway {via_ms:.3f} ms, added {via_ms - direct_ms:.3f} ms "
-          "(target <= 1 ms)")
-    print(f"throughput ({args.concurrency} clients): direct {direct_rps:.0f} req/s, gateway {via_rps:.0f} req/s, "
-          f"ratio {via_rps / direct_rps:.2f} (target >= 0.50)")
+    added = [via - direct for via, direct in zip(latency["gateway"], latency["direct"], strict=True)]
+    ratios = [via / direct for via, direct in zip(rps["gateway"], rps["direct"], strict=True)]
+    print(f"component: {'node' if node else 'python http.server'}; {args.rounds} interleaved rounds, one client")
+    print(f"latency direct (ms): {spread(latency['direct'], 3)}")
+    print(f"latency gateway (ms): {spread(latency['gateway'], 3)}")
+    print(f"latency added (ms): {spread(added, 3)} (target <= 1 ms)")
+    print(f"throughput direct ({args.concurrency} connections, req/s): {spread(rps['direct'], 0)}")
+    print(f"throughput gateway (req/s): {spread(rps['gateway'], 0)}")
+    print(f"throughput ratio gateway/direct: {spread(ratios, 2)} (target >= 0.50)")
 
 
 if __name__ == "__main__":

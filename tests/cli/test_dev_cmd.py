@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,7 +29,7 @@ const { spawn } = require('child_process');
 const grandchild = spawn('sleep', ['300'], { stdio: 'ignore' });
 http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ pid: process.pid, grandchild: grandchild.pid, env: process.env }));
+  res.end(JSON.stringify({ pid: process.pid, grandchild: grandchild.pid, headers: req.headers, env: process.env }));
 }).listen(Number(process.env.BLOCKLET_PORT), '127.0.0.1', () => console.log('env server up'));
 """
 SECRET = "local-secret-token-do-not-ship"  # FERRY_API_TOKEN in the fixture's .env.local
@@ -109,13 +110,14 @@ def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_d
     did = "z8iZpiQ1rTM58cyPWgVymbDBqtu3wFtqYBJPE"
 
     assert doc["url"] == f"http://127.0.0.1:{port}" and doc["group"] == "dapp" and doc["did"] == did
-    assert env["BLOCKLET_PORT"] == env["PORT"] == str(port)
+    assert env["BLOCKLET_PORT"] == env["PORT"] == str(doc["appPort"]) != str(port)  # its own port, behind the gateway
     assert env["BLOCKLET_APP_DIR"] == str(env_dapp.resolve())
     for key, sub in (("BLOCKLET_DATA_DIR", "data"), ("BLOCKLET_LOG_DIR", "logs"), ("BLOCKLET_CACHE_DIR", "cache")):
         folder = Path(env[key])
         assert folder.is_dir() and folder.parent.name == sub and folder.name == did
         assert folder.parent.parent.parent == data_home == Path(doc["devDir"]).parent
-    assert env["BLOCKLET_DID"] == env["BLOCKLET_COMPONENT_DID"] == did
+    app = env["BLOCKLET_APP_PID"]  # the app's DID is its wallet's, as on a server; the blocklet is its component
+    assert env["BLOCKLET_DID"] == app and env["BLOCKLET_COMPONENT_DID"] == did
     assert env["BLOCKLET_COMPONENT_VERSION"] == "1.4.0"
     assert did_core.role_of(env["BLOCKLET_APP_ID"]) == did_core.ROLE_APPLICATION
     assert did_core.from_public_key(bytes.fromhex(env["BLOCKLET_APP_PK"][2:]),
@@ -132,11 +134,16 @@ def test_dapp_runs_with_every_server_variable_and_ctrl_c_leaves_no_process(env_d
     assert sorted(doc["env"]["names"]) == doc["env"]["names"] and "FERRY_API_TOKEN" in doc["env"]["names"]
     assert doc["env"]["secret"] == ["FERRY_API_TOKEN"]
     assert alive(doc["pid"]) and alive(report["grandchild"])
+    # the gateway in front answers `/__blocklet__.js` as the server does, and routes the rest with its headers
+    settings = json.loads(fetch(doc["url"] + "/__blocklet__.js?type=json"))
+    assert settings["appUrl"] == doc["url"] and settings["appId"] == env["BLOCKLET_APP_ID"]
+    assert settings["prefix"] == "/" and settings["componentId"] == f"{app}/{did}"
+    assert report["headers"]["x-path-prefix"] == "/" and report["headers"]["x-blocklet-component-id"] == f"{app}/{did}"
     app_data = Path(env["BLOCKLET_APP_DATA_DIR"])
     assert app_data == Path(env["BLOCKLET_DATA_DIR"]).parent
     assert Path(env["BLOCKLET_APP_SHARE_DIR"]) == app_data / ".share"
     assert Path(env["BLOCKLET_SHARE_DIR"]) == app_data / ".share" / did
-    assert env["BLOCKLET_REAL_DID"] == f"{did}/{did}" and env["BLOCKLET_REAL_NAME"] == "ferry-ledger/ferry-ledger"
+    assert env["BLOCKLET_REAL_DID"] == f"{app}/{did}" and env["BLOCKLET_REAL_NAME"] == f"{app}/ferry-ledger"
     assert env["BLOCKLET_APP_PID"] == env["BLOCKLET_APP_ID"]
     assert env["BLOCKLET_APP_DESCRIPTION"] == "Tracks ferry crossings and ticket sales for a harbor office"
     assert env["BLOCKLET_APP_VERSION"] == "1.4.0" and env["BLOCKLET_APP_TENANT_MODE"] == "single"
@@ -245,6 +252,14 @@ def test_static_site_is_served_over_http_without_directory_escape(project_copy) 
         body = response.read()
         conn.close()
         assert response.status in (400, 403, 404) and b"private" not in body and b"harbor" not in body
+    # what the server answers to every page itself (not the site's files): the settings script, the services
+    with urllib.request.urlopen(url + "/__blocklet__.js") as response:
+        assert response.headers["content-type"] == "application/javascript; charset=utf-8"
+        script = response.read().decode()
+    assert script.startswith("window.blocklet = {") and '"prefix": "/"' in script and "<html" not in script.lower()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "/.well-known/service/api/did/session")
+    assert refused.value.code == 501 and json.loads(refused.value.read())["service"] == "api"
     assert dev.doc["pid"] == dev.proc.pid
     code, _, stderr = dev.signal(signal.SIGINT)
     assert code == 130 and "Stopped (SIGINT)" in stderr

@@ -71,7 +71,7 @@ def _components(doc: dict) -> dict[str, dict]:
 
 
 def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> None:
-    dev = DevProcess(composed)
+    dev = DevProcess(composed, "--start-all-components")  # the default, spelled as the reference does
     doc = dev.doc
     gateway = doc["gateway"]["url"]
     components = _components(doc)
@@ -85,7 +85,7 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
 
         report = json.loads(fetch(f"{gateway}/reporter/hello?x=1"))
         headers, env = report["headers"], report["env"]
-        app_did, reporter = doc["did"], components["reporter"]
+        app_did, reporter = doc["appDid"], components["reporter"]  # the app's wallet, as on a server
         # prefix stripped and the router's headers set (ArcBlock/blocklet-server router-provider default/daemon.js)
         assert report["url"] == "/hello?x=1"
         assert headers["x-path-prefix"] == "/reporter" and headers["x-group-path-prefix"] == "/"
@@ -96,7 +96,7 @@ def test_a_composed_app_runs_every_component_behind_one_port(composed: Path) -> 
         assert env["BLOCKLET_PORT"] == str(reporter["port"])
         assert env["BLOCKLET_COMPONENT_DID"] == reporter["did"] and env["BLOCKLET_COMPONENT_VERSION"] == "1.0.0"
         assert env["BLOCKLET_REAL_DID"] == f"{app_did}/{reporter['did']}"
-        assert env["BLOCKLET_REAL_NAME"] == "parent/reporter"
+        assert env["BLOCKLET_REAL_NAME"] == f"{app_did}/reporter" and env["BLOCKLET_DID"] == app_did
         assert env["BLOCKLET_APP_NAME"] == "parent" and env["BLOCKLET_APP_URL"] == doc["url"]
         assert Path(env["BLOCKLET_DATA_DIR"]).name == reporter["did"] and Path(env["BLOCKLET_DATA_DIR"]).is_dir()
         assert not Path(env["BLOCKLET_APP_DIR"]).is_relative_to(composed)  # expanded in the dev folder
@@ -175,18 +175,29 @@ def test_dev_child_runs_the_project_as_a_component_of_an_app(composed: Path, cli
         code, _, stderr = dev.signal(signal.SIGINT)
     assert code == 130 and "not found in" in stderr
 
-    # with the app from a folder: the parent's components run too, the project at --mount-point
-    dev = DevProcess(child, "--component", "--app", str(composed), "--mount-point", "/studio-dev")
+    # with the app from a folder, the project at --mount-point; --no-start-all-components: as the reference does
+    # by default, only the component under development starts (the others are listed, routed, and answer 502)
+    dev = DevProcess(child, "--component", "--app", str(composed), "--mount-point", "/studio-dev",
+                     "--no-start-all-components")
     try:
         components = _components(dev.doc)
         assert set(components) == {"parent", "reporter", "lighthouse", "studio"}
         assert components["studio"]["mountPoint"] == "/studio-dev" and components["studio"]["source"] == "local"
+        assert {name: c["started"] for name, c in components.items()} == {
+            "parent": False, "reporter": False, "lighthouse": False, "studio": True}
         report = json.loads(fetch(f"{dev.doc['gateway']['url']}/studio-dev/x"))
-        assert report["env"]["BLOCKLET_REAL_NAME"] == "parent/studio"
+        assert report["env"]["BLOCKLET_REAL_NAME"] == f"{dev.doc['appDid']}/studio"
         assert report["env"]["GREETING"] == "hello-from-parent"
+        assert {m["name"] for m in json.loads(report["env"]["BLOCKLET_MOUNT_POINTS"])} == set(components)
+        for path, name in (("/reporter/", "reporter"), ("/light/", "lighthouse")):
+            with pytest.raises(urllib.error.HTTPError) as down:
+                urllib.request.urlopen(f"{dev.doc['gateway']['url']}{path}", timeout=5)
+            assert down.value.code == 502 and name in down.value.read().decode()
     finally:
-        code, _, _ = dev.signal(signal.SIGINT)
+        code, _, stderr = dev.signal(signal.SIGINT)
     assert code == 130
+    assert "Not started (--no-start-all-components): parent, reporter, lighthouse" in stderr
+    assert "reporter | reporter up" not in stderr and "studio | reporter up" in stderr
 
 
 def test_a_gateway_app_runs_its_components(composed: Path, cli, tmp_path) -> None:

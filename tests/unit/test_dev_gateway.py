@@ -141,7 +141,7 @@ def servers():
 def gateway(servers):
     routes = [
         Route("/", servers["root"].server_address[1], "root", did="zApp", component_id="zApp"),
-        Route("/api", servers["api"].server_address[1], "api", did="zApp", component_id="zApp/zApi"),
+        Route("/api", servers["api"].server_address[1], "api", did="zApp", component_id="zApp/zApi", rule_id="r-api"),
         Route("/api/deep", servers["deep"].server_address[1], "deep", did="zApp", component_id="zApp/zDeep"),
         Route("/down", _free_port(), "sleepy-component", did="zApp", component_id="zApp/zDown"),
     ]
@@ -185,7 +185,8 @@ def test_routes_to_longest_mount_point_and_strips_the_prefix(gateway):
 
 
 def test_sets_the_router_headers(gateway):
-    _, _, body = _get(gateway, "/api/users", {"Host": "example.test:8080", "X-Path-Prefix": "/forged"})
+    _, _, body = _get(gateway, "/api/users", {"Host": "example.test:8080", "X-Path-Prefix": "/forged",
+                                              "X-Routing-Rule-Id": "forged", "X-Request-Id": "from-the-client"})
     headers = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
     # daemon.js createRequestHandler
     assert headers["x-path-prefix"] == "/api"
@@ -197,8 +198,10 @@ def test_sets_the_router_headers(gateway):
     assert headers["x-forwarded-host"] == "example.test:8080"
     assert headers["x-forwarded-proto"] == "http"
     assert headers["x-forwarded-port"] == "8080"
-    assert headers["x-forwarded-for"] == "127.0.0.1" and headers["x-real-ip"] == "127.0.0.1"
-    assert len(headers["x-request-id"]) == 32
+    assert headers["x-routing-rule-id"] == "r-api"
+    assert headers["x-forwarded-for"] == "127.0.0.1"
+    # nothing the default router does not add (x-real-ip and x-request-id are the nginx provider's)
+    assert "x-real-ip" not in headers and headers["x-request-id"] == "from-the-client"
     _, _, body = _get(gateway, "/", {"X-Forwarded-For": "10.0.0.7", "X-Forwarded-Proto": "https",
                                      "X-Forwarded-Host": "app.example"})
     headers = {k.lower(): v for k, v in json.loads(body)["headers"].items()}

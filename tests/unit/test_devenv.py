@@ -105,9 +105,10 @@ def test_runtime_variables(project: Path, tmp_path: Path) -> None:
     for key, sub in (("BLOCKLET_DATA_DIR", "data"), ("BLOCKLET_LOG_DIR", "logs"), ("BLOCKLET_CACHE_DIR", "cache")):
         assert Path(env[key]) == s.paths.root / sub / did
         assert Path(env[key]).is_dir()
-    assert env["BLOCKLET_DID"] == env["BLOCKLET_COMPONENT_DID"] == did
+    # the app's DID is its wallet's (as on a server), the blocklet is its component at /
+    assert env["BLOCKLET_DID"] == s.app_wallet.address and env["BLOCKLET_COMPONENT_DID"] == did
     assert env["BLOCKLET_COMPONENT_VERSION"] == env["BLOCKLET_APP_VERSION"] == "1.4.0"
-    assert env["BLOCKLET_REAL_DID"] == f"{did}/{did}"
+    assert env["BLOCKLET_REAL_DID"] == f"{s.app_wallet.address}/{did}"
     assert env["BLOCKLET_APP_ID"] == s.app_wallet.address
     assert did_core.role_of(env["BLOCKLET_APP_ID"]) == did_core.ROLE_APPLICATION
     assert env["BLOCKLET_APP_PK"] == s.app_wallet.public_key_hex

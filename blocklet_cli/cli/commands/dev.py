@@ -52,6 +52,11 @@ def dev(
     plan_only: Annotated[
         bool, typer.Option("--plan", help="Check and list the components (merged services too), start nothing.")
     ] = False,
+    start_all_components: Annotated[
+        bool, typer.Option("--start-all-components/--no-start-all-components",
+                           help="Start every component of a composed app (the default), or only the ones run "
+                                "from source (this project and the --link ones).")
+    ] = True,
     mount_point: Annotated[
         str | None, typer.Option("--mount-point",
                                  help="Mount point of this project in the app "
@@ -105,7 +110,7 @@ def dev(
         options = dev_compose.Options(
             port=port, reset=reset, watch=watch, open_browser=open_browser, expose_sk=unsafe_expose_sk,
             app_url=app_url, offline=offline, store_url=store_url or None,
-            links=dev_compose.parse_links(link, Path.cwd()))
+            links=dev_compose.parse_links(link, Path.cwd()), start_all=start_all_components)
         return dev_compose.main(ui, meta, project_dir, options, component=component or bool(app_did or app_dir),
                                 app_did=app_did, app_dir=app_dir, mount_point=mount_point)
     script = devenv.dev_script(meta, str(meta_path)) if group not in (*NOTHING_TO_RUN, "static") else ""
@@ -119,12 +124,15 @@ def dev(
     paths = devenv.DevPaths.for_project(project_dir, name)
     for folder in paths.prepare(reset=reset):
         ui.info(f"Emptied {folder}")
-    chosen_port = devenv.choose_port(paths, port)
+    chosen_port = devenv.choose_port(paths, port)  # the gateway's: what users open
+    app_port = devenv.free_port()  # the blocklet's own (BLOCKLET_PORT), behind the gateway as on a server
+    while app_port == chosen_port:
+        app_port = devenv.free_port()
     settings = devenv.DevSettings(
-        project_dir=project_dir, paths=paths, port=chosen_port,
+        project_dir=project_dir, paths=paths, port=app_port,
         app_wallet=devenv.load_wallet(paths.wallet_file),
         node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE),
-        host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk)
+        host_version=__version__, app_url=app_url, expose_sk=unsafe_expose_sk, public_port=chosen_port)
 
     def ask(entry: dict) -> str:
         question = f"{entry['name']}" + (f" ({entry['description']})" if entry.get("description") else "")
@@ -137,13 +145,17 @@ def dev(
     for key, value in sorted(env.redacted().items()):
         ui.verbose(f"{key}={value}")
     url = settings.app_url or f"http://127.0.0.1:{chosen_port}"
-    run = _Run(ui, meta, project_dir, paths, env, url, open_browser)
+    run = _Run(ui, meta, project_dir, paths, env, url, open_browser, app_port)
     if unsafe_expose_sk:
         ui.warn("BLOCKLET_APP_SK is given to the process (--unsafe-expose-sk)")
     ui.info(f"Dev folder: {paths.root}")
-    if group == "static":
-        return run.static(static_root, chosen_port, watch)
-    return run.dapp(script, chosen_port, watch)
+    gateway = run.front(chosen_port)
+    try:
+        if group == "static":
+            return run.static(static_root, chosen_port, watch)
+        return run.dapp(script, chosen_port, watch)
+    finally:
+        gateway.close()
 
 
 def _verify_components(ui, meta: dict, project_dir: Path, offline: bool, store_url: str | None = None):
@@ -186,9 +198,11 @@ def _nothing_to_run(ui, meta: dict, group: str, tree) -> int:
 class _Run:
     """The rendering side of one dev run: output lines, events, signals, the start document."""
 
-    def __init__(self, ui, meta: dict, project_dir: Path, paths, env, url: str, open_browser: bool) -> None:
+    def __init__(self, ui, meta: dict, project_dir: Path, paths, env, url: str, open_browser: bool,
+                 app_port: int) -> None:
         import threading
 
+        self.app_port = app_port
         self.ui = ui
         self.meta = meta
         self.project_dir = project_dir
@@ -219,7 +233,7 @@ class _Run:
         document = {
             "name": self.meta.get("name"), "did": self.meta.get("did"), "group": self.meta.get("group") or "dapp",
             "projectDir": str(self.project_dir), "devDir": str(self.paths.root), "url": self.url, "port": port,
-            "pid": pid, "watch": watch, "env": self.env.to_dict(),
+            "appPort": self.app_port, "pid": pid, "watch": watch, "env": self.env.to_dict(),
         }
         with self.lock:
             if self.ui.json_mode:
@@ -266,6 +280,27 @@ class _Run:
         self.ui.info(f"Stopped ({signal.Signals(signum).name})")
 
     # -- runs -----------------------------------------------------------------------------------
+    def front(self, port: int):
+        """The dev gateway on `port` in front of the blocklet's own port: it routes everything to the blocklet
+        with the router's headers, and answers what the server answers itself (`/__blocklet__.js`, the
+        well-known service paths), as for a composed app."""
+        import uuid
+
+        from blocklet_cli.cli.output import sanitize
+        from blocklet_cli.core.dev.gateway import Gateway, Route
+        from blocklet_cli.core.dev.pages import standalone_handler
+
+        app = self.env.values["BLOCKLET_DID"]  # the app's DID: its wallet's address, as on a server
+        did = str(self.meta.get("did") or "")
+        route = Route("/", self.app_port, str(self.meta.get("name")), did=app, component_id=f"{app}/{did}",
+                      rule_id=str(uuid.uuid4()))
+
+        def on_request(method: str, path: str, status: int, name: str) -> None:
+            self.ui.verbose(f"{method} {sanitize(path)} {status}")
+
+        return Gateway([route], port, local=standalone_handler(self.meta, dict(self.env.values), self.app_port),
+                       on_request=on_request).start()
+
     def static(self, root: Path, port: int, watch: bool) -> int:
         import os
         import threading
@@ -279,13 +314,10 @@ class _Run:
             received.append(signum)
             stop.set()
 
-        def on_request(method: str, path: str, status: int) -> None:
-            self.ui.verbose(f"{method} {path} {status}")
-
-        server = serve_static(root, port, on_request=on_request)
+        server = serve_static(root, self.app_port, front_port=port)
         previous = self.trap(on_signal)
         try:
-            self.announce(server.port, os.getpid(), watch)
+            self.announce(port, os.getpid(), watch)
             if watch:
                 self.ui.info("Static files are served as they are on disk: --watch has nothing to restart")
             self.ready()
@@ -306,7 +338,8 @@ class _Run:
         hooks_before = [(hook, cmd) for hook in ("preFlight", "preStart")
                         if (cmd := devenv.hook_script(self.meta, hook))]
         post = devenv.hook_script(self.meta, "postStart")
-        spec = RunSpec(command=script, cwd=self.project_dir, env=self.env.process_env(os.environ), port=port,
+        spec = RunSpec(command=script, cwd=self.project_dir, env=self.env.process_env(os.environ),
+                       port=self.app_port,
                        label=str(self.meta.get("name")), hooks_before=hooks_before,
                        hooks_after=[("postStart", post)] if post else [])
         supervisor = Supervisor(spec, on_output=self.output, on_event=lambda name, details: self.event(

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ class Options:
     offline: bool = False
     store_url: str | None = None
     links: dict[str, Path] = field(default_factory=dict)
+    start_all: bool = True  # False: only the components run from source (this project, --link ones) start
 
 
 def parse_links(values: list[str] | None, base: Path) -> dict[str, Path]:
@@ -116,7 +118,8 @@ class ComposedRun:
         self.maybe_announce()
 
     def document(self) -> dict:
-        return {"name": self.meta.get("name"), "did": self.meta.get("did"), "url": self.url,
+        return {"name": self.meta.get("name"), "did": self.meta.get("did"), "appDid": self.plan.app_did,
+                "url": self.url,
                 "gateway": {"url": f"http://127.0.0.1:{self.plan.port}", "port": self.plan.port},
                 "devDir": str(self.paths.root), "watch": self.options.watch,
                 "components": [unit.to_dict() for unit in self.plan.units]}
@@ -124,14 +127,14 @@ class ComposedRun:
     def announce_anyway(self) -> None:
         """After READY_TIMEOUT: say which components do not answer yet, and print the document regardless."""
         waiting = [u for u in self.plan.units
-                   if u.kind != "none" and u.name not in self.ready and u.name not in self.ended]
+                   if u.kind != "none" and u.started and u.name not in self.ready and u.name not in self.ended]
         if waiting and not self.announced:
             self.say("warn", "Not answering yet after {:.0f} s: {}".format(
                 READY_TIMEOUT, ", ".join(f"{u.name} (port {u.port})" for u in waiting)))
             self.maybe_announce(force=True)
 
     def maybe_announce(self, force: bool = False) -> None:
-        running = [u.name for u in self.plan.units if u.kind != "none"]
+        running = [u.name for u in self.plan.units if u.kind != "none" and u.started]
         with self.lock:
             if self.announced or not (force or all(n in self.ready or n in self.ended for n in running)):
                 return
@@ -141,7 +144,8 @@ class ComposedRun:
             if self.ui.json_mode:
                 self.ui.result(document)
             else:
-                self.ui.table([(u["name"], u["mountPoint"], str(u["port"]), str(u["pid"] or ""), u["source"])
+                self.ui.table([(u["name"], u["mountPoint"], str(u["port"]),
+                                str(u["pid"] or "") if u["started"] else "not started", u["source"])
                                for u in document["components"]],
                               headers=("component", "mount point", "port", "pid", "source"))
                 self.ui.success(f"Ready: {self.url}")
@@ -160,7 +164,8 @@ class ComposedRun:
         from blocklet_cli.core.dev.supervisor import Fleet, Member, RunSpec, watch_changes
 
         plan, did = self.plan, self.plan.app_did
-        units = [u for u in plan.units if u.kind != "none"]
+        routed = [u for u in plan.units if u.kind != "none"]
+        units = [u for u in routed if u.started]
         members = [Member(RunSpec(command=u.command, cwd=u.directory, env=u.env.process_env(os.environ), port=u.port,
                                   label=u.name, hooks_before=u.hooks_before, hooks_after=u.hooks_after),
                           u.directory if u.is_local else None) for u in units if u.kind == "dapp"]
@@ -169,7 +174,8 @@ class ComposedRun:
         previous = {s: signal.signal(s, lambda number, frame: fleet.request_stop(number))
                     for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}") for u in units]
+            routes = [Route(u.mount_point, u.port, u.name, did=did, component_id=f"{did}/{u.did}",
+                            rule_id=str(uuid.uuid4())) for u in routed]
             self.gateway = Gateway(routes, plan.port, local=page_handler(plan, dict(self.app_env.values)),
                                    on_request=self.request).start()
             for unit in units:
@@ -177,6 +183,10 @@ class ComposedRun:
                     statics.append(serve_static(unit.static_root, unit.port, front_port=plan.port))
                     unit.pid = os.getpid()
             self.ui.info(f"Dev folder: {self.paths.root}")
+            idle = [u.name for u in routed if not u.started]
+            if idle:
+                self.ui.info(f"Not started (--no-start-all-components): {', '.join(idle)}; "
+                             "the gateway answers 502 for them")
             for unit in units:
                 if unit.kind == "static":
                     self.mark_ready(unit.name)
@@ -296,13 +306,17 @@ def main(ui, meta: dict, project_dir: Path, options: Options, *, component: bool
                          secret=bool(entry.get("secure")))
 
     paths, plan, app_env = _plan(ui, app_meta, app_folder, project_dir, options, app_source,
-                                 ask if ui.env.interactive else None)
+                                 ask if ui.env.interactive else None, app_did if component else None)
+    for unit in plan.units:  # the reference starts only the component under development unless told otherwise
+        unit.started = options.start_all or unit.source == "local" or unit.directory == project_dir
+    plan.refresh_mount_points()
     if options.expose_sk:
         ui.warn("BLOCKLET_APP_SK is given to every component (--unsafe-expose-sk)")
     return ComposedRun(ui, app_meta, plan, app_env, paths, options).run()
 
 
-def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Options, app_source: str, ask):
+def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Options, app_source: str, ask,
+          app_identity: str | None = None):
     from blocklet_cli import __version__
     from blocklet_cli.core.components.resolve import verify_tree
     from blocklet_cli.core.dev import composition
@@ -324,7 +338,8 @@ def _plan(ui, app_meta: dict, app_folder: Path, project_dir: Path, options: Opti
     settings = devenv.DevSettings(
         project_dir=app_folder, paths=paths, port=port, app_wallet=devenv.load_wallet(paths.wallet_file),
         node_wallet=devenv.load_wallet(node_wallet_file(), devenv.NODE_TYPE), host_version=__version__,
-        app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk)
+        app_url=options.app_url or f"http://127.0.0.1:{port}", expose_sk=options.expose_sk, public_port=port)
     plan, app_env = composition.build_plan(app_meta, app_folder, paths, settings, tree, local, ask=ask, reporter=ui,
-                                           app_source=app_source, offline=options.offline)
+                                           app_source=app_source, offline=options.offline,
+                                           app_identity=app_identity)
     return paths, plan, app_env

@@ -56,6 +56,7 @@ class Unit:
     services: list[dict] = field(default_factory=list)
     pid: int | None = None
     is_app: bool = False
+    started: bool = True  # False: listed and routed, not run (`dev --no-start-all-components`)
 
     @property
     def is_local(self) -> bool:
@@ -64,7 +65,8 @@ class Unit:
     def to_dict(self) -> dict:
         return {"name": self.name, "did": self.did, "version": self.version, "title": self.title,
                 "mountPoint": self.mount_point, "port": self.port, "pid": self.pid, "source": self.source,
-                "kind": self.kind, "directory": str(self.directory), "services": self.services}
+                "kind": self.kind, "directory": str(self.directory), "services": self.services,
+                "started": self.started}
 
 
 @dataclass
@@ -77,10 +79,19 @@ class Plan:
     units: list[Unit]
 
     def mount_points(self) -> list[dict]:
-        """BLOCKLET_MOUNT_POINTS (`componentsInternalInfo` of environment.js)."""
+        """BLOCKLET_MOUNT_POINTS (`getComponentsInternalInfo`, ArcBlock/blocklet-server blocklet/meta/src/blocklet.ts:
+        `status` a BlockletStatus number, `containerPort` the web interface's `containerPort` as text, "" without)."""
         return [{"title": u.title, "did": u.did, "name": u.name, "version": u.version, "mountPoint": u.mount_point,
-                 "port": u.port, "containerPort": u.port, "resources": [], "resourcesV2": [],
-                 "group": u.meta.get("group"), "isGreen": False} for u in self.units]
+                 "status": devenv.STATUS_RUNNING if u.started else devenv.STATUS_STOPPED, "port": u.port,
+                 "containerPort": "", "resources": [], "resourcesV2": [], "group": u.meta.get("group"),
+                 "isGreen": False} for u in self.units]
+
+    def refresh_mount_points(self) -> None:
+        """Write BLOCKLET_MOUNT_POINTS again into every unit's environment (after `started` changed)."""
+        value = json.dumps(self.mount_points(), separators=(",", ":"))
+        for unit in self.units:
+            if unit.env is not None:
+                unit.env.values["BLOCKLET_MOUNT_POINTS"] = value
 
 
 # -- services ---------------------------------------------------------------------------------
@@ -259,7 +270,9 @@ def assign_ports(units: list[Unit], taken: set[int]) -> None:
 
 # -- environments -------------------------------------------------------------------------------
 def shared_values(app_meta: dict, app_env: devenv.DevEnvironment, unit: Unit, siblings: list[Unit]) -> dict[str, str]:
-    """`getSharedConfigObj(app, component, includeSecure=true)`: what the app and siblings share with `unit`."""
+    """`getSharedConfigObj(app, component, includeSecure=true)`: what the app and siblings share with `unit`. The app's
+    variables are its blocklet's `environments`: the server's app container takes them (`_addBlocklet`,
+    ArcBlock/blocklet-server core/state/lib/blocklet/manager/disk) and shares its configs with every component."""
     own = {e["name"]: e for e in unit.meta.get("environments") or [] if isinstance(e, dict) and e.get("name")}
     own_values = unit.env.values if unit.env is not None else {}
     result: dict[str, str] = {}
@@ -308,10 +321,12 @@ def component_environment(unit: Unit, plan: Plan, app_values: Mapping[str, str])
 
 def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settings: devenv.DevSettings, tree,
                local: list[tuple[dict, Path]], *, ask=None, reporter: Reporter = NULL_REPORTER,
-               fetch=fetch_bundle, app_source: str = "app",
-               offline: bool = False) -> tuple[Plan, devenv.DevEnvironment]:
+               fetch=fetch_bundle, app_source: str = "app", offline: bool = False,
+               app_identity: str | None = None) -> tuple[Plan, devenv.DevEnvironment]:
     """Resolve every unit (fetching bundles), give each a port and its environment. `project_dir` is the app's
-    folder (its project, or its expanded release when `app_source` is "store")."""
+    folder (its project, or its expanded release when `app_source` is "store"). `app_identity`: the app's DID on
+    a server (its wallet's address, also its name there; default the dev wallet's); the blocklet in `project_dir`
+    is its component at `/`."""
     from blocklet_cli.core.meta import parse_meta
 
     app_name = str(app_meta.get("name") or app_meta.get("did"))
@@ -355,9 +370,11 @@ def build_plan(app_meta: dict, project_dir: Path, paths: devenv.DevPaths, settin
                 task.advance(1)
     _check_mounts(units)
     assign_ports(units, {settings.port})
-    plan = Plan(app_name=app_name, app_did=app_did, port=settings.port, units=units)
+    identity = app_identity or settings.app_wallet.address
+    plan = Plan(app_name=identity, app_did=identity, port=settings.port, units=units)
     app_env = devenv.compute_environment(
         app_meta, _settings_for(settings, project_dir, app_unit.port or settings.port, "/"), ask=ask)
+    app_env.values["BLOCKLET_DID"] = identity
     app_values = dict(app_env.values)
     for unit in units:
         if unit.is_app:

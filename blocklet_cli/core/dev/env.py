@@ -183,6 +183,9 @@ class DevEnvironment:
         return {"names": sorted(self.values), "secret": sorted(self.secret_names), "sources": self.sources}
 
 
+STATUS_RUNNING, STATUS_STOPPED = 6, 8  # BlockletStatus of ArcBlock/blocklet-server blocklet/constant
+
+
 @dataclass
 class DevSettings:
     """What `compute_environment` needs besides the metadata."""
@@ -196,6 +199,7 @@ class DevSettings:
     app_url: str | None = None
     expose_sk: bool = False
     mount_point: str = "/"
+    public_port: int | None = None  # the port users open (the dev gateway's); default `port`
 
 
 def compute_environment(meta: dict, settings: DevSettings, *, environ: Mapping[str, str] | None = None,
@@ -252,10 +256,11 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
     name = str(meta.get("name") or did)
     version = str(meta.get("version") or "")
     title = str(meta.get("title") or name)
-    app_url = (s.app_url or f"http://127.0.0.1:{s.port}").rstrip("/")
+    front = s.public_port or s.port
+    app_url = (s.app_url or f"http://127.0.0.1:{front}").rstrip("/")
     app_data = s.paths.data
     mount: dict[str, Any] = {"title": title, "did": did, "name": name, "version": version, "mountPoint": s.mount_point,
-             "port": s.port, "containerPort": s.port, "resources": [], "resourcesV2": [],
+             "status": STATUS_RUNNING, "port": s.port, "containerPort": "", "resources": [], "resourcesV2": [],
              "group": meta.get("group"), "isGreen": False}
     values = {
         "BLOCKLET_PORT": str(s.port),
@@ -267,12 +272,17 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "BLOCKLET_APP_DATA_DIR": str(app_data),
         "BLOCKLET_APP_SHARE_DIR": str(app_data / ".share"),
         "BLOCKLET_SHARE_DIR": str(app_data / ".share" / did),
-        "BLOCKLET_DID": did,
+        # an app's DID (and name) is its wallet's address, the blocklet is its component at `/`: as the server's
+        # installApplicationFromGeneral makes them (BLOCKLET_DID is always BLOCKLET_APP_PID, environment.js)
+        "BLOCKLET_DID": s.app_wallet.address,
         "BLOCKLET_COMPONENT_DID": did,
         "BLOCKLET_COMPONENT_VERSION": version,
-        "BLOCKLET_REAL_DID": f"{did}/{did}",
-        "BLOCKLET_REAL_NAME": f"{name}/{name}",
+        "BLOCKLET_REAL_DID": f"{s.app_wallet.address}/{did}",
+        "BLOCKLET_REAL_NAME": f"{s.app_wallet.address}/{name}",
         "BLOCKLET_APP_ID": s.app_wallet.address,
+        "BLOCKLET_APP_IDS": s.app_wallet.address,  # every DID the app had (one: it was never migrated)
+        "BLOCKLET_APP_CHAIN_TYPE": "arcblock",  # the app's chain config the server sets by default
+        "BLOCKLET_INSTANCE_ID": "0",  # the process's index among its instances (pm2's; one here)
         "BLOCKLET_APP_PID": s.app_wallet.address,
         "BLOCKLET_APP_PK": s.app_wallet.public_key_hex,
         "BLOCKLET_APP_NAME": _single_line(title),
@@ -289,9 +299,9 @@ def _runtime(meta: dict, s: DevSettings) -> dict[str, str]:
         "ABT_NODE_VERSION": s.host_version,
         "ABT_NODE_DID": s.node_wallet.address,
         "ABT_NODE_PK": s.node_wallet.public_key_hex,
-        "ABT_NODE_PORT": str(s.port),
+        "ABT_NODE_PORT": str(front),
         "ABT_NODE_MODE": "development",
-        "ABT_NODE_URL": f"http://127.0.0.1:{s.port}",
+        "ABT_NODE_URL": f"http://127.0.0.1:{front}",
         "ABT_NODE_DOMAIN": "127.0.0.1",
         "ABT_NODE_PROTOCOL": "http",
     }

@@ -3,9 +3,9 @@
 Reference: ArcBlock/blocklet-server core/router-provider/lib/default/daemon.js (`createRequestHandler`: prefix
 stripping, `x-path-prefix` / `x-group-path-prefix` / `x-blocklet-did` / `x-blocklet-component-id`, the 307 from
 `/prefix` to `/prefix/` on GET), core/router-provider/lib/util.js (`findRule`: prefix match, rules sorted longest
-first), the main server of daemon.js (http-proxy with `xfwd`: `x-forwarded-for`/`-port`/`-proto`/`-host`, `Host`
-kept) and core/router-provider/lib/nginx/includes/proxy.raw (`X-Real-IP`, `X-Request-ID`, `Upgrade`/`Connection`
-passed for WebSockets).
+first; `x-routing-rule-id` from the rule's id), the main server of daemon.js (http-proxy with `xfwd`:
+`x-forwarded-for`/`-port`/`-proto`/`-host`, `Host` kept). The default provider adds nothing else (the nginx one
+also adds `X-Real-IP` and `X-Request-ID`; tests/e2e/test_dev_parity_server.py compares with the default one).
 
 An asyncio HTTP/1.1 reverse proxy run in a thread: bodies stream both ways in 64 KiB pieces (memory stays flat
 whatever the size), connections to components are kept alive and reused (requests without a body only, retried once
@@ -23,7 +23,6 @@ import contextlib
 import html
 import re
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +46,7 @@ class Route:
     did: str = ""  # x-blocklet-did: the app's DID
     component_id: str = ""  # x-blocklet-component-id: "<app did>/<component did>"
     group_prefix: str = "/"  # x-group-path-prefix: the app's mount point
+    rule_id: str = ""  # x-routing-rule-id: the id of the routing rule (one per component)
 
     @staticmethod
     def normalise(mount_point: str) -> str:
@@ -97,13 +97,10 @@ class _Request:
         self.target = target
         self.version = version
         self.headers = headers
+        self.lookup = {key.lower(): value for key, value in reversed(headers)}  # the first of a repeated name
 
     def get(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return self.lookup.get(name)
 
     @property
     def path(self) -> str:
@@ -192,8 +189,6 @@ class Gateway:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._idle: dict[int, list[_Upstream]] = {}
-        self._id_prefix = uuid.uuid4().hex[:20]
-        self._requests = 0
 
     # -- life cycle -----------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -282,7 +277,7 @@ class Gateway:
         keep_alive = request.keep_alive
         has_body = request.get("content-length") not in (None, "0") or request.get("transfer-encoding")
         if self.local is not None:
-            answer = self.local(request.method, request.target, {k.lower(): v for k, v in request.headers})
+            answer = self.local(request.method, request.target, request.lookup)
             if answer is not None:
                 await self._discard_body(request, reader)
                 await self._answer(writer, answer, keep_alive=keep_alive, head_only=request.method == "HEAD")
@@ -340,19 +335,15 @@ class Gateway:
             conn.reusable = False
             conn.writer.close()
 
-    def _request_id(self) -> str:
-        self._requests += 1
-        return f"{self._id_prefix}{self._requests:012x}"
-
     def _upstream_head(self, request: _Request, route: Route, client_ip: str, upgrade: bool) -> bytes:
         """The request head for the component: hop-by-hop headers dropped, the router's headers set.
 
         `x-forwarded-for`/`-port`/`-proto` are appended to what the client sent (comma-joined) and
         `x-forwarded-host` kept when given, else the Host header, as http-proxy's `xfwd` does for the default
-        router's main server (daemon.js); `x-real-ip` and `x-request-id` are what the nginx provider adds."""
+        router's main server (daemon.js)."""
         host = request.get("host") or f"{self.host}:{self.port}"
-        dropped = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id", "x-real-ip",
-                   "x-request-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
+        dropped = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
+                   "x-routing-rule-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
         headers = [(k, v) for k, v in request.headers if k.lower() not in HOP_BY_HOP and k.lower() not in dropped]
         port = re.search(r":(\d+)$", host)
 
@@ -365,8 +356,6 @@ class Gateway:
             ("x-forwarded-port", append("x-forwarded-port", port.group(1) if port else "80")),
             ("x-forwarded-proto", append("x-forwarded-proto", "http")),
             ("x-forwarded-host", request.get("x-forwarded-host") or host),
-            ("x-real-ip", client_ip),
-            ("x-request-id", self._request_id()),
             ("x-path-prefix", route.prefix),
             ("x-group-path-prefix", route.group_prefix or "/"),
         ]
@@ -374,6 +363,8 @@ class Gateway:
             headers.append(("x-blocklet-did", route.did))
         if route.component_id:
             headers.append(("x-blocklet-component-id", route.component_id))
+        if route.rule_id:
+            headers.append(("x-routing-rule-id", route.rule_id))
         if upgrade:
             headers += [("Upgrade", request.get("upgrade") or ""), ("Connection", "Upgrade")]
         else:
@@ -430,19 +421,27 @@ class Gateway:
         keep = request.keep_alive and framed
         kept = [(k, v) for k, v in headers if k.lower() not in ("connection", "keep-alive")]
         kept.append(("Connection", "keep-alive" if keep else "close"))
-        writer.write((status_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1"))
+        response_head = (status_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1")
 
         async def send(data: bytes) -> None:
             writer.write(data)
             await writer.drain()
 
         if no_body:
+            writer.write(response_head)
+            await writer.drain()
+        elif not chunked and length is not None and 0 <= int(length) <= CHUNK:
+            # a small body: sent with its head in one write (one system call where the two would take two)
+            writer.write(response_head + await up_reader.readexactly(int(length)))
             await writer.drain()
         elif chunked:
+            writer.write(response_head)
             await _copy_chunked(up_reader, send)
         elif length is not None:
+            writer.write(response_head)
             await _copy_exact(up_reader, send, int(length))
         else:
+            writer.write(response_head)
             while chunk := await up_reader.read(CHUNK):
                 await send(chunk)
         try:

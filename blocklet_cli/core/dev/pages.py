@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from blocklet_cli.core.dev.gateway import WELLKNOWN_SERVICE_PREFIX, Answer, Route, pick_route
 
@@ -73,3 +74,17 @@ def page_handler(plan, app_values: dict[str, str]) -> Callable[[str, str, dict],
         return None
 
     return handle
+
+
+def standalone_handler(meta: dict, app_values: dict[str, str],
+                       app_port: int) -> Callable[[str, str, dict], Answer | None]:
+    """`page_handler` for a blocklet run alone (no components): the app is the one component, at `/`."""
+    from blocklet_cli.core.dev.composition import Plan, Unit
+
+    name = str(meta.get("name") or meta.get("did"))
+    did = str(meta.get("did") or "")
+    unit = Unit(name=name, did=did, version=str(meta.get("version") or ""), title=str(meta.get("title") or name),
+                mount_point="/", source="app", meta=meta, directory=Path("."), port=app_port,
+                kind="static" if meta.get("group") == "static" else "dapp", is_app=True)
+    app = app_values.get("BLOCKLET_DID") or did
+    return page_handler(Plan(app_name=app, app_did=app, port=app_port, units=[unit]), app_values)
