@@ -36,6 +36,8 @@ CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path.home() / ".cache" / "blo
 FIXTURES = REPO / "tests" / "fixtures" / "real-dapps"
 INSTALLED = CACHE / "real-dapps"
 TOOLS = INSTALLED / "tools"
+PNPM_VERSION = "9.15.0"  # scripts/install-real-dapps.sh PNPM_VERSION
+PNPM = TOOLS / f"pnpm-{PNPM_VERSION}" / "node_modules" / ".bin" / "pnpm"
 RECIPE = 2  # scripts/install-real-dapps.sh RECIPE
 ESBUILD_VERSION = "0.24.2"  # blocklet_cli/core/bundle/esbuild.py ESBUILD_VERSION (checked by a test)
 # Bun: what Blocklet Server 1.17.12 asks for (ArcBlock/blocklet-server core/state/lib/util/ensure-bun.js)

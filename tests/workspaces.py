@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CACHE, REAL_HOME, REPO, free_port
+from tests.real_dapps import PNPM  # scripts/install-real-dapps.sh installs it
 
 FIXTURES = REPO / "tests" / "fixtures" / "workspaces"
-PNPM = CACHE / "tools" / "node_modules" / ".bin" / "pnpm"  # scripts/install-dapp-projects.sh installs it
 KINDS = ("npm", "pnpm")
 API, SITE = "wharf-api", "wharf-site"
 
@@ -39,7 +39,7 @@ def install(kind: str, into: Path) -> Path:
     if shutil.which("npm") is None or shutil.which("node") is None:
         _missing("node and npm are needed for the workspace tests")
     if kind == "pnpm" and not os.access(PNPM, os.X_OK):
-        _missing(f"pnpm is not installed in {PNPM.parent}: run scripts/install-dapp-projects.sh")
+        _missing(f"pnpm is not installed in {PNPM.parent}: run scripts/install-real-dapps.sh")
     target = into / kind
     shutil.copytree(FIXTURES / kind, target)
     env = {**os.environ, "CI": "1", "npm_config_cache": str(REAL_HOME / ".npm"),

@@ -207,7 +207,7 @@ def test_publish_all_skip_existing_twice_uploads_nothing_the_second_time(workspa
 
 @pytest.mark.parametrize("mode", ["zip", "compact"])
 def test_a_dependency_of_a_dependency_linking_out_is_refused(workspace, cli, tmp_path, mode):
-    from tests.cli.test_real_dapps import esbuild_env
+    from tests.real_dapps import esbuild_env
 
     linked = workspace / "packages/tides/node_modules/ms"  # pnpm links it there; npm hoists it to the root
     if not linked.exists():
