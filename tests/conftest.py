@@ -241,8 +241,16 @@ def free_port() -> int:
 def static_web_server(folder: Path) -> Iterator[str]:
     """A real static web server (`python -m http.server`) serving `folder`; yields its base URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with serving_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                          "--directory", str(folder)], port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving_process(command: list[str], port: int) -> Iterator[str]:
+    """Run `command` (a server listening on 127.0.0.1:`port`) until the block ends; yields its base URL once
+    the port accepts connections."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             try:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CACHE, REAL_HOME, REPO, free_port
+from tests.conftest import CACHE, REAL_HOME, REPO, free_port, serving_process
 from tests.real_dapps import PNPM  # scripts/install-real-dapps.sh installs it
 
 FIXTURES = REPO / "tests" / "fixtures" / "workspaces"
@@ -88,16 +86,5 @@ http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_
 def store_server(folder: Path) -> Iterator[str]:
     """A file store (`blocklet publish --store <folder>`) served over HTTP; yields its base URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", _STORE_SERVER, str(port), str(folder)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving_process([sys.executable, "-c", _STORE_SERVER, str(port), str(folder)], port) as url:
+        yield url

@@ -98,7 +98,9 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     except FileFormatError as exc:
         if raise_unreadable:
             raise
-        line, column = _location(exc.location)
+        from blocklet_cli.core.meta.api import location_numbers
+
+        line, column = location_numbers(exc.location)
         found.add("yaml", exc.message, refused_by="bundle", file=meta_path, line=line, column=column)
         return report
     found.document = document
@@ -122,13 +124,6 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
         order.setdefault(finding.file, len(order))
     report.findings.sort(key=lambda f: (order[f.file], f.line is None, f.line or 0, f.column or 0))
     return report
-
-
-def _location(location: str | None) -> tuple[int | None, int | None]:
-    parts = (location or "").rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return int(parts[1]), int(parts[2])
-    return None, None
 
 
 # -- blocklet.yml -------------------------------------------------------------------------------------------

@@ -132,14 +132,15 @@ def validate_path(path: str | Path, *, mode: ParseMode = "meta", default_store_u
     except FileFormatError as exc:
         if raise_bad_input:
             raise
-        line, column = _location_numbers(exc.location)
+        line, column = location_numbers(exc.location)
         return ValidationReport(meta_path, False, [MetaIssue("", exc.message, line, column, rule="yaml")])
     return validate_document(document, mode=mode, default_store_url=default_store_url,
                              ensure_component_store=ensure_component_store, description_dir=description_dir,
                              json_schema=json_schema)
 
 
-def _location_numbers(location: str | None) -> tuple[int | None, int | None]:
+def location_numbers(location: str | None) -> tuple[int | None, int | None]:
+    """The line and column of a `file:line:column` location (None, None when it has none)."""
     parts = (location or "").rsplit(":", 2)
     if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
         return int(parts[1]), int(parts[2])
