@@ -19,6 +19,10 @@ from typing import Any
 
 import pytest
 
+# No process a test starts inherits NODE_PATH (a booted release, `blocklet dev`'s children, the real server): a
+# release must find its modules in its own files. The oracle drivers get their modules explicitly (`node_eval`).
+os.environ.pop("NODE_PATH", None)
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 ORACLE_SCRIPTS = REPO / "tests" / "oracles"
