@@ -222,9 +222,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_get(url: str) -> tuple[int, str]:
+def http_get(url: str, *, host: str | None = None, timeout: float = 10) -> tuple[int, str]:
+    """GET `url` (with a `Host` header when given): (status, body text), (0, the error) when nothing answered."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")

@@ -222,14 +222,9 @@ class BlockletServer:
         return True
 
     def http_get(self, url: str, host: str) -> tuple[int, str]:
-        request = urllib.request.Request(url, headers={"Host": host})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            return 0, str(exc)
+        from tests.real_dapps import http_get
+
+        return http_get(url, host=host, timeout=30)
 
     @staticmethod
     def wait_until(check, what: str, timeout: float, interval: float = 0.5):

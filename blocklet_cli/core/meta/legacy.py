@@ -272,22 +272,15 @@ def parse_legacy(project: LegacyProject, directory: str | None = None) -> dict[s
     `directory` is the folder named in a default description (the absolute folder, like the reference)."""
     from blocklet_cli.core.identity.did import to_blocklet_did
     from blocklet_cli.core.meta.names import camel_case
-    from blocklet_cli.core.meta.normalise import _fix_list
+    from blocklet_cli.core.meta.normalise import fix_shared_fields
     from blocklet_cli.core.meta.persons import fix_person
-    from blocklet_cli.core.meta.repository import fix_repository
 
     data = copy.deepcopy(project.merged)
     if isinstance(data.get("requiredEnvironments"), dict):  # the seed's single-object form; 1.7.7 rejects it
         data["requiredEnvironments"] = [data["requiredEnvironments"]]
     root = project.root
     fix_required(data, root, directory if directory is not None else str(root.resolve()))
-    fix_repository(data)
-    if not isinstance(data.get("files"), list):
-        data.pop("files", None)
-    else:
-        data["files"] = [x for x in data["files"] if isinstance(x, str) and x]
-    _fix_list(data, "keywords")
-    _fix_list(data, "tags")
+    fix_shared_fields(data)
     if _truthy(data.get("author")):
         data["author"] = fix_person(data["author"])
     for key in ("maintainers", "contributors"):

@@ -29,6 +29,18 @@ def js_truthy(value: Any) -> bool:
     return True
 
 
+def fix_shared_fields(meta: dict[str, Any]) -> None:
+    """The fixes @blocklet/meta's parse applies alike in every version we mirror (today's and 1.7.7's legacy
+    parse): `repository` normalised, `files` kept only as a list of non-empty strings, `keywords`/`tags` as lists."""
+    fix_repository(meta)
+    if not isinstance(meta.get("files"), list):
+        meta.pop("files", None)
+    else:
+        meta["files"] = [x for x in meta["files"] if isinstance(x, str) and x]
+    _fix_list(meta, "keywords")
+    _fix_list(meta, "tags")
+
+
 def _fix_list(meta: dict[str, Any], key: str) -> None:
     value = meta.get(key)
     if isinstance(value, str):
@@ -91,13 +103,7 @@ def fix_meta(raw: dict[str, Any], directory: str, *,
         meta["description"] = f"Blocklet from {directory}"
     if not js_truthy(meta.get("version")):
         meta["version"] = "1.0.0"
-    fix_repository(meta)
-    if not isinstance(meta.get("files"), list):
-        meta.pop("files", None)
-    else:
-        meta["files"] = [x for x in meta["files"] if isinstance(x, str) and x]
-    _fix_list(meta, "keywords")
-    _fix_list(meta, "tags")
+    fix_shared_fields(meta)
     if did_core.role_of(meta.get("did")) == did_core.ROLE_BLOCKLET:
         meta["name"] = meta["did"]
     if js_truthy(meta.get("author")):
