@@ -59,13 +59,14 @@ class DevProcess:
     """`blocklet [global options] dev --json …` in the background; stdout's first document parsed."""
 
     def __init__(self, project: Path, *args: str, global_args: tuple[str, ...] = (), env: dict | None = None,
-                 json_output: bool = True) -> None:
+                 json_output: bool = True, base_env: dict | None = None) -> None:
         self.stderr_path = project.parent / f"dev-stderr-{time.monotonic_ns()}.txt"
         self.stderr_file = self.stderr_path.open("w")
         argv = [str(BLOCKLET), *global_args, "dev", *(["--json"] if json_output else []), *args]
         self.proc = subprocess.Popen(argv, cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self.stderr_file, text=True,
-                                     env={**os.environ, "CI": "1", "NO_COLOR": "1", **(env or {})})
+                                     env={**(os.environ if base_env is None else base_env), "CI": "1", "NO_COLOR": "1",
+                                          **(env or {})})
         self.doc: dict = {}
         if json_output:
             lines = []

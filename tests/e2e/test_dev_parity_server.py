@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import shutil
 import threading
@@ -166,7 +167,10 @@ def observe_server(e2e, store_url: str) -> tuple[dict, list[dict]]:
 def observe_dev(parent: Path) -> tuple[dict, list[dict], tuple[int, str, str]]:
     from tests.cli.test_dev_cmd import DevProcess, fetch
 
-    dev = DevProcess(parent)
+    # a developer's shell, not this test run's: the process inherits the shell's environment as node would, so
+    # the test run's own switches (BLOCKLET_REQUIRE_E2E, …, which CI sets) must not be there to compare
+    shell = {key: value for key, value in os.environ.items() if not key.startswith("BLOCKLET_")}
+    dev = DevProcess(parent, base_env=shell)
     try:
         gateway = dev.doc["gateway"]
         fetch(f"{gateway['url']}/probe/")
