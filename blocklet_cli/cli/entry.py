@@ -1,12 +1,11 @@
 """The console script: Ctrl-C while the tool is still starting (importing) ends quietly with 130.
 
-Kept tiny on purpose: nothing but `sys`, `os`, `gc` and `signal` is imported before the handler is in place.
+Kept tiny on purpose: the handler is installed by this module's first statements, before anything but `os`,
+`signal` and `sys` (all loaded by the interpreter's own start already) is imported.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import signal
 import sys
@@ -20,11 +19,21 @@ def _quiet_interrupt(signum: int, frame: object) -> None:
     os._exit(INTERRUPTED)  # nothing to clean up yet: no file is open for writing during start-up
 
 
-def main() -> None:
-    """Install the start-up handler and run the application (`app.main` takes Ctrl-C over once it can
-handle a KeyboardInterrupt)."""
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+def _install() -> None:
+    try:  # noqa: SIM105 - contextlib is not imported this early
         signal.signal(signal.SIGINT, _quiet_interrupt)
+    except ValueError:  # not the main thread (embedded use)
+        pass
+
+
+_install()
+
+
+def main() -> None:
+    """Run the application (`app.main` takes Ctrl-C over once it can handle a KeyboardInterrupt)."""
+    _install()
+    import gc
+
     from blocklet_cli.cli.app import main as run
 
     try:
