@@ -376,3 +376,17 @@ def test_a_static_blocklet_with_an_engine_or_a_container(project: Path) -> None:
     assert engine.line == line_of(project, "engine:") and docker.line == line_of(project, "docker:")
     write(project, "blocklet.yml", meta_text(group="dapp", main="www/index.html") + "engine:\n  interpreter: node\n")
     assert not {"static-engine", "static-docker"} & set(codes(check_project(project)))
+
+
+def test_placeholders_from_init_are_warnings_whatever_their_name(project: Path) -> None:
+    from blocklet_cli.core.project.init import placeholder_files
+
+    stock = placeholder_files()
+    write(project, "brand.png", stock["logo.png"])
+    write(project, "screenshots/b.png", stock["screenshots/screenshot-2.png"])
+    write(project, "blocklet.yml", meta_text(logo="brand.png"))
+    report = check_project(project)
+    logo, shot = only(report, "placeholder-logo"), only(report, "placeholder-screenshot")
+    assert (logo.severity, logo.line) == ("warning", line_of(project, "logo:"))
+    assert shot.line == line_of(project, "  - b.png")
+    assert report.passed() and not report.passed(strict=True) and shot.fix.startswith("replace screenshots/b.png")

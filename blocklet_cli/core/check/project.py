@@ -41,7 +41,7 @@ class _Collector:
         self.target = target
         self.document: Any = None
 
-    def add(self, code: str, message: str, *, refused_by: RefusedBy, pointer: str | None = None,
+    def add(self, code: str, message: str, *, refused_by: RefusedBy | None, pointer: str | None = None,
             file: Path | str | None = None, line: int | None = None, column: int | None = None,
             fix: str | None = None, warning: bool = False) -> None:
         severity: Severity = "warning" if warning or (refused_by == "store" and self.target != "store") else "error"
@@ -116,6 +116,7 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     _dapp_main(found, root, data, use_build=use_build)
     _logo(found, root, data.get("logo"))
     _screenshots(found, root, data.get("screenshots"))
+    _placeholders(found, root, data.get("logo"), data.get("screenshots"))
     _changelog(found, root, data.get("version"), monorepo=monorepo)
     if release and (root / RELEASE_META).is_file():
         report.findings.extend(check_release(root / RELEASE_META, target=target, project_dir=root).findings)
@@ -445,6 +446,28 @@ def _screenshots(found: _Collector, root: Path, names: Any) -> None:
         found.add("screenshot-count", f"{count} screenshot(s); the store requires {low} to {high}", refused_by="store",
                   pointer="/screenshots" if names is not None else "",
                   fix=f"list {low} to {high} images of screenshots/ under `screenshots:`")
+
+
+def _placeholders(found: _Collector, root: Path, logo: Any, screenshots: Any) -> None:
+    """The logo and screenshots `blocklet init` wrote, still unchanged: valid images, so nothing refuses them,
+    but the store would show a stock picture (a warning: only the author can replace them)."""
+    from blocklet_cli.core.project.init import placeholder_files
+
+    stock = set(placeholder_files().values())
+    listed = [("/logo", logo, "logo", logo)] if isinstance(logo, str) and logo else []
+    if isinstance(screenshots, list):
+        listed += [(f"/screenshots/{index}", f"screenshots/{name}", "screenshot", name)
+                   for index, name in enumerate(screenshots) if isinstance(name, str) and name]
+    for pointer, rel, kind, shown in listed:
+        try:
+            path = (root / rel).resolve()
+            same = path.is_relative_to(root.resolve()) and path.is_file() and path.read_bytes() in stock
+        except (OSError, ValueError):
+            continue  # the image rules report what cannot be read
+        if same:
+            found.add(f"placeholder-{kind}", f"the {kind} {shown} is the placeholder `blocklet init` wrote",
+                      refused_by=None, pointer=pointer, warning=True,
+                      fix=f"replace {rel} with your own image ({IMAGE_FIX[kind]})")
 
 
 # -- CHANGELOG.md -------------------------------------------------------------------------------------------
