@@ -12,7 +12,8 @@ AllOption = Annotated[bool, Option(
                   "order; the folder argument is where the workspace is looked for.")]
 FilterOption = Annotated[list[str] | None, Option(
     "--filter", metavar="NAME|GLOB", show_default=False,
-    help="Only the workspace blocklets whose name or folder matches (repeatable; implies --all).")]
+    help="Only the workspace blocklets whose name or folder matches (repeatable; implies --all); NAME... adds what "
+         "it uses, ...NAME what uses it, ^ leaves NAME out, !NAME excludes (pnpm's selectors).")]
 JobsOption = Annotated[int | None, Option(
     "--jobs", "-j", show_default=False,
     help="With --all/--filter: how many blocklets at once when they do not depend on each other (default 4).")]

@@ -33,12 +33,39 @@ def test_yes_creates_a_project_and_json_reports_it(cli, tmp_path: Path) -> None:
     assert report["root"] == str(root)
     assert report["name"] == "harbor" and report["did"] == did_core.to_blocklet_did("harbor")
     assert set(report["created"]) == {"blocklet.yml", "blocklet.md", "logo.png", ".gitignore", "www/index.html",
-                                      "screenshots/"}
+                                      "screenshots/screenshot-1.png", "screenshots/screenshot-2.png",
+                                      "screenshots/screenshot-3.png"}
     assert report["kept"] == [] and report["wallet"] is None
     meta = yaml.safe_load((root / "blocklet.yml").read_text())
     assert (meta["title"], meta["group"], meta["main"]) == ("harbor", "static", "www")
     validate = cli("validate", cwd=root)
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+@pytest.mark.parametrize(("group", "did_type"), [("static", "name"), ("dapp", "name"), ("gateway", "name"),
+                                              ("static", "blocklet")])
+def test_every_template_passes_check_with_only_its_placeholders_to_replace(cli, tmp_path: Path, group: str,
+                                                                          did_type: str) -> None:
+    """`blocklet init` then `blocklet check` (the store's rules): no error; the only warnings are the placeholder
+    logo and screenshots, which the author replaces; with real images in their place, even --strict passes."""
+    from tests.images import png
+
+    root = tmp_path / "harbor"
+    proc = cli("init", str(root), "--yes", "--group", group, "--did-type", did_type)
+    assert proc.returncode == 0, proc.stderr
+    checked = cli("check", str(root), "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["errors"] == 0
+    shots = [("placeholder-screenshot", f"replace screenshots/screenshot-{n}.png") for n in (1, 2, 3)]
+    assert sorted((f["code"], f["fix"].split(" with ")[0]) for f in report["findings"]) == [
+        ("placeholder-logo", "replace logo.png"), *shots]
+    assert all(f["severity"] == "warning" and f["line"] for f in report["findings"])
+    (root / "logo.png").write_bytes(png(256, 256))
+    for number in (1, 2, 3):
+        (root / "screenshots" / f"screenshot-{number}.png").write_bytes(png(640 * number, 360 * number))
+    strict = cli("check", str(root), "--strict")
+    assert strict.returncode == 0, strict.stdout + strict.stderr
 
 
 def test_human_output(cli, tmp_path: Path) -> None:

@@ -60,6 +60,14 @@ def test_filter_and_version_sync(monorepo, run_blocklet):
     assert "version: 1.0.0" in (monorepo / "apps" / "beacon" / "blocklet.yml").read_text()
 
 
+def test_filter_graph_selectors_through_the_console_script(monorepo, run_blocklet):
+    done = run_blocklet("validate", "--filter", "lh-lamp...", "--json", str(monorepo))
+    assert done.returncode == 0, done.stderr
+    assert [r["name"] for r in json.loads(done.stdout)["results"]] == ["lh-beacon", "lh-lamp"]
+    done = run_blocklet("validate", "--filter", "...^lh-beacon", "--filter", "lh-signal", "--json", str(monorepo))
+    assert [r["name"] for r in json.loads(done.stdout)["results"]] == ["lh-lamp", "lh-signal"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["validate", "--all", "a", "b"], "--all and --filter take at most one folder"),
     (["version", "--all", "--git-tag"], "--git-tag needs one version for all the blocklets: add --sync"),

@@ -179,9 +179,30 @@ class ActionRunner:
         self.last = done
         if done.returncode != 0:
             raise StepFailed(step_id, done)
-        self.outputs[step_id] = dict(line.split("=", 1) for line in files["GITHUB_OUTPUT"].read_text().splitlines()
-                                     if "=" in line)
+        self.outputs[step_id] = step_outputs(files["GITHUB_OUTPUT"].read_text())
         self.path_prefix[:0] = [line for line in files["GITHUB_PATH"].read_text().splitlines() if line][::-1]
+
+
+def step_outputs(text: str) -> dict[str, str]:
+    """A GITHUB_OUTPUT file as the runner reads it: `name=value` lines and `name<<DELIMITER` … `DELIMITER`
+    blocks (a multi-line value, its last newline not part of it)."""
+    found: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        name, heredoc, delimiter = line.partition("<<")
+        if heredoc and "=" not in name:
+            block = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                block.append(inner)
+            else:
+                raise AssertionError(f"output {name}: delimiter {delimiter} never closes")
+            found[name] = "\n".join(block)
+        elif "=" in line:
+            key, value = line.split("=", 1)
+            found[key] = value
+    return found
 
 
 class StepFailed(Exception):
@@ -209,7 +230,8 @@ def test_the_action_maps_inputs_to_variables_and_secrets_only_through_env():
                 assert name in ("BLOCKLET_ACCESS_TOKEN", "BLOCKLET_DEPLOY_ACCESS_SECRET"), name
     release = next(step for step in action["runs"]["steps"] if step.get("id") == "release")
     assert {"BLOCKLET_STORE", "BLOCKLET_ACCESS_TOKEN", "BLOCKLET_SKIP_EXISTING", "BLOCKLET_DEPLOY_ENDPOINT",
-            "BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_ACCESS_KEY", "BLOCKLET_DEPLOY_ACCESS_SECRET"} <= set(
+            "BLOCKLET_DEPLOY_APP_DID", "BLOCKLET_DEPLOY_ACCESS_KEY", "BLOCKLET_DEPLOY_ACCESS_SECRET", "BLOCKLET_ALL",
+            "BLOCKLET_FILTER"} <= set(
         release["env"])
     install = next(step for step in action["runs"]["steps"] if "pip install" in step.get("run", ""))
     assert install["env"]["BLOCKLET_ACTION_PATH"] == "${{ github.action_path }}"
@@ -267,6 +289,51 @@ def test_the_action_runs_as_the_runner_runs_it_publish_then_skip_then_deploy(tmp
     finally:
         for server in servers:
             server.stop()
+
+
+def test_the_action_on_a_workspace_with_all_and_filter(tmp_path, run_blocklet):
+    """The release step with the `all` and `filter` inputs, as the runner runs it (this test's own `blocklet`
+    on PATH in place of the install step): on a workspace of three blocklets made by `blocklet init`, one using
+    another as a component, publish --all to a file store (one URL per line in the `url` output), then a
+    graph filter that bundles only a blocklet and what it uses; a filter never expands as a file glob."""
+    root = tmp_path / "lighthouse"
+    root.mkdir()
+    (root / "package.json").write_text(json.dumps({"name": "lighthouse", "private": True, "workspaces": ["apps/*"]}))
+    for name in ("beacon", "lamp", "signal"):
+        done = run_blocklet("init", str(root / "apps" / name), "--name", f"lh-{name}", "--group", "static", "--yes")
+        assert done.returncode == 0, done.stderr
+    lamp = root / "apps" / "lamp" / "blocklet.yml"
+    lamp.write_text(lamp.read_text() + "components:\n  - name: lh-beacon\n    source:\n"
+                                       "      url: file:../beacon/.blocklet/release/blocklet.json\n")
+    store = tmp_path / "store"
+    env = {"HOME": os.environ["HOME"], "PATH": os.pathsep.join([BIN, bare_path(tmp_path)]), "LANG": "C.UTF-8",
+           "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"], "GITHUB_ACTIONS": "true", "CI": "true"}
+    runner = ActionRunner(REPO, tmp_path / "runner", env)
+    outputs = runner.run({"all": "true", "store": str(store)}, root, steps=["release"])
+    urls = outputs["url"].splitlines()
+    assert len(urls) == 3 and all(url.endswith("/blocklet.json") for url in urls), outputs
+    assert "lh-beacon, lh-signal, lh-lamp" in runner.last.stderr  # dependency order
+    assert len(list(store.glob("api/blocklets/*/blocklet.json"))) == 3
+    summary = (runner.work / "release-github_step_summary").read_text().splitlines()
+    assert summary == [f"publish: {url}" for url in urls]
+
+    beacon_release = root / "apps" / "beacon" / ".blocklet" / "release" / "blocklet.json"
+    beacon_built = beacon_release.stat().st_mtime_ns
+    for name in ("lamp", "signal"):
+        shutil.rmtree(root / "apps" / name / ".blocklet")
+    (root / "lh-lx...").mkdir()  # expanded as a file glob, `lh-l*...` would become `lh-lx...` (no blocklet)
+    outputs = runner.run({"command": "bundle", "filter": "lh-l*...\n  !lh-beacon lh-lamp"}, root,
+                         steps=["release"])
+    assert outputs["url"] == ""
+    built = sorted(path.parent.parent.name for path in root.glob("apps/*/.blocklet/release"))
+    # lh-lamp... adds lh-beacon, the ! filter takes it away again: lamp bundled with beacon's release as it was
+    assert built == ["beacon", "lamp"] and beacon_release.stat().st_mtime_ns == beacon_built
+    with pytest.raises(StepFailed) as failed:
+        runner.run({"command": "bundle", "all": "yes"}, root, steps=["release"])
+    assert failed.value.done.returncode == 2 and "all must be true or false" in failed.value.done.stdout
+    with pytest.raises(StepFailed) as failed:
+        runner.run({"command": "bundle", "filter": "lh-nope"}, root, steps=["release"])
+    assert failed.value.done.returncode == 2 and "matches no blocklet" in failed.value.done.stderr
 
 
 def test_gitlab_example_script_lines_run_as_written(tmp_path, project_copy, httpserver):

@@ -321,3 +321,72 @@ def test_monorepo_uses_the_workspace_changelog(project: Path) -> None:
     report = check_project(project, monorepo=True)
     assert report.checked["changelog"] == str(project.parent / "CHANGELOG.md")
     assert {"changelog-heading", "changelog-versions"} <= set(codes(report))
+
+
+# -- a static app with an API (create-blocklet #193) ---------------------------------------------------------
+
+def test_a_static_main_that_is_a_server_file(project: Path) -> None:
+    write(project, "api/index.js", "require('http').createServer().listen(process.env.BLOCKLET_PORT)\n")
+    write(project, "blocklet.yml", meta_text(main="api/index.js"))
+    report = check_project(project)
+    finding = only(report, "static-main-file")
+    assert finding.severity == "error" and finding.line == line_of(project, "main:")
+    assert "`group: dapp` with `main: api/index.js`" in (finding.fix or "")
+    assert "static-main" not in codes(report) and "Can not find index.html" not in json.dumps(report.to_dict())
+
+
+def test_a_static_app_whose_start_script_runs_an_api(project: Path) -> None:
+    """The solidjs template of create-blocklet #193: `group: static`, `main: dist`, and an Express API that
+    `npm run start` ran beside vite; the static bundle left it out."""
+    write(project, "api/index.js", "require('express')().listen(process.env.BLOCKLET_PORT)\n")
+    write(project, "api/hooks/pre-start.js", "console.log('ready')\n")
+    write(project, "package.json", json.dumps({"scripts": {
+        "start": "npm-run-all --parallel start:*", "start:client": "vite",
+        "start:api": "NODE_ENV=development nodemon api/index.js -w api",
+        "clean": "node scripts/build-clean.mjs"}}))
+    write(project, "scripts/build-clean.mjs", "")
+    write(project, "blocklet.yml",
+          meta_text() + "scripts:\n  dev: npm run start\n  preStart: node api/hooks/pre-start.js\n")
+    report = check_project(project)
+    finding = only(report, "static-api")
+    assert finding.severity == "warning" and finding.line == line_of(project, "group:")
+    assert finding.message.startswith("package.json script 'start:api' runs api/index.js")
+    assert "`group: dapp` with `main: api/index.js`" in (finding.fix or "")
+    assert report.passed() and not report.passed(strict=True)
+    # the same project as a dapp is what the template became; a hook or a build script is no API
+    write(project, "blocklet.yml", meta_text(group="dapp", main="api/index.js"))
+    assert "static-api" not in codes(check_project(project))
+    write(project, "package.json", json.dumps({"scripts": {"start": "vite", "clean": "node scripts/build-clean.mjs",
+                                                           "dev:hook": "node api/hooks/pre-start.js"}}))
+    write(project, "blocklet.yml", meta_text() + "scripts:\n  preStart: node api/hooks/pre-start.js\n")
+    assert "static-api" not in codes(check_project(project))
+    # a server inside the main folder is shipped (it is only never run: no finding for the API itself)
+    (project / "package.json").unlink()
+    write(project, "www/server.js", "")
+    write(project, "blocklet.yml", meta_text() + "scripts:\n  dev: node www/server.js\n")
+    assert "static-api" not in codes(check_project(project))
+
+
+def test_a_static_blocklet_with_an_engine_or_a_container(project: Path) -> None:
+    write(project, "blocklet.yml", meta_text() + "engine:\n  interpreter: node\n  script: api/index.js\n"
+          "docker:\n  image: nginx:1\n")
+    report = check_project(project)
+    engine, docker = only(report, "static-engine"), only(report, "static-docker")
+    assert (engine.severity, docker.severity) == ("warning", "warning")
+    assert engine.line == line_of(project, "engine:") and docker.line == line_of(project, "docker:")
+    write(project, "blocklet.yml", meta_text(group="dapp", main="www/index.html") + "engine:\n  interpreter: node\n")
+    assert not {"static-engine", "static-docker"} & set(codes(check_project(project)))
+
+
+def test_placeholders_from_init_are_warnings_whatever_their_name(project: Path) -> None:
+    from blocklet_cli.core.project.init import placeholder_files
+
+    stock = placeholder_files()
+    write(project, "brand.png", stock["logo.png"])
+    write(project, "screenshots/b.png", stock["screenshots/screenshot-2.png"])
+    write(project, "blocklet.yml", meta_text(logo="brand.png"))
+    report = check_project(project)
+    logo, shot = only(report, "placeholder-logo"), only(report, "placeholder-screenshot")
+    assert (logo.severity, logo.line) == ("warning", line_of(project, "logo:"))
+    assert shot.line == line_of(project, "  - b.png")
+    assert report.passed() and not report.passed(strict=True) and shot.fix.startswith("replace screenshots/b.png")

@@ -43,7 +43,8 @@ def test_each_group_creates_a_valid_project(tmp_path: Path, group: str) -> None:
     assert meta["did"] == did_core.to_blocklet_did("harbor-lights") == result.did
     assert (meta["group"], meta["version"], meta["logo"]) == (group, "1.0.0", "logo.png")
     assert validate_path(root).valid
-    expected = {"blocklet.yml", "blocklet.md", "logo.png", ".gitignore", "screenshots/"}
+    expected = {"blocklet.yml", "blocklet.md", "logo.png", ".gitignore",
+                *(f"screenshots/screenshot-{n}.png" for n in (1, 2, 3))}
     expected |= {"static": {"www/index.html"}, "dapp": {"index.js"}, "gateway": set()}[group]
     assert set(result.created) == expected
     assert "main" not in meta if group == "gateway" else meta["main"] == init_core.DEFAULT_MAIN[group]

@@ -106,6 +106,44 @@ def test_filters_match_names_folders_and_globs(tmp_path):
                                 "folder, globs allowed)"
 
 
+@pytest.mark.parametrize("kind", ["npm", "pnpm"])
+def test_pnpm_graph_selectors_on_the_fixture_workspaces(kind):
+    """The fixture workspaces (tests/workspaces.py): wharf-site lists wharf-api as a component; discovery reads
+    only blocklet.yml files, so no install is needed."""
+    from tests.workspaces import API, FIXTURES, SITE
+
+    def names(*filters: str) -> list[str]:
+        return [member.name for member in load(FIXTURES / kind, list(filters)).members]
+
+    assert names(f"{SITE}...") == [API, SITE]  # the site and what it uses, in dependency order
+    assert names(f"{API}...") == [API]  # the api uses no blocklet
+    assert names(f"...{API}") == [API, SITE]  # the api and what uses it
+    assert names(f"...{SITE}") == [SITE]
+    assert names(f"{SITE}^...") == [API]  # ^: without the named one
+    assert names(f"...^{API}") == [SITE]
+    assert names(f"...{API}...") == [API, SITE]
+    assert names("blocklets/site...") == [API, SITE]  # folders and globs work inside selectors
+    assert names(f"!{API}") == [SITE]  # only exclusions: from every blocklet
+    assert names(f"...{API}", f"!{SITE}") == [API]
+    assert load(FIXTURES / kind, [f"{SITE}^..."]).deps == {"blocklets/api": []}  # the site left out is not waited for
+    with pytest.raises(UsageError, match="matches no blocklet"):
+        names("nope...")
+    with pytest.raises(UsageError, match="names no blocklet"):
+        names("...")
+
+
+def test_graph_selectors_follow_components_transitively(tmp_path):
+    blocklet(tmp_path / "a", "a")
+    blocklet(tmp_path / "b", "b", components=[{"name": "a", "source": {"name": "a"}}])
+    blocklet(tmp_path / "c", "c", components=[{"name": "b", "source": {"name": "b"}}])
+    blocklet(tmp_path / "d", "d", components=[{"name": "a", "source": {"name": "a"}}])
+    members = discover(tmp_path)
+    assert [m.name for m in select(members, ["c..."])] == ["a", "b", "c"]
+    assert [m.name for m in select(members, ["...a"])] == ["a", "b", "c", "d"]
+    assert [m.name for m in select(members, ["...^b"])] == ["c"]
+    assert [m.name for m in load(tmp_path, ["...a", "!c"]).members] == ["a", "b", "d"]
+
+
 def test_load_without_blocklets_or_workspace(tmp_path):
     with pytest.raises(NotFoundError, match=r"no blocklet\.yml found under"):
         load(tmp_path)

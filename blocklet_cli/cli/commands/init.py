@@ -113,7 +113,8 @@ def init(
     ui.info("Created: " + ", ".join(result.overwritten + result.created))
     if result.kept:
         ui.warn("Kept existing: " + ", ".join(result.kept))
-    ui.text("Next: blocklet validate, blocklet dev, blocklet bundle --create-release")
+    ui.text("Next: replace the placeholder logo.png and screenshots/, then blocklet check, blocklet dev, "
+            "blocklet bundle --create-release")
 
 
 def _default_name(init_core, package_name: object, directory: Path) -> str:

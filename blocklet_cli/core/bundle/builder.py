@@ -147,6 +147,7 @@ class _Plan:
     trace: Trace | None = None
     package_entries: set[str] = field(default_factory=set)  # zip names laid out from traced packages
     boundary: Path | None = None  # the workspace the tracer stayed in
+    workspace: Path | None = None  # the workspace root above the project (changelog.find_workspace_root), found once
     cleanup: list[Path] = field(default_factory=list)  # temporary folders removed after the build
 
 
@@ -203,8 +204,7 @@ def _plan_docs(plan: _Plan, *, with_changelog: bool, monorepo: bool) -> None:
         for media in rewritten.media:
             plan.loose[media.bundle_path] = media.source
     if with_changelog:
-        workspace = changelog.find_workspace_root(root) if monorepo else None
-        found = changelog.find_changelog(root, workspace)
+        found = changelog.find_changelog(root, plan.workspace if monorepo else None)
         if found is not None:
             changelog.check_changelog(found)
             plan.loose["CHANGELOG.md"] = found
@@ -228,7 +228,7 @@ def _plan_zip(plan: _Plan, selection: select.Selection, package_json: dict | Non
 
     root = plan.root
     real_root = os.path.realpath(root)
-    workspace = changelog.find_workspace_root(root)
+    workspace = plan.workspace
     boundary = Path(os.path.realpath(workspace or root))
     deps.check_declared(root, package_json, workspace)
     external = deps.external_versions(root, externals or [], package_json)
@@ -290,7 +290,7 @@ def _plan_compact(plan: _Plan, package_json: dict | None, options: CompactOption
     from blocklet_cli.core.bundle import compact, esbuild
 
     root = plan.root
-    workspace = changelog.find_workspace_root(root)
+    workspace = plan.workspace
     deps.check_declared(root, package_json, workspace)
     binary = esbuild.ensure_esbuild(root, fetch=options.fetch_bundler)
     entries = _compact_entries(root, plan.meta)
@@ -324,7 +324,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
     meta = parse_meta(root, mode="bundle", default_store_url=store_url)
     group = meta.get("group")
     chosen: BundleMode = mode or ("simple" if group == "gateway" else "zip")
-    plan = _Plan(root=root, meta=meta, mode=chosen)
+    plan = _Plan(root=root, meta=meta, mode=chosen, workspace=changelog.find_workspace_root(root))
     if meta.get("components") and verify_components:
         _verify_components(meta, root, store_url)
     logo = assets.check_logo(root, meta.get("logo"))
@@ -374,7 +374,7 @@ def plan_bundle(project_dir: Path, *, mode: BundleMode | None, with_changelog: b
                         if name not in plan.package_entries and "node_modules" not in Path(source).parts
                         and not any(folder in Path(source).parents for folder in plan.cleanup)]
     workspace = plan.boundary if plan.boundary is not None and plan.boundary != Path(os.path.realpath(root)) else (
-        changelog.find_workspace_root(root) if monorepo else None)
+        plan.workspace if monorepo else None)
     select.check_sources(root, project_sources, workspace=workspace)
     bundled = metafile.bundled_meta(meta, main=plan.bundled_main, screenshots=plan.screenshots,
                                     git_hash=git_head(root))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from blocklet_cli.core.check.model import CheckReport, Finding, RefusedBy, Severity
-from blocklet_cli.core.errors import FileFormatError, UnsafePathError
+from blocklet_cli.core.errors import BlockletError, FileFormatError, UnsafePathError
 
 # The store's default preferences (blocklet/blocklet-store blocklets/blocklet-store/blocklet.prefs.json:
 # maxLogoSize 500 KB, maxImageSize 5 MB, minImageCount 3, maxImageCount 5, maxBundleSize 500 MB), applied in
@@ -41,7 +41,7 @@ class _Collector:
         self.target = target
         self.document: Any = None
 
-    def add(self, code: str, message: str, *, refused_by: RefusedBy, pointer: str | None = None,
+    def add(self, code: str, message: str, *, refused_by: RefusedBy | None, pointer: str | None = None,
             file: Path | str | None = None, line: int | None = None, column: int | None = None,
             fix: str | None = None, warning: bool = False) -> None:
         severity: Severity = "warning" if warning or (refused_by == "store" and self.target != "store") else "error"
@@ -110,11 +110,13 @@ def check_project(project_dir: str | Path, *, target: str = "store", use_build: 
     data = document.data
     did_reported = _did(found, data)
     static_reported = _static_main(found, root, data)
+    _static_process(found, root, data)
     _metadata(found, document, skip_did=did_reported, skip_static=static_reported,
               default_store_url=default_store_url)
     _dapp_main(found, root, data, use_build=use_build)
     _logo(found, root, data.get("logo"))
     _screenshots(found, root, data.get("screenshots"))
+    _placeholders(found, root, data.get("logo"), data.get("screenshots"))
     _changelog(found, root, data.get("version"), monorepo=monorepo)
     if release and (root / RELEASE_META).is_file():
         report.findings.extend(check_release(root / RELEASE_META, target=target, project_dir=root).findings)
@@ -170,7 +172,13 @@ def _static_main(found: _Collector, root: Path, data: dict) -> bool:
     except (OSError, ValueError):
         exists = has_index = False
     found.report.checked["main"] = "source"
-    if not exists:
+    if not exists and (root / main).is_file():
+        # create-blocklet #193: a template with an API (`main: api/index.js`) written as `group: static`
+        found.add("static-main-file", f"main {main} is a file: a static blocklet's main is the folder of its web "
+                  "pages, and Blocklet Server runs no process for a static blocklet", refused_by="bundle",
+                  pointer=pointer, fix=f"an app with a server (an API) is `group: dapp` with `main: {main}`; a site "
+                  "sets `main` to the folder holding index.html")
+    elif not exists:
         found.add("static-main", f"the main folder {main} of this static blocklet does not exist", refused_by="server",
                   pointer=pointer, fix=f"build the site into {main}/ first, or set `main` to the folder that holds it")
     elif not has_index:
@@ -179,6 +187,105 @@ def _static_main(found: _Collector, root: Path, data: dict) -> bool:
     else:
         return False
     return True
+
+
+# what runs a server file in a start/dev/serve script: `node api/index.js`, `nodemon api/index.js -w api`, …
+SERVER_RUNNERS = frozenset({"node", "nodemon", "ts-node", "tsx", "bun", "pm2", "pm2-runtime", "deno"})
+SERVER_SCRIPT_NAMES = ("start", "dev", "serve", "server", "api")
+CODE_FILE = re.compile(r"\.(?:[cm]?js|[cm]?ts)$")
+
+
+def _static_process(found: _Collector, root: Path, data: dict) -> None:
+    """What needs a process in a static blocklet, which never gets one: Blocklet Server starts no process, no
+    engine and no container for `group: static` (ArcBlock/blocklet-server blocklet/meta/src/engine.ts
+    `hasStartEngine`, core/state/lib/util/docker/check-need-run-docker.js), and the bundler packs only the
+    `main` folder and hook scripts of one (core/cli/lib/commands/blocklet/bundle/index.js `getMode`: zip
+    mode; bundle/zip/index.js). A server that a start/dev script runs from outside `main` is the API of
+    create-blocklet #193 (a template with `group: static`: its API was left out of the bundle)."""
+    if data.get("group") != "static":
+        return
+    engine = data.get("engine")
+    engines = engine if isinstance(engine, list) else [engine] if isinstance(engine, dict) else []
+    if any(isinstance(item, dict) and item.get("interpreter") != "blocklet" for item in engines):
+        found.add("static-engine", "engine is never started: Blocklet Server runs no process for a static blocklet",
+                  refused_by="server", pointer="/engine", warning=True,
+                  fix="a blocklet with a server is `group: dapp`; a static one drops `engine`")
+    if isinstance(data.get("docker"), dict):
+        found.add("static-docker", "docker is never started: Blocklet Server runs no container for a static "
+                  "blocklet", refused_by="server", pointer="/docker", warning=True,
+                  fix="a blocklet with a container is `group: dapp`; a static one drops `docker`")
+    main_value = data.get("main")
+    main = posixpath.normpath(main_value) if isinstance(main_value, str) and main_value else "."
+    hooks = _hook_files(root, data.get("scripts"))
+    for where, command in _start_scripts(root, data):
+        server = _server_file(root, command)
+        if server is None or server in hooks or (main != "." and _under(server, main)):
+            continue
+        found.add("static-api", f"{where} runs {server}, which a static bundle leaves out (only {main}/ and hook "
+                  "scripts are packed) and Blocklet Server never starts: the API is lost after the upload",
+                  refused_by="bundle", pointer="/group", warning=True,
+                  fix=f"an app with an API is `group: dapp` with `main: {server}` (its pages in `files`)")
+        return
+
+
+def _hook_files(root: Path, scripts: Any) -> set[str]:
+    from blocklet_cli.core.bundle.select import hook_files
+
+    try:
+        return {posixpath.normpath(rel) for rel in hook_files(root, scripts if isinstance(scripts, dict) else None)}
+    except (BlockletError, OSError, ValueError):  # an unsafe hook path is the bundler's finding
+        return set()
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _start_scripts(root: Path, data: dict) -> list[tuple[str, str]]:
+    """(where, command) of the scripts that run the app: blocklet.yml `scripts.dev` and package.json scripts
+    named start, dev, serve, server or api (or `start:…` and the like)."""
+    from blocklet_cli.core import safejson
+
+    found: list[tuple[str, str]] = []
+    scripts = data.get("scripts")
+    if isinstance(scripts, dict) and isinstance(scripts.get("dev"), str):
+        found.append(("blocklet.yml scripts.dev", scripts["dev"]))
+    try:
+        package = safejson.loads((root / "package.json").read_bytes())
+    except (OSError, ValueError):
+        package = None
+    listed = package.get("scripts") if isinstance(package, dict) else None
+    for name, command in (listed.items() if isinstance(listed, dict) else []):
+        if isinstance(command, str) and re.split(r"[:.-]", str(name))[0] in SERVER_SCRIPT_NAMES:
+            found.append((f"package.json script {name!r}", command))
+    return found
+
+
+def _server_file(root: Path, command: str) -> str | None:
+    """The project file a shell command runs with node, nodemon, tsx, bun, pm2, … (None when it runs none)."""
+    import shlex
+
+    for part in re.split(r"&&|\|\||[;&|]", command):
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            continue
+        while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):  # NODE_ENV=development node …
+            words.pop(0)
+        if not words or posixpath.basename(words[0]) not in SERVER_RUNNERS:
+            continue
+        for word in words[1:]:
+            if word.startswith("-") or word in ("run", "start", "watch"):
+                continue
+            rel = posixpath.normpath(word)
+            if CODE_FILE.search(rel) and not rel.startswith("..") and not posixpath.isabs(rel):
+                try:
+                    if (root / rel).is_file():
+                        return rel
+                except (OSError, ValueError):
+                    pass
+            break
+    return None
 
 
 def _metadata(found: _Collector, document: Any, *, skip_did: bool, skip_static: bool,
@@ -339,6 +446,28 @@ def _screenshots(found: _Collector, root: Path, names: Any) -> None:
         found.add("screenshot-count", f"{count} screenshot(s); the store requires {low} to {high}", refused_by="store",
                   pointer="/screenshots" if names is not None else "",
                   fix=f"list {low} to {high} images of screenshots/ under `screenshots:`")
+
+
+def _placeholders(found: _Collector, root: Path, logo: Any, screenshots: Any) -> None:
+    """The logo and screenshots `blocklet init` wrote, still unchanged: valid images, so nothing refuses them,
+    but the store would show a stock picture (a warning: only the author can replace them)."""
+    from blocklet_cli.core.project.init import placeholder_files
+
+    stock = set(placeholder_files().values())
+    listed = [("/logo", logo, "logo", logo)] if isinstance(logo, str) and logo else []
+    if isinstance(screenshots, list):
+        listed += [(f"/screenshots/{index}", f"screenshots/{name}", "screenshot", name)
+                   for index, name in enumerate(screenshots) if isinstance(name, str) and name]
+    for pointer, rel, kind, shown in listed:
+        try:
+            path = (root / rel).resolve()
+            same = path.is_relative_to(root.resolve()) and path.is_file() and path.read_bytes() in stock
+        except (OSError, ValueError):
+            continue  # the image rules report what cannot be read
+        if same:
+            found.add(f"placeholder-{kind}", f"the {kind} {shown} is the placeholder `blocklet init` wrote",
+                      refused_by=None, pointer=pointer, warning=True,
+                      fix=f"replace {rel} with your own image ({IMAGE_FIX[kind]})")
 
 
 # -- CHANGELOG.md -------------------------------------------------------------------------------------------

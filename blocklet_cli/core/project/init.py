@@ -8,8 +8,8 @@ folder. The generated `blocklet.yml` is validated by the metadata validator befo
 first file is written.
 
 Templates: each `templates/<group>/` is a complete project (the commented `blocklet.yml` with
-`{{placeholders}}`, `blocklet.md`, `logo.png`, `screenshots/`, `gitignore` written as `.gitignore`,
-the entry file).
+`{{placeholders}}`, `blocklet.md`, `logo.png`, `gitignore` written as `.gitignore`, the entry file), plus
+`templates/common/`: three placeholder screenshots (a store wants at least 3; scripts/gen_placeholder_screenshots.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from blocklet_cli.core.identity import did as did_core
 from blocklet_cli.core.project.edit import yaml_scalar
 
 GROUPS = ("static", "dapp", "gateway")
+COMMON_TEMPLATE = "common"  # files of every template (the placeholder screenshots)
 DID_TYPES = ("name", "blocklet")
 DEFAULT_MAIN = {"static": "www", "dapp": "index.js"}
 TEMPLATE_ENTRY = {"static": "www/index.html", "dapp": "index.js"}
@@ -239,11 +240,28 @@ def _render_text(template: str, values: dict[str, str], *, escape_html: bool = F
 
 
 def _template_files(group: str) -> dict[str, Path]:
-    """Relative target path → template file of `templates/<group>/`."""
+    """Relative target path → template file of `templates/<group>/`, then of `templates/common/` (the
+    placeholder screenshots; a group's own file of the same path wins)."""
     from blocklet_cli.resources import templates_dir
 
-    folder = templates_dir() / group
-    return {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*")) if path.is_file()}
+    found: dict[str, Path] = {}
+    for folder in (templates_dir() / group, templates_dir() / COMMON_TEMPLATE):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                found.setdefault(path.relative_to(folder).as_posix(), path)
+    return found
+
+
+def placeholder_files() -> dict[str, bytes]:
+    """The images every template ships as placeholders (`logo.png`, `screenshots/…`), by relative path: a
+    project still holding one of them has a placeholder to replace."""
+    from blocklet_cli.resources import templates_dir
+
+    found: dict[str, bytes] = {}
+    for folder in (templates_dir() / COMMON_TEMPLATE, *(templates_dir() / group for group in GROUPS)):
+        for path in sorted(folder.rglob("*.png")):
+            found.setdefault(path.relative_to(folder).as_posix(), path.read_bytes())
+    return found
 
 
 # -- creating ---------------------------------------------------------------------------------------
@@ -351,10 +369,6 @@ def init_project(options: InitOptions) -> InitResult:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, data)
             result.created.append(relative)
-        screenshots = root / "screenshots"
-        if not screenshots.exists():
-            screenshots.mkdir()
-            result.created.append("screenshots/")
     except OSError as exc:
         raise FileSystemError.from_os_error(exc, "cannot write") from None
     return result

@@ -2,7 +2,8 @@
 
 `load(start, filters)` finds the workspace root above `start` the way npm, pnpm and yarn do
 (core/project/workspace.py; without one, `start` itself is the root), discovers every blocklet under
-it (`discover`), keeps the `--filter`ed ones and puts them in dependency order (`order`: a blocklet
+it (`discover`), keeps the `--filter`ed ones (`filters`: names, folders, globs and pnpm's `NAME...` /
+`...NAME` graph selectors) and puts them in dependency order (`order`: a blocklet
 listing another as a component comes after it; a cycle is an error). `run_action(workspace, action)`
 runs the command's per-blocklet `action` on them (`runner`: in parallel where independent, dependents of
 a failure skipped) and returns a `WorkspaceRun` (one result per blocklet). Nothing here prints.
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from blocklet_cli.core.errors import NotFoundError
 from blocklet_cli.core.report import NULL_REPORTER, Reporter
-from blocklet_cli.core.workspace.discover import Member, discover, matches, select
+from blocklet_cli.core.workspace.discover import Member, discover, matches
+from blocklet_cli.core.workspace.filters import select
 from blocklet_cli.core.workspace.order import dependencies, ordered
 from blocklet_cli.core.workspace.runner import Action, MemberReporter, MemberResult, WorkspaceRun, default_workers, run
 
@@ -51,8 +53,10 @@ def load(start: Path, filters: list[str] | None = None) -> Workspace:
         raise NotFoundError(f"no blocklet.yml found under {root}",
                             hint="a workspace's blocklets are the folders holding a blocklet.yml "
                                  "(.gitignore and .blockletignore are honoured)")
-    chosen = select(members, filters)
-    deps = dependencies(chosen)
+    graph = dependencies(members)
+    chosen = select(members, filters, graph)
+    kept = {member.rel for member in chosen}
+    deps = {member.rel: [rel for rel in graph[member.rel] if rel in kept] for member in chosen}
     return Workspace(root=root, kind=kind, members=ordered(chosen, deps), deps=deps)
 
 

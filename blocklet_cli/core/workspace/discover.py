@@ -1,6 +1,6 @@
 """The blocklets of a workspace: every folder under the root with a `blocklet.yml` (or `blocklet.yaml`),
 honouring `.gitignore` and `.blockletignore` files at any level (gitignore syntax, the deeper file wins),
-never looking into `node_modules`, `.git` or `.blocklet`; and `--filter` selections of them."""
+never looking into `node_modules`, `.git` or `.blocklet`; and what a `--filter` pattern matches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blocklet_cli.core.errors import BlockletError, UsageError
+from blocklet_cli.core.errors import BlockletError
 
 META_FILES = ("blocklet.yml", "blocklet.yaml")
 IGNORE_FILES = (".gitignore", ".blockletignore")
@@ -128,17 +128,3 @@ def matches(member: Member, pattern: str) -> bool:
     return any(candidate == pattern or fnmatch.fnmatchcase(candidate, pattern)
                for candidate in (member.name, member.rel, *([member.did] if member.did else [])))
 
-
-def select(members: list[Member], filters: list[str] | None) -> list[Member]:
-    """The members any filter matches (all of them without filters); a filter matching nothing is an error."""
-    if not filters:
-        return list(members)
-    chosen = []
-    for pattern in filters:
-        hits = [member for member in members if matches(member, pattern)]
-        if not hits:
-            known = ", ".join(member.name for member in members) or "none"
-            raise UsageError(f"--filter {pattern!r} matches no blocklet of the workspace",
-                             hint=f"the blocklets are: {known} (match a name or a folder, globs allowed)")
-        chosen += [member for member in hits if member not in chosen]
-    return sorted(chosen, key=lambda member: member.rel)
