@@ -30,12 +30,19 @@ __all__ = ["WELLKNOWN_SERVICE_PREFIX", "Answer", "Gateway", "LocalHandler", "OnR
 
 MAX_IDLE = 16  # idle kept-alive connections per component
 WELLKNOWN_SERVICE_PREFIX = "/.well-known/service"
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect"}
-ROUTER_HEADERS = {"x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
-                  "x-routing-rule-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host"}
-DROPPED = HOP_BY_HOP | ROUTER_HEADERS  # request headers not passed on as they are
+HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect")
+ROUTER_HEADERS = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
+                  "x-routing-rule-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
+
+
+def _lines_of(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Matches a whole header line (with the CRLF before it) of any of `names`, in any letter case."""
+    return re.compile(rb"\r\n(?:" + "|".join(map(re.escape, names)).encode() + rb"):[^\r\n]*", re.IGNORECASE)
+
+
+DROPPED = _lines_of(HOP_BY_HOP + ROUTER_HEADERS)  # request headers not passed on as they are
+DROPPED_CHUNKED = _lines_of((*HOP_BY_HOP, *ROUTER_HEADERS, "content-length"))  # and for a chunked body
 OnRequest = Callable[[str, str, int, str], None]  # (method, path, status, component name or "")
-_PORT = re.compile(r":(\d+)$")
 
 
 LocalHandler = Callable[[str, str, dict[str, str]], "Answer | None"]  # (method, target, headers) -> Answer or None
@@ -141,26 +148,22 @@ class Gateway:
         `x-forwarded-for`/`-port`/`-proto` are appended to what the client sent (comma-joined) and
         `x-forwarded-host` kept when given, else the Host header, as http-proxy's `xfwd` does for the default
         router's main server (daemon.js). A chunked body goes on chunked, without a Content-Length."""
-        get = request.lookup.get
-        host = get("host") or f"{self.host}:{self.port}"
-        port = _PORT.search(host)
-        parts = [f"{request.method} {route.upstream_path(request.target)} HTTP/1.1\r\n"]
-        for key, value in request.headers:
-            lowered = key.lower()
-            if lowered not in DROPPED and not (chunked and lowered == "content-length"):
-                parts.append(f"{key}: {value}\r\n")
-        given = get("x-forwarded-for")
-        parts.append(f"x-forwarded-for: {given},{client_ip}\r\n" if given else f"x-forwarded-for: {client_ip}\r\n")
-        forwarded_port = port.group(1) if port else "80"
-        given = get("x-forwarded-port")
-        parts.append(f"x-forwarded-port: {given},{forwarded_port}\r\n" if given
-                     else f"x-forwarded-port: {forwarded_port}\r\n")
-        given = get("x-forwarded-proto")
-        parts.append(f"x-forwarded-proto: {given},http\r\n" if given else "x-forwarded-proto: http\r\n")
-        parts.append(f"x-forwarded-host: {get('x-forwarded-host') or host}\r\n")
-        parts.append(self._router_headers.get(route) or route.router_headers())
-        if request.wants_upgrade:
-            parts.append(f"Upgrade: {get('upgrade') or ''}\r\nConnection: Upgrade\r\n\r\n")
-        else:
-            parts.append("Connection: keep-alive\r\n\r\n")
-        return "".join(parts).encode("latin-1")
+        values = request.values
+        host = values.get(b"host") or f"{self.host}:{self.port}".encode()
+        _name, colon, port = host.rpartition(b":")
+        port = port if colon and port.isdigit() else b"80"  # the Host header's port, else 80
+        given = values.get(b"x-forwarded-for")
+        forwarded_for = given + b"," + client_ip.encode() if given else client_ip.encode()
+        given = values.get(b"x-forwarded-port")
+        forwarded_port = given + b"," + port if given else port
+        given = values.get(b"x-forwarded-proto")
+        forwarded_proto = given + b",http" if given else b"http"
+        connection = (b"\r\nUpgrade: " + values.get(b"upgrade", b"") + b"\r\nConnection: Upgrade\r\n\r\n"
+                      if request.wants_upgrade else b"\r\nConnection: keep-alive\r\n\r\n")
+        return b"".join((
+            f"{request.method} {route.upstream_path(request.target)} HTTP/1.1".encode("latin-1"),
+            (DROPPED_CHUNKED if chunked else DROPPED).sub(b"", request.block),
+            b"\r\nx-forwarded-for: ", forwarded_for, b"\r\nx-forwarded-port: ", forwarded_port,
+            b"\r\nx-forwarded-proto: ", forwarded_proto,
+            b"\r\nx-forwarded-host: ", values.get(b"x-forwarded-host") or host,
+            self._router_headers.get(route) or route.router_headers(), connection))

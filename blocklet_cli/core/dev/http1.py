@@ -38,52 +38,87 @@ class BadMessage(Exception):
         self.status = status
 
 
-def parse_head(raw: bytes) -> tuple[str, list[tuple[str, str]]]:
-    """The first line and the header fields of a head (ending in an empty line)."""
-    lines = raw.decode("latin-1").split("\r\n")
-    headers: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        key, colon, value = line.partition(":")
-        if not colon or line[0] in " \t":
-            raise BadMessage(400, "malformed header line")
-        headers.append((key.strip(), value.strip()))
-    return lines[0], headers
+_FIELD = rb"\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*"  # one header line (RFC 9110 token, no fold)
+_FIELDS = re.compile(rb"(?:" + _FIELD + rb")*")  # the header block of a head: CRLF before each line
+# the request headers the gateway reads (found in one pass over the lower-cased block)
+_READ = re.compile(rb"\r\n(host|connection|upgrade|transfer-encoding|content-length|expect|x-forwarded-for|"
+                   rb"x-forwarded-port|x-forwarded-proto|x-forwarded-host):")
+_RESPONSE_READ = re.compile(rb"\r\n(connection|transfer-encoding|content-length):")
+_RESPONSE_DROPPED = re.compile(rb"\r\n(?:connection|keep-alive):[^\r\n]*", re.IGNORECASE)
+
+
+def _values(pattern: re.Pattern[bytes], block: bytes, lower: bytes) -> dict[bytes, bytes]:
+    """The value of the first line of each name `pattern` finds in the block (lower-case names)."""
+    values: dict[bytes, bytes] = {}
+    for match in pattern.finditer(lower):
+        name = match.group(1)
+        if name not in values:
+            start = match.end()
+            stop = block.find(b"\r\n", start)
+            values[name] = block[start:stop if stop >= 0 else len(block)].strip()
+    return values
+
+
+def _lines_named(name: bytes, block: bytes, lower: bytes) -> list[bytes]:
+    """The values of every line called `name` (lower-case) in the block."""
+    out, key, start = [], b"\r\n" + name + b":", 0
+    while (at := lower.find(key, start)) >= 0:
+        start = at + len(key)
+        stop = block.find(b"\r\n", start)
+        out.append(block[start:stop if stop >= 0 else len(block)].strip())
+    return out
 
 
 class RequestHead:
-    def __init__(self, method: str, target: str, version: str, headers: list[tuple[str, str]]) -> None:
+    """A request's head: the request line, the header block as it came (CRLF before each line), and the values of
+    the headers the gateway reads. `lookup` (every header by lower-case name) is made only when asked for."""
+
+    __slots__ = ("_lookup", "block", "keep_alive", "lower", "method", "path", "target", "values", "version",
+                 "wants_upgrade")
+
+    def __init__(self, method: str, target: str, version: str, block: bytes) -> None:
         self.method = method
         self.target = target
         self.version = version
-        self.headers = headers
-        self.lookup = {key.lower(): value for key, value in reversed(headers)}  # the first of a repeated name
+        self.path = target.partition("?")[0]
+        self.block = block
+        self.lower = lower = block.lower()
+        self.values = values = _values(_READ, block, lower)
+        self._lookup: dict[str, str] | None = None
+        connection = values.get(b"connection", b"").lower()
+        self.wants_upgrade = bool(values.get(b"upgrade")) and b"upgrade" in connection
+        self.keep_alive = b"keep-alive" in connection if version == "HTTP/1.0" else b"close" not in connection
+
+    @property
+    def lookup(self) -> dict[str, str]:
+        """Every header by lower-case name (the first of a repeated name)."""
+        if self._lookup is None:
+            lookup: dict[str, str] = {}
+            for line in self.block.decode("latin-1").split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                lookup.setdefault(name.lower(), value.strip())
+            self._lookup = lookup
+        return self._lookup
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(name, value) pairs as they came."""
+        return [(name, value.strip()) for name, _, value in
+                (line.partition(":") for line in self.block.decode("latin-1").split("\r\n")[1:])]
 
     def get(self, name: str) -> str | None:
-        return self.lookup.get(name)
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0]
-
-    @property
-    def wants_upgrade(self) -> bool:
-        return bool(self.get("upgrade")) and "upgrade" in (self.get("connection") or "").lower()
-
-    @property
-    def keep_alive(self) -> bool:
-        connection = (self.get("connection") or "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in connection
-        return "close" not in connection
+        value = self.values.get(name.encode("latin-1"))
+        return value.decode("latin-1") if value is not None else self.lookup.get(name)
 
     def body_framing(self) -> BodyFraming | None:
         """How the request body ends (None: no body); a length that is not one number is refused."""
-        if "chunked" in (self.get("transfer-encoding") or "").lower():
+        values = self.values
+        if b"transfer-encoding" not in values and b"content-length" not in values:
+            return None
+        if b"chunked" in values.get(b"transfer-encoding", b"").lower():
             return BodyFraming(chunked=True)
-        lengths = {value.strip() for key, value in self.headers if key.lower() == "content-length"}
-        lengths = {part.strip() for value in lengths for part in value.split(",")}
+        lengths = {part.strip() for value in _lines_named(b"content-length", self.block, self.lower)
+                   for part in value.split(b",")}
         if not lengths:
             return None
         if len(lengths) != 1 or not next(iter(lengths)).isdigit():
@@ -93,13 +128,54 @@ class RequestHead:
 
 
 def parse_request(raw: bytes) -> RequestHead:
-    request_line, headers = parse_head(raw)
-    parts = request_line.split(" ")
+    """The head of a request (`raw` ends with the empty line); anything but HTTP/1.x in origin form is refused."""
+    eol = raw.find(b"\r\n")
+    parts = raw[:eol].decode("latin-1").split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise BadMessage(400, "malformed request line")
     if not parts[1].startswith("/"):
         raise BadMessage(400, "only origin-form request targets are accepted")
-    return RequestHead(parts[0], parts[1], parts[2], headers)
+    block = raw[eol:-4]
+    if not _FIELDS.fullmatch(block):
+        raise BadMessage(400, "malformed header line")
+    return RequestHead(parts[0], parts[1], parts[2], block)
+
+
+class ResponseHead:
+    """A component's response head, read for what the gateway needs: the status, how the body ends, whether the
+    component keeps the connection, and the header block to pass on (without Connection and Keep-Alive)."""
+
+    __slots__ = ("block", "chunked", "close", "length", "status", "status_line")
+
+    def __init__(self, raw: bytes) -> None:
+        eol = raw.find(b"\r\n")
+        self.status_line = status_line = raw[:eol]
+        try:
+            self.status = int(status_line.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            raise BadMessage(502, "malformed status line") from None
+        if not status_line.startswith(b"HTTP/1.") or not 100 <= self.status <= 999:
+            raise BadMessage(502, "malformed status line")
+        block = raw[eol:-4]
+        if not _FIELDS.fullmatch(block):
+            raise BadMessage(502, "malformed header line")
+        lower = block.lower()
+        values = _values(_RESPONSE_READ, block, lower)
+        self.close = b"close" in values.get(b"connection", b"").lower()
+        self.chunked = b"chunked" in values.get(b"transfer-encoding", b"").lower()
+        self.length: int | None = None
+        if b"content-length" in values:
+            lengths = set(_lines_named(b"content-length", block, lower))
+            if len(lengths) != 1 or not values[b"content-length"].isdigit():
+                raise BadMessage(502, "invalid Content-Length")
+            self.length = int(values[b"content-length"])
+        self.block = _RESPONSE_DROPPED.sub(b"", block) if b"connection" in values or b"\r\nkeep-alive:" in lower \
+            else block
+
+    def encode(self, *, keep_alive: bool) -> bytes:
+        """The head for the client, with the gateway's own Connection header."""
+        return self.status_line + self.block + (b"\r\nConnection: keep-alive\r\n\r\n" if keep_alive
+                                                 else b"\r\nConnection: close\r\n\r\n")
 
 
 class BodyFraming:

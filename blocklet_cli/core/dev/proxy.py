@@ -21,8 +21,8 @@ from blocklet_cli.core.dev.http1 import (
     BadMessage,
     BodyFraming,
     RequestHead,
+    ResponseHead,
     answer_bytes,
-    parse_head,
     parse_request,
 )
 from blocklet_cli.core.dev.routing import Route, pick_route
@@ -242,7 +242,7 @@ class ClientConnection(asyncio.Protocol):
         conn.transport.write(head)
         if self.body is not None:
             self.sink = conn
-            if (request.get("expect") or "").lower() == "100-continue":
+            if request.values.get(b"expect", b"").lower() == b"100-continue":
                 self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def answer(self, answer: Answer) -> None:
@@ -390,55 +390,41 @@ class ComponentConnection(asyncio.Protocol):
                     raise BadMessage(502, "response head too large")
                 return
             raw, rest = self.buffer[:end + 4], self.buffer[end + 4:]
-            status_line, headers = parse_head(raw)
-            try:
-                status = int(status_line.split(" ", 2)[1])
-            except (IndexError, ValueError):
-                raise BadMessage(502, "malformed status line") from None
-            if not status_line.startswith("HTTP/1.") or not 100 <= status <= 999:
-                raise BadMessage(502, "malformed status line")
+            head = ResponseHead(raw)
             self.buffer = rest
-            if status < 200 and status != 101:
+            if head.status < 200 and head.status != 101:
                 continue  # interim answers are the gateway's own business (100 Continue sent by the gateway)
             break
         self.buffer = b""
+        status = head.status
         if status == 101:
             self.started = self.tunnel = True
             self.gateway.on_request(request.method, request.target, status, route.name)
             client.transport.write(raw + rest)
             client.start_tunnel()
             return
-        lowered = {key.lower(): value for key, value in headers}
-        chunked = "chunked" in lowered.get("transfer-encoding", "").lower()
-        length = lowered.get("content-length")
         if request.method == "HEAD" or status in (204, 304):
             self.body = BodyFraming()
-        elif chunked:
+        elif head.chunked:
             self.body = BodyFraming(chunked=True)
-        elif length is not None:
-            if not length.strip().isdigit():
-                raise BadMessage(502, "invalid Content-Length")
-            self.body = BodyFraming(length=int(length))
+        elif head.length is not None:
+            self.body = BodyFraming(length=head.length)
         else:
             self.until_eof = True
         self.started = True
         self.gateway.on_request(request.method, request.target, status, route.name)
-        self.alive = not self.until_eof and "close" not in lowered.get("connection", "").lower() \
-            and not request.wants_upgrade
-        keep = client.keep and not self.until_eof
-        kept = "".join(f"{key}: {value}\r\n" for key, value in headers
-                       if key.lower() not in ("connection", "keep-alive"))
-        response_head = f"{status_line}\r\n{kept}Connection: {'keep-alive' if keep else 'close'}\r\n\r\n"
-        client.keep = keep
-        if self.body is not None:
-            used = self.body.feed(rest)
-            client.transport.write(response_head.encode("latin-1") + (rest if used == len(rest) else rest[:used]))
-            if used < len(rest):
-                self.alive = False  # more than the response: a confused component, not reused
-            if self.body.done:
-                self.finish()
-        else:
-            client.transport.write(response_head.encode("latin-1") + rest)
+        self.alive = not self.until_eof and not head.close and not request.wants_upgrade
+        keep = client.keep = client.keep and not self.until_eof
+        body = self.body
+        if body is None:
+            client.transport.write(head.encode(keep_alive=keep) + rest)
+            return
+        used = body.feed(rest)
+        client.transport.write(head.encode(keep_alive=keep) + (rest if used == len(rest) else rest[:used]))
+        if used < len(rest):
+            self.alive = False  # more than the response: a confused component, not reused
+        if body.done:
+            self.finish()
 
     def forward(self, data: bytes) -> None:
         client = self.client

@@ -34,8 +34,8 @@ class Route:
         rest = target[len(self.prefix):]
         return rest if rest.startswith("/") else "/" + rest
 
-    def router_headers(self) -> str:
-        """The headers the router sets for every request of this route, as head lines."""
+    def router_headers(self) -> bytes:
+        """The headers the router sets for every request of this route, as head lines (CRLF before each)."""
         lines = [f"x-path-prefix: {self.prefix}", f"x-group-path-prefix: {self.group_prefix or '/'}"]
         if self.did:
             lines.append(f"x-blocklet-did: {self.did}")
@@ -43,7 +43,7 @@ class Route:
             lines.append(f"x-blocklet-component-id: {self.component_id}")
         if self.rule_id:
             lines.append(f"x-routing-rule-id: {self.rule_id}")
-        return "".join(line + "\r\n" for line in lines)
+        return "".join("\r\n" + line for line in lines).encode("latin-1")
 
 
 def pick_route(routes: list[Route], path: str) -> Route | None:
