@@ -19,8 +19,9 @@ import asyncio
 import contextlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from blocklet_cli.core.dev import fastpath
 from blocklet_cli.core.dev.http1 import Answer, RequestHead
 from blocklet_cli.core.dev.proxy import ClientConnection, ComponentConnection
 from blocklet_cli.core.dev.routing import Route, pick_route
@@ -45,7 +46,7 @@ DROPPED_CHUNKED = _lines_of((*HOP_BY_HOP, *ROUTER_HEADERS, "content-length"))  #
 OnRequest = Callable[[str, str, int, str], None]  # (method, path, status, component name or "")
 
 
-LocalHandler = Callable[[str, str, dict[str, str]], "Answer | None"]  # (method, target, headers) -> Answer or None
+LocalHandler = Callable[[str, str, Mapping[str, str]], "Answer | None"]  # (method, target, headers) -> Answer or None
 
 
 class Gateway:
@@ -64,7 +65,10 @@ class Gateway:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._idle: dict[int, list[ComponentConnection]] = {}
-        self._router_headers = {route: route.router_headers() for route in self.routes}
+        self._router_headers = {id(route): route.router_headers() for route in self.routes}
+        # (prefix, prefix + "/", route), longest mount point first (a stable sort: the first of a tie wins)
+        self._longest_first = [(route.prefix, route.prefix + "/", route)
+                               for route in sorted(self.routes, key=lambda route: -len(route.prefix))]
         self._tasks: set[asyncio.Task] = set()
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -149,21 +153,25 @@ class Gateway:
         `x-forwarded-host` kept when given, else the Host header, as http-proxy's `xfwd` does for the default
         router's main server (daemon.js). A chunked body goes on chunked, without a Content-Length."""
         values = request.values
-        host = values.get(b"host") or f"{self.host}:{self.port}".encode()
-        _name, colon, port = host.rpartition(b":")
-        port = port if colon and port.isdigit() else b"80"  # the Host header's port, else 80
-        given = values.get(b"x-forwarded-for")
-        forwarded_for = given + b"," + client_ip.encode() if given else client_ip.encode()
-        given = values.get(b"x-forwarded-port")
-        forwarded_port = given + b"," + port if given else port
-        given = values.get(b"x-forwarded-proto")
-        forwarded_proto = given + b",http" if given else b"http"
-        connection = (b"\r\nUpgrade: " + values.get(b"upgrade", b"") + b"\r\nConnection: Upgrade\r\n\r\n"
-                      if request.wants_upgrade else b"\r\nConnection: keep-alive\r\n\r\n")
-        return b"".join((
-            f"{request.method} {route.upstream_path(request.target)} HTTP/1.1".encode("latin-1"),
-            (DROPPED_CHUNKED if chunked else DROPPED).sub(b"", request.block),
-            b"\r\nx-forwarded-for: ", forwarded_for, b"\r\nx-forwarded-port: ", forwarded_port,
-            b"\r\nx-forwarded-proto: ", forwarded_proto,
-            b"\r\nx-forwarded-host: ", values.get(b"x-forwarded-host") or host,
-            self._router_headers.get(route) or route.router_headers(), connection))
+        return fastpath.upstream_head(
+            request.method, request.target, route, (DROPPED_CHUNKED if chunked else DROPPED).sub(b"", request.block),
+            values.get(b"host") or self.own_host, client_ip.encode("latin-1"), self.router_headers(route),
+            forwarded=(values.get(b"x-forwarded-for"), values.get(b"x-forwarded-port"),
+                       values.get(b"x-forwarded-proto"), values.get(b"x-forwarded-host")),
+            upgrade=values.get(b"upgrade", b"") if request.wants_upgrade else None)
+
+    def route_for(self, path: str) -> Route | None:
+        """`pick_route` over this gateway's routes, longest mount point first."""
+        for prefix, under, route in self._longest_first:
+            if prefix == "/" or path == prefix or path.startswith(under):
+                return route
+        return None
+
+    def router_headers(self, route: Route) -> bytes:
+        headers = self._router_headers.get(id(route))
+        return headers if headers is not None else route.router_headers()
+
+    @property
+    def own_host(self) -> bytes:
+        """The Host header of a request that names none: the gateway's own address."""
+        return f"{self.host}:{self.port}".encode()

@@ -8,6 +8,7 @@ while it forwards the bytes unchanged (RFC 9112 sections 6 and 7.1).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 MAX_HEAD = 64 * 1024  # a request or response head longer than this is refused
@@ -39,7 +40,7 @@ class BadMessage(Exception):
 
 
 _FIELD = rb"\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*"  # one header line (RFC 9110 token, no fold)
-_FIELDS = re.compile(rb"(?:" + _FIELD + rb")*")  # the header block of a head: CRLF before each line
+FIELDS = re.compile(rb"(?:" + _FIELD + rb")*")  # the header block of a head: CRLF before each line
 # the request headers the gateway reads (found in one pass over the lower-cased block)
 _READ = re.compile(rb"\r\n(host|connection|upgrade|transfer-encoding|content-length|expect|x-forwarded-for|"
                    rb"x-forwarded-port|x-forwarded-proto|x-forwarded-host):")
@@ -69,29 +70,14 @@ def _lines_named(name: bytes, block: bytes, lower: bytes) -> list[bytes]:
     return out
 
 
-class RequestHead:
-    """A request's head: the request line, the header block as it came (CRLF before each line), and the values of
-    the headers the gateway reads. `lookup` (every header by lower-case name) is made only when asked for."""
+class HeaderLines(Mapping[str, str]):
+    """The headers of a header block by lower-case name (the first of a repeated name), read when first asked."""
 
-    __slots__ = ("_lookup", "block", "keep_alive", "lower", "method", "path", "target", "values", "version",
-                 "wants_upgrade")
-
-    def __init__(self, method: str, target: str, version: str, block: bytes) -> None:
-        self.method = method
-        self.target = target
-        self.version = version
-        self.path = target.partition("?")[0]
+    def __init__(self, block: bytes) -> None:
         self.block = block
-        self.lower = lower = block.lower()
-        self.values = values = _values(_READ, block, lower)
         self._lookup: dict[str, str] | None = None
-        connection = values.get(b"connection", b"").lower()
-        self.wants_upgrade = bool(values.get(b"upgrade")) and b"upgrade" in connection
-        self.keep_alive = b"keep-alive" in connection if version == "HTTP/1.0" else b"close" not in connection
 
-    @property
-    def lookup(self) -> dict[str, str]:
-        """Every header by lower-case name (the first of a repeated name)."""
+    def _read(self) -> dict[str, str]:
         if self._lookup is None:
             lookup: dict[str, str] = {}
             for line in self.block.decode("latin-1").split("\r\n")[1:]:
@@ -99,6 +85,48 @@ class RequestHead:
                 lookup.setdefault(name.lower(), value.strip())
             self._lookup = lookup
         return self._lookup
+
+    def __getitem__(self, name: str) -> str:
+        return self._read()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
+class RequestHead:
+    """A request's head: the request line, the header block as it came (CRLF before each line), and the values of
+    the headers the gateway reads. `lookup` (every header by lower-case name) is made only when asked for."""
+
+    __slots__ = ("_lookup", "block", "keep_alive", "method", "path", "target", "values", "version", "wants_upgrade")
+
+    def __init__(self, method: str, target: str, version: str, block: bytes) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.path = target.partition("?")[0]
+        self.block = block
+        self.values = values = _values(_READ, block, block.lower())
+        self._lookup: dict[str, str] | None = None
+        connection = values.get(b"connection", b"").lower()
+        self.wants_upgrade = bool(values.get(b"upgrade")) and b"upgrade" in connection
+        self.keep_alive = b"keep-alive" in connection if version == "HTTP/1.0" else b"close" not in connection
+
+    @classmethod
+    def simple(cls, method: str, target: str, path: str, block: bytes) -> RequestHead:
+        """A request the fast path read (core/dev/fastpath.py): HTTP/1.1, kept alive, no body, no upgrade, none
+        of the headers in `values`."""
+        head = cls.__new__(cls)
+        head.method, head.target, head.version, head.path, head.block = method, target, "HTTP/1.1", path, block
+        head.values, head._lookup, head.wants_upgrade, head.keep_alive = {}, None, False, True
+        return head
+
+    @property
+    def lookup(self) -> Mapping[str, str]:
+        """Every header by lower-case name (the first of a repeated name)."""
+        return HeaderLines(self.block)
 
     @property
     def headers(self) -> list[tuple[str, str]]:
@@ -117,7 +145,7 @@ class RequestHead:
             return None
         if b"chunked" in values.get(b"transfer-encoding", b"").lower():
             return BodyFraming(chunked=True)
-        lengths = {part.strip() for value in _lines_named(b"content-length", self.block, self.lower)
+        lengths = {part.strip() for value in _lines_named(b"content-length", self.block, self.block.lower())
                    for part in value.split(b",")}
         if not lengths:
             return None
@@ -136,7 +164,7 @@ def parse_request(raw: bytes) -> RequestHead:
     if not parts[1].startswith("/"):
         raise BadMessage(400, "only origin-form request targets are accepted")
     block = raw[eol:-4]
-    if not _FIELDS.fullmatch(block):
+    if not FIELDS.fullmatch(block):
         raise BadMessage(400, "malformed header line")
     return RequestHead(parts[0], parts[1], parts[2], block)
 
@@ -157,7 +185,7 @@ class ResponseHead:
         if not status_line.startswith(b"HTTP/1.") or not 100 <= self.status <= 999:
             raise BadMessage(502, "malformed status line")
         block = raw[eol:-4]
-        if not _FIELDS.fullmatch(block):
+        if not FIELDS.fullmatch(block):
             raise BadMessage(502, "malformed header line")
         lower = block.lower()
         values = _values(_RESPONSE_READ, block, lower)

@@ -15,11 +15,14 @@ import asyncio
 import html
 from typing import TYPE_CHECKING
 
+from blocklet_cli.core.dev import fastpath
+from blocklet_cli.core.dev.fastpath import CLOSE, KEEP_ALIVE, simple_request, simple_response
 from blocklet_cli.core.dev.http1 import (
     MAX_HEAD,
     Answer,
     BadMessage,
     BodyFraming,
+    HeaderLines,
     RequestHead,
     ResponseHead,
     answer_bytes,
@@ -68,8 +71,11 @@ class ClientConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self.client_ip = peer[0]
+        self.client_ip_bytes = self.client_ip.encode("latin-1")
 
     def data_received(self, data: bytes) -> None:
+        if not self.active and not self.buffer and data.endswith(b"\r\n\r\n") and self.fast_start(data):
+            return
         try:
             if self.tunnel:
                 if self.upstream is not None:
@@ -180,12 +186,35 @@ class ClientConnection(asyncio.Protocol):
         self.transport.close()
 
     # -- one request ------------------------------------------------------------------------------
+    def fast_start(self, data: bytes) -> bool:
+        """A simple request (core/dev/fastpath.py) sent on an idle kept-alive component connection in one go;
+        False when it is not one (or no idle connection is at hand): nothing done, the general path takes it."""
+        simple = simple_request(data)
+        if simple is None:
+            return False
+        gateway = self.gateway
+        if gateway.local is not None and gateway.local(simple.method, simple.target, HeaderLines(simple.block)):
+            return False  # the gateway answers it itself: the general path does (and asks the handler again)
+        route = gateway.route_for(simple.path)
+        if route is None or (route.prefix != "/" and simple.path == route.prefix):
+            return False
+        conn = gateway.idle_connection(route.port)
+        if conn is None:
+            return False
+        head = fastpath.upstream_head(simple.method, simple.target, route, simple.block,
+                                      simple.host or gateway.own_host, self.client_ip_bytes,
+                                      gateway.router_headers(route))
+        self.active, self.keep, self.body = True, True, None
+        self.request = RequestHead.simple(simple.method, simple.target, simple.path, simple.block)
+        self.send(conn, route, head)
+        return True
+
     def start(self, request: RequestHead) -> None:
         gateway = self.gateway
         self.active, self.request, self.keep = True, request, request.keep_alive
         self.body = request.body_framing() if not request.wants_upgrade else None
         if gateway.local is not None:
-            answer = gateway.local(request.method, request.target, request.lookup)
+            answer = gateway.local(request.method, request.target, HeaderLines(request.block))
             if answer is not None:
                 self.answer(answer)
                 gateway.on_request(request.method, request.target, answer.status, "")
@@ -317,6 +346,7 @@ class ComponentConnection(asyncio.Protocol):
         self.client: ClientConnection | None = None
         self.route: Route | None = None
         self.request: RequestHead | None = None
+        self.whole = False  # the response may come whole in one read (core/dev/fastpath.py)
         self.head = b""  # the request head sent, kept to send again on a retry
         self.reused = False
         self.alive = True
@@ -331,6 +361,7 @@ class ComponentConnection(asyncio.Protocol):
                retried: bool) -> None:
         self.client, self.route, self.head, self.request = client, route, head, request
         self.buffer, self.body, self.until_eof, self.started = b"", None, False, False
+        self.whole = request.method != "HEAD" and not request.wants_upgrade
         if retried:
             self.reused = False
 
@@ -358,6 +389,11 @@ class ComponentConnection(asyncio.Protocol):
 
     # -- reading ------------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
+        if self.whole and not self.started and not self.buffer and self.client is not None:
+            whole = simple_response(data)
+            if whole is not None:
+                self.pass_whole(*whole)
+                return
         try:
             self.receive(data)
         except BadMessage:
@@ -425,6 +461,16 @@ class ComponentConnection(asyncio.Protocol):
             self.alive = False  # more than the response: a confused component, not reused
         if body.done:
             self.finish()
+
+    def pass_whole(self, status: int, head: bytes, body: bytes, close: bool) -> None:
+        """A whole response read by the fast path: to the client in one write, the connection back to the pool."""
+        client, request, route = self.client, self.request, self.route
+        assert client is not None and request is not None and route is not None
+        self.started = True
+        self.gateway.on_request(request.method, request.target, status, route.name)
+        self.alive = not close
+        client.transport.write(b"".join((head, KEEP_ALIVE if client.keep else CLOSE, body)))
+        self.finish()
 
     def forward(self, data: bytes) -> None:
         client = self.client
