@@ -14,7 +14,7 @@ first in odd ones, so drift and other load on the machine hit both alike):
 Prints the median over the rounds with the spread (min-max and the per-round values). Targets (issue "dev
 compose"): added latency <= 1 ms median; gateway throughput >= 50 % of direct. Asserts nothing.
 
-    .venv/bin/python benchmarks/gateway.py [--rounds 7] [--requests 400] [--concurrency 8] [--seconds 1.5]
+    .venv/bin/python benchmarks/gateway.py [--rounds 7] [--requests 400] [--concurrency 8] [--seconds 1.5] [--asyncio]
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ PY_SERVER = textwrap.dedent("""
     s = ThreadingHTTPServer(("127.0.0.1", 0), H); print(s.server_address[1], flush=True); s.serve_forever()
 """)
 GATEWAY = textwrap.dedent("""
-    import sys, time
+    import asyncio, sys, time
+    from blocklet_cli.core.dev import gateway
     from blocklet_cli.core.dev.gateway import Gateway, Route
+    if sys.argv[2] == "asyncio":
+        gateway._event_loop = asyncio.new_event_loop
     gw = Gateway([Route("/", int(sys.argv[1]), "root"), Route("/app", int(sys.argv[1]), "app")]).start()
     print(gw.port, flush=True)
     time.sleep(3600)
@@ -146,10 +149,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="sequential GETs per latency sample")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=1.5, help="length of one throughput window")
+    parser.add_argument("--asyncio", action="store_true", help="run the gateway on asyncio's loop, not uvloop's")
     args = parser.parse_args()
+    try:
+        import uvloop  # noqa: F401
+        loop = "asyncio" if args.asyncio else "uvloop"
+    except ImportError:
+        loop = "asyncio"
     node = shutil.which("node")
     component, port = start([node, "-e", NODE_SERVER] if node else [sys.executable, "-c", PY_SERVER])
-    gateway, gateway_port = start([sys.executable, "-c", GATEWAY, str(port)])
+    gateway, gateway_port = start([sys.executable, "-c", GATEWAY, str(port), loop])
     client = Client()
     targets = {"direct": (port, "/small"), "gateway": (gateway_port, "/app/small")}
     latency: dict[str, list[float]] = {"direct": [], "gateway": []}
@@ -172,7 +181,8 @@ def main() -> None:
             process.wait()
     added = [via - direct for via, direct in zip(latency["gateway"], latency["direct"], strict=True)]
     ratios = [via / direct for via, direct in zip(rps["gateway"], rps["direct"], strict=True)]
-    print(f"component: {'node' if node else 'python http.server'}; {args.rounds} interleaved rounds, one client")
+    print(f"component: {'node' if node else 'python http.server'}; gateway on {loop}'s event loop; "
+          f"{args.rounds} interleaved rounds, one client")
     print(f"latency direct (ms): {spread(latency['direct'], 3)}")
     print(f"latency gateway (ms): {spread(latency['gateway'], 3)}")
     print(f"latency added (ms): {spread(added, 3)} (target <= 1 ms)")

@@ -54,9 +54,10 @@ def simple_request(data: bytes) -> SimpleRequest | None:
     line = data[:eol]
     if not (line.startswith(b"GET /") or line.startswith(b"HEAD /")) or not line.endswith(b" HTTP/1.1"):
         return None
-    method, target, _version = line.decode("latin-1").split(" ", 2)
-    if " " in target:
+    parts = line.decode("latin-1").split(" ")
+    if len(parts) != 3:
         return None
+    method, target, _version = parts
     block = data[eol:end]
     lower = block.lower()
     if _SLOW_REQUEST.search(lower) or not FIELDS.fullmatch(block):
