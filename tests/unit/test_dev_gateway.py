@@ -57,6 +57,15 @@ class _Echo(BaseHTTPRequestHandler):
             self._reply({"server": self.server.label, "path": self.path, "headers": {}})
             self.close_connection = True
             return
+        if self.path.startswith("/says-close"):  # answers and closes, saying so
+            body = b"closing"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+            return
         if self.path.startswith("/chunked"):
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -563,3 +572,29 @@ def test_a_partial_head_after_a_large_pipelined_burst_is_still_read(gateway):
         reader.join(timeout=20)
     answers = _responses(b"".join(received))
     assert len(answers) == 41 and json.loads(answers[-1][2])["path"] == "/last"
+
+
+def test_a_component_that_closes_after_each_answer_leaves_the_client_connection_alive(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    for n in range(4):
+        conn.request("GET", f"/api/says-close/{n}")
+        response = conn.getresponse()
+        assert (response.status, response.read(), response.headers["Connection"]) == (200, b"closing", "keep-alive")
+    conn.close()
+
+
+def test_more_clients_at_once_than_idle_connections_are_kept(gateway):
+    import concurrent.futures
+
+    def client(n: int) -> list[str]:
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=20)
+        paths = []
+        for round_ in range(3):
+            conn.request("GET", f"/api/c{n}/{round_}")
+            paths.append(json.loads(conn.getresponse().read())["path"])
+        conn.close()
+        return paths
+
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(client, range(40)))
+    assert results == [[f"/c{n}/{round_}" for round_ in range(3)] for n in range(40)]

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 
-from blocklet_cli.core.dev.http1 import FIELDS
 from blocklet_cli.core.dev.routing import Route
 
 # request headers that need the general path (hop-by-hop, framing, the router's own; Connection is read here)
 _SLOW_REQUEST = re.compile(rb"\r\n(?:upgrade|transfer-encoding|content-length|expect|keep-alive|proxy-connection|te|"
                            rb"trailer|x-forwarded-[^:]*|x-path-prefix|x-group-path-prefix|x-blocklet-did|"
                            rb"x-blocklet-component-id|x-routing-rule-id):")
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # a header name (RFC 9110 section 5.1)
+_SIMPLE_REQUEST = re.compile(rb"(GET|HEAD) (/[^ \r\n]*) HTTP/1\.1((?:\r\n" + _TOKEN + rb":[^\r\n]*)*)\r\n\r\n")
+_WHOLE_RESPONSE = re.compile(rb"HTTP/1\.1 ([2-9][0-9][0-9])(?: [^\r\n]*)?((?:\r\n" + _TOKEN + rb":[^\r\n]*)*)\r\n\r\n")
 _DROPPED_RESPONSE = re.compile(rb"\r\n(?:connection|keep-alive):[^\r\n]*", re.IGNORECASE)
 KEEP_ALIVE = b"\r\nConnection: keep-alive\r\n\r\n"
 CLOSE = b"\r\nConnection: close\r\n\r\n"
@@ -47,20 +49,12 @@ class SimpleRequest:
 def simple_request(data: bytes) -> SimpleRequest | None:
     """`data` read as one GET or HEAD head (HTTP/1.1, nothing after it) whose headers pass on unchanged but for
     `Connection: keep-alive`; None for anything else."""
-    end = len(data) - 4
-    if data.find(b"\r\n\r\n") != end:
+    match = _SIMPLE_REQUEST.fullmatch(data)
+    if match is None:
         return None
-    eol = data.find(b"\r\n")
-    line = data[:eol]
-    if not (line.startswith(b"GET /") or line.startswith(b"HEAD /")) or not line.endswith(b" HTTP/1.1"):
-        return None
-    parts = line.decode("latin-1").split(" ")
-    if len(parts) != 3:
-        return None
-    method, target, _version = parts
-    block = data[eol:end]
+    block = match.group(3)
     lower = block.lower()
-    if _SLOW_REQUEST.search(lower) or not FIELDS.fullmatch(block):
+    if _SLOW_REQUEST.search(lower):
         return None
     connection = lower.find(b"\r\nconnection:")
     if connection >= 0:
@@ -70,7 +64,8 @@ def simple_request(data: bytes) -> SimpleRequest | None:
         block = block[:connection] + (block[stop:] if stop >= 0 else b"")
         lower = block.lower()
     host = lower.find(b"\r\nhost:")
-    return SimpleRequest(method, target, target.partition("?")[0], block,
+    target = match.group(2).decode("latin-1")
+    return SimpleRequest(match.group(1).decode(), target, target.partition("?")[0], block,
                          _value(block, host, 5) if host >= 0 else None)
 
 
@@ -97,26 +92,23 @@ def simple_response(data: bytes) -> tuple[int, bytes, bytes, bool] | None:
     """`data` read as one whole response with a Content-Length body (nothing after it) and a final status that
     has a body: (status, its head without Connection/Keep-Alive lines and without the closing empty line, the
     body, whether the component closes the connection); None for anything else."""
-    if not data.startswith(b"HTTP/1.1 "):
+    match = _WHOLE_RESPONSE.match(data)
+    if match is None:
         return None
-    end = data.find(b"\r\n\r\n")
-    eol = data.find(b"\r\n")
-    if end < 0 or not (eol == 12 or data[12:13] == b" "):
+    code, block = match.group(1, 2)
+    if code == b"204" or code == b"304":
         return None
-    code = data[9:12]
-    if not code.isdigit() or code[:1] < b"2" or code in (b"204", b"304"):
-        return None
-    block = data[eol:end]
     lower = block.lower()
     at = lower.find(b"\r\ncontent-length:")
     if at < 0 or b"\r\ntransfer-encoding:" in lower or lower.find(b"\r\ncontent-length:", at + 2) >= 0:
         return None
     length = _value(lower, at, 15)
-    if not length.isdigit() or int(length) != len(data) - end - 4 or not FIELDS.fullmatch(block):
+    end = match.end()
+    if not length.isdigit() or int(length) != len(data) - end:
         return None
     close = False
     connection = lower.find(b"\r\nconnection:")
     if connection >= 0 or b"\r\nkeep-alive:" in lower:
         close = connection >= 0 and b"close" in _value(lower, connection, 11)
         block = _DROPPED_RESPONSE.sub(b"", block)
-    return int(code), data[:eol] + block, data[end + 4:], close
+    return int(code), data[:match.start(2)] + block, data[end:], close

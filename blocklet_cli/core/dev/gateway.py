@@ -29,7 +29,7 @@ from blocklet_cli.core.errors import UsageError
 
 __all__ = ["WELLKNOWN_SERVICE_PREFIX", "Answer", "Gateway", "LocalHandler", "OnRequest", "Route", "pick_route"]
 
-MAX_IDLE = 16  # idle kept-alive connections per component
+MAX_IDLE = 64  # idle kept-alive connections per component (more clients at once than this: new connections)
 WELLKNOWN_SERVICE_PREFIX = "/.well-known/service"
 HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect")
 ROUTER_HEADERS = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
@@ -134,12 +134,15 @@ class Gateway:
         return None
 
     def release(self, conn: ComponentConnection) -> None:
+        """A component connection whose response is complete: kept idle for the next request, or closed (a
+        connection the component closes, or more than MAX_IDLE idle ones); either way no client's any more."""
+        conn.client = None
         idle = self._idle.setdefault(conn.port, [])
         if conn.alive and len(idle) < MAX_IDLE:
-            conn.client = None
             conn.resume()
             idle.append(conn)
         else:
+            conn.alive = False
             conn.transport.close()
 
     def forget(self, conn: ComponentConnection) -> None:
