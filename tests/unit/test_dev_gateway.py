@@ -7,6 +7,7 @@ Header names and values follow ArcBlock/blocklet-server core/router-provider/lib
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import json
@@ -56,6 +57,15 @@ class _Echo(BaseHTTPRequestHandler):
             self._reply({"server": self.server.label, "path": self.path, "headers": {}})
             self.close_connection = True
             return
+        if self.path.startswith("/says-close"):  # answers and closes, saying so
+            body = b"closing"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+            return
         if self.path.startswith("/chunked"):
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -80,14 +90,27 @@ class _Echo(BaseHTTPRequestHandler):
             return
         self._reply({"server": self.server.label, "path": self.path, "headers": dict(self.headers.items())})
 
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1234")
+        self.end_headers()
+
     def do_POST(self) -> None:
         digest = hashlib.sha256()
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                digest.update(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
         remaining = int(self.headers.get("Content-Length", "0"))
         while remaining:
             chunk = self.rfile.read(min(65536, remaining))
             digest.update(chunk)
             remaining -= len(chunk)
-        self._reply({"server": self.server.label, "sha256": digest.hexdigest()})
+        self._reply({"server": self.server.label, "sha256": digest.hexdigest(),
+                     "content-length": self.headers.get("Content-Length")})
 
 
 def _frame(payload: bytes, *, mask: bool) -> bytes:
@@ -118,6 +141,7 @@ def _server(label: str) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     server.daemon_threads = True
     server.label = label
+    server.handle_error = lambda request, address: None  # a client that leaves mid-answer is part of the tests
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -318,3 +342,259 @@ def test_50_mb_up_and_down_stream_with_flat_memory(servers):
     finally:
         process.kill()
         process.wait()
+
+
+# -- the HTTP/1.1 edges: framing, pipelining, slow and broken peers ------------------------------------------------
+
+def _raw(gw: Gateway, data: bytes, *, pieces: int = 1, timeout: float = 10) -> bytes:
+    """Send `data` (in `pieces` writes with pauses between them) and read until the gateway closes."""
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=timeout) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        step = max(1, len(data) // pieces)
+        for start in range(0, len(data), step):
+            sock.sendall(data[start:start + step])
+            if pieces > 1:
+                time.sleep(0.002)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+def _responses(raw: bytes) -> list[tuple[int, dict, bytes]]:
+    """Split a stream of HTTP responses framed by Content-Length."""
+    out = []
+    while raw:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        out.append((int(lines[0].split(" ")[1]), headers, raw[:length]))
+        raw = raw[length:]
+    return out
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(gateway):
+    paths = ["/api/one", "/two", "/api/deep/three", "/__blocklet__.js", "/nowhere-else/x", "/api/four"]
+    requests = b"".join(f"GET {p} HTTP/1.1\r\nHost: h\r\n\r\n".encode() for p in paths)
+    answers = _responses(_raw(gateway, requests + b"GET /last HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
+    assert [status for status, _, _ in answers] == [200] * 7
+    proxied = [json.loads(body)["path"] for status, headers, body in answers if "json" in headers["content-type"]]
+    assert proxied == ["/one", "/two", "/three", "/nowhere-else/x", "/four", "/last"]
+    assert answers[-1][1]["connection"] == "close"
+
+
+def test_a_request_sent_a_byte_at_a_time_is_proxied(gateway):
+    request = b"GET /api/slow?x=1 HTTP/1.1\r\nHost: h\r\nX-Slow: yes\r\nConnection: close\r\n\r\n"
+    [(status, _, body)] = _responses(_raw(gateway, request, pieces=len(request)))
+    assert status == 200 and json.loads(body)["path"] == "/slow?x=1"
+    assert json.loads(body)["headers"]["X-Slow"] == "yes"
+
+
+def test_a_chunked_upload_streams_through_as_chunked_without_a_content_length(gateway):
+    parts = [os.urandom(size) for size in (1, 4096, 70000, 3)]
+    body = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\nX-Trailer: t\r\n\r\n"
+    request = (b"POST /api/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"
+               b"Connection: close\r\n\r\n" + body)
+    [(status, _, answer)] = _responses(_raw(gateway, request, pieces=40))
+    doc = json.loads(answer)
+    assert status == 200 and doc["sha256"] == hashlib.sha256(b"".join(parts)).hexdigest()
+    assert doc["content-length"] is None  # a chunked body goes on chunked: a Content-Length beside it is dropped
+
+
+def test_expect_100_continue_gets_the_interim_answer_before_the_body(gateway):
+    body = b"z" * 5000
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
+        sock.sendall(b"POST /api/up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(body)
+        stream = sock.makefile("rb")
+        assert b" 200 " in stream.readline()
+        headers = {}
+        while (line := stream.readline()) != b"\r\n":
+            key, _, value = line.decode().partition(":")
+            headers[key.strip().lower()] = value.strip()
+        doc = json.loads(stream.read(int(headers["content-length"])))
+        assert doc["sha256"] == hashlib.sha256(body).hexdigest()
+
+
+def test_head_and_a_bodyless_answer_keep_the_connection_usable(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    conn.request("HEAD", "/api/head")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b"" and int(response.headers["Content-Length"]) > 0
+    conn.request("GET", "/api/after-head")
+    assert json.loads(conn.getresponse().read())["path"] == "/after-head"
+    conn.close()
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"GET /api/x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+    (b"POST /api/x HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400),
+    (b"POST /api/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0x10\r\n", 400),
+    (b"POST /api/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 5000, 400),
+    (b"GET http://elsewhere/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+    (b"GET /api/x SPDY/3\r\n\r\n", 400),
+    (b"GET /api/x HTTP/1.1\r\n folded: header\r\n\r\n", 400),
+    (b"GET /api/x HTTP/1.1\r\nX: " + b"a" * 70000, 431),
+])
+def test_a_malformed_request_gets_one_answer_and_the_connection_closes(gateway, request_bytes, status):
+    answers = _responses(_raw(gateway, request_bytes))
+    assert [answer[0] for answer in answers] == [status]
+    assert answers[0][1]["connection"] == "close"
+
+
+class _Scripted:
+    """A component that answers each connection with `reply(sock, head)`: for the broken ones no library writes."""
+
+    def __init__(self, reply) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.reply = reply
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head and (chunk := conn.recv(65536)):
+                head += chunk
+            self.reply(conn, head)
+
+
+def _answer_then_linger(conn: socket.socket, reply: bytes) -> None:
+    """Answer before reading the body, then read what still comes until the peer is done (a lingering close, as
+    servers do: closing with unread data would reset the connection and could take the answer with it)."""
+    conn.sendall(reply)
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(5)
+    with contextlib.suppress(OSError):
+        while conn.recv(65536):
+            pass
+
+
+SCRIPTS = {
+    "garbage": lambda conn, head: conn.sendall(b"this is not http\r\n\r\n"),
+    "silent": lambda conn, head: None,
+    "until-close": lambda conn, head: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                                                   + b"e" * 100000),
+    "early": lambda conn, head: _answer_then_linger(conn, b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n"
+                                                          b"Connection: close\r\n\r\nbig!"),
+    "short": lambda conn, head: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this"),
+    "interim": lambda conn, head: conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                                               b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+}
+
+
+@pytest.fixture
+def scripted():
+    components = {name: _Scripted(reply) for name, reply in SCRIPTS.items()}
+    routes = [Route(f"/{name}", component.port, f"{name}-component") for name, component in components.items()]
+    gw = Gateway(routes).start()
+    yield gw
+    gw.close()
+    for component in components.values():
+        component.sock.close()
+
+
+@pytest.mark.parametrize("name", ["garbage", "silent"])
+def test_a_component_that_answers_nothing_valid_gets_a_502_naming_it(scripted, name):
+    [(status, headers, body)] = _responses(_raw(scripted, f"GET /{name}/x HTTP/1.1\r\nHost: h\r\n\r\n".encode()))
+    assert status == 502 and f"{name}-component".encode() in body and headers["connection"] == "close"
+
+
+def test_a_response_that_ends_when_the_component_closes_goes_through_whole(scripted):
+    raw = _raw(scripted, b"GET /until-close/x HTTP/1.1\r\nHost: h\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Connection: close" in head and body == b"e" * 100000
+
+
+def test_an_answer_before_the_body_is_sent_reaches_the_client(scripted):
+    conn = http.client.HTTPConnection("127.0.0.1", scripted.port, timeout=10)
+    conn.request("POST", "/early/upload", body=b"u" * 200000)
+    response = conn.getresponse()
+    assert response.status == 413 and response.read() == b"big!"
+    conn.close()
+
+
+def test_an_interim_answer_of_the_component_is_not_forwarded(scripted):
+    [(status, _, body)] = _responses(_raw(scripted, b"GET /interim/ HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
+    assert (status, body) == (200, b"ok")
+
+
+def test_a_response_cut_short_is_cut_short_for_the_client_too(scripted):
+    raw = _raw(scripted, b"GET /short/x HTTP/1.1\r\nHost: h\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert b"Content-Length: 1000" in head and body == b"only this"  # the client sees the connection end early
+
+
+def test_a_client_that_leaves_mid_download_leaves_the_gateway_serving(gateway):
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
+        sock.sendall(b"GET /api/download HTTP/1.1\r\nHost: h\r\n\r\n")
+        received = 0
+        while received < 1024 * 1024:
+            received += len(sock.recv(65536))
+    for _ in range(3):
+        status, _, body = _get(gateway, "/api/still-there")
+        assert status == 200 and json.loads(body)["path"] == "/still-there"
+
+
+def test_the_gateways_own_answers_to_head_have_no_body(gateway):
+    raw = _raw(gateway, b"HEAD /nowhere HTTP/1.1\r\nHost: h\r\n\r\nHEAD /api HTTP/1.1\r\nHost: h\r\n\r\n"
+                        b"HEAD /__blocklet__.js HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    heads = raw.split(b"\r\n\r\n")
+    assert [head.split(b" ")[1] for head in heads if head] == [b"200", b"200", b"200"]  # / is mounted: root answers
+    assert heads[-1] == b"" and all(head.startswith(b"HTTP/1.1") for head in heads[:-1])
+
+
+def test_a_partial_head_after_a_large_pipelined_burst_is_still_read(gateway):
+    burst = b"".join(b"GET /api/p%d HTTP/1.1\r\nHost: h\r\nX-Pad: %s\r\n\r\n" % (n, b"p" * 8000) for n in range(40))
+    received = []
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as sock:
+        def read() -> None:
+            while chunk := sock.recv(65536):
+                received.append(chunk)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        sock.sendall(burst + b"GET /api/last HTTP/1.1\r\nHost: h\r\n")  # the last head ends only later
+        time.sleep(0.3)
+        sock.sendall(b"Connection: close\r\n\r\n")
+        reader.join(timeout=20)
+    answers = _responses(b"".join(received))
+    assert len(answers) == 41 and json.loads(answers[-1][2])["path"] == "/last"
+
+
+def test_a_component_that_closes_after_each_answer_leaves_the_client_connection_alive(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    for n in range(4):
+        conn.request("GET", f"/api/says-close/{n}")
+        response = conn.getresponse()
+        assert (response.status, response.read(), response.headers["Connection"]) == (200, b"closing", "keep-alive")
+    conn.close()
+
+
+def test_more_clients_at_once_than_idle_connections_are_kept(gateway):
+    import concurrent.futures
+
+    def client(n: int) -> list[str]:
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=20)
+        paths = []
+        for round_ in range(3):
+            conn.request("GET", f"/api/c{n}/{round_}")
+            paths.append(json.loads(conn.getresponse().read())["path"])
+        conn.close()
+        return paths
+
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(client, range(40)))
+    assert results == [[f"/c{n}/{round_}" for round_ in range(3)] for n in range(40)]

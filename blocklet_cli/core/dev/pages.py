@@ -9,7 +9,7 @@ services (auth, user center, studio, …): none of them runs here, so they answe
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from blocklet_cli.core.dev.gateway import WELLKNOWN_SERVICE_PREFIX, Answer, Route, pick_route
@@ -46,12 +46,12 @@ def blocklet_settings(plan, unit, app_values: dict[str, str]) -> dict:
     }
 
 
-def page_handler(plan, app_values: dict[str, str]) -> Callable[[str, str, dict], Answer | None]:
+def page_handler(plan, app_values: dict[str, str]) -> Callable[[str, str, Mapping[str, str]], Answer | None]:
     """The gateway's `local` handler: `__blocklet__.js` and the well-known service paths."""
     units = {u.mount_point: u for u in plan.units if u.kind != "none"}
     routes = [Route(mount, 0, unit.name) for mount, unit in units.items()]
 
-    def handle(method: str, target: str, headers: dict) -> Answer | None:
+    def handle(method: str, target: str, headers: Mapping[str, str]) -> Answer | None:
         path, _, query = target.partition("?")
         if path.endswith(SETTINGS_FILE) and method in ("GET", "HEAD"):
             prefix = Route.normalise(path[: -len(SETTINGS_FILE)])
@@ -77,7 +77,7 @@ def page_handler(plan, app_values: dict[str, str]) -> Callable[[str, str, dict],
 
 
 def standalone_handler(meta: dict, app_values: dict[str, str],
-                       app_port: int) -> Callable[[str, str, dict], Answer | None]:
+                       app_port: int) -> Callable[[str, str, Mapping[str, str]], Answer | None]:
     """`page_handler` for a blocklet run alone (no components): the app is the one component, at `/`."""
     from blocklet_cli.core.dev.composition import Plan, Unit
 

@@ -1,0 +1,55 @@
+"""Routes of the dev gateway: which component owns a path, and the headers the router adds for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    """One component behind the gateway: requests under `prefix` go to 127.0.0.1:`port` with the prefix removed."""
+
+    prefix: str  # the mount point, "/" or "/name" (no trailing slash)
+    port: int
+    name: str
+    did: str = ""  # x-blocklet-did: the app's DID
+    component_id: str = ""  # x-blocklet-component-id: "<app did>/<component did>"
+    group_prefix: str = "/"  # x-group-path-prefix: the app's mount point
+    rule_id: str = ""  # x-routing-rule-id: the id of the routing rule (one per component)
+
+    @staticmethod
+    def normalise(mount_point: str) -> str:
+        value = "/" + str(mount_point or "/").strip().strip("/")
+        return value if value == "/" else value.rstrip("/")
+
+    def matches(self, path: str) -> bool:
+        if self.prefix == "/":
+            return True
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def upstream_path(self, target: str) -> str:
+        """The request target with the mount point removed (`/a/b?q` under `/a` -> `/b?q`)."""
+        if self.prefix == "/":
+            return target
+        rest = target[len(self.prefix):]
+        return rest if rest.startswith("/") else "/" + rest
+
+    def router_headers(self) -> bytes:
+        """The headers the router sets for every request of this route, as head lines (CRLF before each)."""
+        lines = [f"x-path-prefix: {self.prefix}", f"x-group-path-prefix: {self.group_prefix or '/'}"]
+        if self.did:
+            lines.append(f"x-blocklet-did: {self.did}")
+        if self.component_id:
+            lines.append(f"x-blocklet-component-id: {self.component_id}")
+        if self.rule_id:
+            lines.append(f"x-routing-rule-id: {self.rule_id}")
+        return "".join("\r\n" + line for line in lines).encode("latin-1")
+
+
+def pick_route(routes: list[Route], path: str) -> Route | None:
+    """The route owning `path`: the longest matching mount point."""
+    best = None
+    for route in routes:
+        if route.matches(path) and (best is None or len(route.prefix) > len(best.prefix)):
+            best = route
+    return best
