@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, Protocol
 
 from blocklet_cli.core.dev import fastpath
 from blocklet_cli.core.dev.fastpath import CLOSE, KEEP_ALIVE, simple_request, simple_response
@@ -30,8 +31,24 @@ from blocklet_cli.core.dev.http1 import (
 )
 from blocklet_cli.core.dev.routing import Route, pick_route
 
-if TYPE_CHECKING:
-    from blocklet_cli.core.dev.gateway import Gateway
+
+class Gateway(Protocol):
+    """What the connections use of core/dev/gateway.Gateway (a protocol: the gateway module imports this one)."""
+
+    routes: list[Route]
+    local: Callable[[str, str, Mapping[str, str]], Answer | None] | None
+    on_request: Callable[[str, str, int, str], None]
+
+    @property
+    def own_host(self) -> bytes: ...
+
+    def route_for(self, path: str) -> Route | None: ...
+    def router_headers(self, route: Route) -> bytes: ...
+    def idle_connection(self, port: int) -> ComponentConnection | None: ...
+    def release(self, conn: ComponentConnection) -> None: ...
+    def forget(self, conn: ComponentConnection) -> None: ...
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None: ...
+    def upstream_head(self, request: RequestHead, route: Route, client_ip: str, chunked: bool) -> bytes: ...
 
 MAX_PIPELINED = 256 * 1024  # bytes read ahead from a client while its previous request is in flight
 
