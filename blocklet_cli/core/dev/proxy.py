@@ -31,6 +31,8 @@ from blocklet_cli.core.dev.http1 import (
 )
 from blocklet_cli.core.dev.routing import Route, pick_route
 
+MAX_PIPELINED = 256 * 1024  # bytes read ahead from a client while its previous request is in flight
+
 
 class Gateway(Protocol):
     """What the connections use of core/dev/gateway.Gateway (a protocol: the gateway module imports this one)."""
@@ -49,8 +51,6 @@ class Gateway(Protocol):
     def forget(self, conn: ComponentConnection) -> None: ...
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None: ...
     def upstream_head(self, request: RequestHead, route: Route, client_ip: str, chunked: bool) -> bytes: ...
-
-MAX_PIPELINED = 256 * 1024  # bytes read ahead from a client while its previous request is in flight
 
 
 def down_page(route: Route) -> Answer:
