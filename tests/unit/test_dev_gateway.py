@@ -598,3 +598,20 @@ def test_more_clients_at_once_than_idle_connections_are_kept(gateway):
     with concurrent.futures.ThreadPoolExecutor(40) as pool:
         results = list(pool.map(client, range(40)))
     assert results == [[f"/c{n}/{round_}" for round_ in range(3)] for n in range(40)]
+
+
+def test_a_refused_client_still_sending_gets_the_answer_not_a_reset(gateway):
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
+        def send() -> None:
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET /api/x SPDY/3\r\n\r\n" + b"x" * (4 * 1024 * 1024))
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        time.sleep(0.2)  # the refusal is out while the client is still sending
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        sender.join(timeout=10)
+    [(status, headers, _body)] = _responses(received)
+    assert status == 400 and headers["connection"] == "close"

@@ -32,6 +32,7 @@ from blocklet_cli.core.dev.http1 import (
 from blocklet_cli.core.dev.routing import Route, pick_route
 
 MAX_PIPELINED = 256 * 1024  # bytes read ahead from a client while its previous request is in flight
+LINGER = 2.0  # seconds a refused client may go on sending (dropped) before its connection is closed
 
 
 class Gateway(Protocol):
@@ -91,6 +92,8 @@ class ClientConnection(asyncio.Protocol):
         self.client_ip_bytes = self.client_ip.encode("latin-1")
 
     def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return  # refused: what still comes is dropped until the connection closes
         if not self.active and not self.buffer and data.endswith(b"\r\n\r\n") and self.fast_start(data):
             return
         try:
@@ -108,6 +111,8 @@ class ClientConnection(asyncio.Protocol):
             self.refuse(BadMessage(500, "the dev gateway failed on this request"))
 
     def eof_received(self) -> bool:
+        if self.closed:
+            return False  # refused and answered: the client is done too
         if self.tunnel and self.upstream is not None and self.upstream.transport.can_write_eof():
             self.upstream.transport.write_eof()
             return True
@@ -200,7 +205,22 @@ class ClientConnection(asyncio.Protocol):
             self.transport.abort()
             return
         self.transport.write(answer_bytes(Answer(exc.status, f"{exc}\n".encode()), keep_alive=False))
-        self.transport.close()
+        self.close_after_answer()
+
+    def close_after_answer(self) -> None:
+        """Close once the answer is out, after reading (and dropping) what the client still sends for a moment: a
+        close with unread data resets the connection, and the reset can take the answer with it."""
+        self.closed = True
+        self.buffer = b""
+        transport = self.transport
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        if self.pauses:
+            self.pauses.clear()
+            transport.resume_reading()
+        asyncio.get_running_loop().call_later(LINGER, transport.close)
 
     # -- one request ------------------------------------------------------------------------------
     def fast_start(self, data: bytes) -> bool:
@@ -334,8 +354,7 @@ class ClientConnection(asyncio.Protocol):
             return
         self.transport.write(answer_bytes(Answer(502, f"Component {route.name} gave no valid answer\n".encode()),
                                            keep_alive=False))
-        self.closed = True
-        self.transport.close()
+        self.close_after_answer()
 
     def start_tunnel(self) -> None:
         self.tunnel = True
