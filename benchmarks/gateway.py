@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.real_dapps import CACHE  # the test cache, where the real Blocklet Server is installed
 
 NODE_SERVER = """
 const body = 'x'.repeat(200);
@@ -73,7 +76,6 @@ http.createServer((req, res) => {
   proxy.web(req, res, { target });
 }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
 """
-CACHE = Path(os.environ.get("BLOCKLET_TEST_CACHE", Path("~/.cache/blocklet-cli-tests").expanduser()))
 HTTP_PROXY = CACHE / "server" / "node_modules" / "@arcblock" / "http-proxy"
 # One line of JSON per command read on stdin: {"latency": [port, path, n]} -> median seconds;
 # {"load": [port, path, connections, seconds]} -> requests per second.
