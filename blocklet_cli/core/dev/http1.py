@@ -98,9 +98,9 @@ class HeaderLines(Mapping[str, str]):
 
 class RequestHead:
     """A request's head: the request line, the header block as it came (CRLF before each line), and the values of
-    the headers the gateway reads. `lookup` (every header by lower-case name) is made only when asked for."""
+    the headers the gateway reads (every header by name: `HeaderLines(block)`)."""
 
-    __slots__ = ("_lookup", "block", "keep_alive", "method", "path", "target", "values", "version", "wants_upgrade")
+    __slots__ = ("block", "keep_alive", "method", "path", "target", "values", "version", "wants_upgrade")
 
     def __init__(self, method: str, target: str, version: str, block: bytes) -> None:
         self.method = method
@@ -109,7 +109,6 @@ class RequestHead:
         self.path = target.partition("?")[0]
         self.block = block
         self.values = values = _values(_READ, block, block.lower())
-        self._lookup: dict[str, str] | None = None
         connection = values.get(b"connection", b"").lower()
         self.wants_upgrade = bool(values.get(b"upgrade")) and b"upgrade" in connection
         self.keep_alive = b"keep-alive" in connection if version == "HTTP/1.0" else b"close" not in connection
@@ -120,23 +119,8 @@ class RequestHead:
         of the headers in `values`."""
         head = cls.__new__(cls)
         head.method, head.target, head.version, head.path, head.block = method, target, "HTTP/1.1", path, block
-        head.values, head._lookup, head.wants_upgrade, head.keep_alive = {}, None, False, True
+        head.values, head.wants_upgrade, head.keep_alive = {}, False, True
         return head
-
-    @property
-    def lookup(self) -> Mapping[str, str]:
-        """Every header by lower-case name (the first of a repeated name)."""
-        return HeaderLines(self.block)
-
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        """(name, value) pairs as they came."""
-        return [(name, value.strip()) for name, _, value in
-                (line.partition(":") for line in self.block.decode("latin-1").split("\r\n")[1:])]
-
-    def get(self, name: str) -> str | None:
-        value = self.values.get(name.encode("latin-1"))
-        return value.decode("latin-1") if value is not None else self.lookup.get(name)
 
     def body_framing(self) -> BodyFraming | None:
         """How the request body ends (None: no body); a length that is not one number is refused."""
