@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from blocklet_cli.core.dev import fastpath
 from blocklet_cli.core.dev.http1 import Answer, RequestHead
 from blocklet_cli.core.dev.proxy import ClientConnection, ComponentConnection
-from blocklet_cli.core.dev.routing import Route, pick_route
+from blocklet_cli.core.dev.routing import Route, RouteTable, pick_route
 from blocklet_cli.core.errors import UsageError
 
 __all__ = ["WELLKNOWN_SERVICE_PREFIX", "Answer", "Gateway", "LocalHandler", "OnRequest", "Route", "pick_route"]
@@ -66,9 +66,7 @@ class Gateway:
         self._error: BaseException | None = None
         self._idle: dict[int, list[ComponentConnection]] = {}
         self._router_headers = {id(route): route.router_headers() for route in self.routes}
-        # (prefix, prefix + "/", route), longest mount point first (a stable sort: the first of a tie wins)
-        self._longest_first = [(route.prefix, route.prefix + "/", route)
-                               for route in sorted(self.routes, key=lambda route: -len(route.prefix))]
+        self._table = RouteTable(self.routes)
         self._tasks: set[asyncio.Task] = set()
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -164,15 +162,12 @@ class Gateway:
             upgrade=values.get(b"upgrade", b"") if request.wants_upgrade else None)
 
     def route_for(self, path: str) -> Route | None:
-        """`pick_route` over this gateway's routes, longest mount point first."""
-        for prefix, under, route in self._longest_first:
-            if prefix == "/" or path == prefix or path.startswith(under):
-                return route
-        return None
+        """The route owning `path` (as `pick_route`)."""
+        return self._table.find(path)
 
     def router_headers(self, route: Route) -> bytes:
-        headers = self._router_headers.get(id(route))
-        return headers if headers is not None else route.router_headers()
+        """The router's header lines for one of this gateway's routes (as `route_for` returns them)."""
+        return self._router_headers[id(route)]
 
     @property
     def own_host(self) -> bytes:

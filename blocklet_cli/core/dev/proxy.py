@@ -29,7 +29,7 @@ from blocklet_cli.core.dev.http1 import (
     answer_bytes,
     parse_request,
 )
-from blocklet_cli.core.dev.routing import Route, pick_route
+from blocklet_cli.core.dev.routing import Route
 
 MAX_PIPELINED = 256 * 1024  # bytes read ahead from a client while its previous request is in flight
 LINGER = 2.0  # seconds a refused client may go on sending (dropped) before its connection is closed
@@ -38,7 +38,6 @@ LINGER = 2.0  # seconds a refused client may go on sending (dropped) before its 
 class Gateway(Protocol):
     """What the connections use of core/dev/gateway.Gateway (a protocol: the gateway module imports this one)."""
 
-    routes: list[Route]
     local: Callable[[str, str, Mapping[str, str]], Answer | None] | None
     on_request: Callable[[str, str, int, str], None]
 
@@ -257,7 +256,7 @@ class ClientConnection(asyncio.Protocol):
                 gateway.on_request(request.method, request.target, answer.status, "")
                 return
         path = request.path
-        route = pick_route(gateway.routes, path)
+        route = gateway.route_for(path)
         if route is None:
             self.answer(Answer(404, f"No component is mounted at {path}\n".encode()))
             gateway.on_request(request.method, request.target, 404, "")

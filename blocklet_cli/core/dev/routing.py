@@ -22,11 +22,6 @@ class Route:
         value = "/" + str(mount_point or "/").strip().strip("/")
         return value if value == "/" else value.rstrip("/")
 
-    def matches(self, path: str) -> bool:
-        if self.prefix == "/":
-            return True
-        return path == self.prefix or path.startswith(self.prefix + "/")
-
     def upstream_path(self, target: str) -> str:
         """The request target with the mount point removed (`/a/b?q` under `/a` -> `/b?q`)."""
         if self.prefix == "/":
@@ -46,10 +41,21 @@ class Route:
         return "".join("\r\n" + line for line in lines).encode("latin-1")
 
 
+class RouteTable:
+    """Routes matched as the server's router matches them: the longest mount point that is the path or a parent
+    of it (on segment boundaries), the first of a tie. Sorted once."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._longest_first = [(route.prefix, route.prefix + "/", route)
+                               for route in sorted(routes, key=lambda route: -len(route.prefix))]  # stable sort
+
+    def find(self, path: str) -> Route | None:
+        for prefix, under, route in self._longest_first:
+            if prefix == "/" or path == prefix or path.startswith(under):
+                return route
+        return None
+
+
 def pick_route(routes: list[Route], path: str) -> Route | None:
     """The route owning `path`: the longest matching mount point."""
-    best = None
-    for route in routes:
-        if route.matches(path) and (best is None or len(route.prefix) > len(best.prefix)):
-            best = route
-    return best
+    return RouteTable(routes).find(path)
