@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from blocklet_cli.core.dev import fastpath
 from blocklet_cli.core.dev.gateway import Gateway, Route
-from blocklet_cli.core.dev.http1 import BadMessage, ResponseHead, parse_request
+from blocklet_cli.core.dev.http1 import CLOSE, KEEP_ALIVE, BadMessage, ResponseHead, parse_request
 
 ROUTES = [Route("/", 3001, "root", did="zApp", component_id="zApp/zRoot", rule_id="r1"),
           Route("/api", 3002, "api", did="zApp", component_id="zApp/zApi", group_prefix="/")]
@@ -99,7 +99,7 @@ def test_a_response_the_fast_path_takes_reaches_the_client_as_the_general_path_s
     status, fast_head, body, close = whole
     assert head.status == status >= 200 and status not in (204, 304) and not head.chunked, raw
     assert head.length == len(body) == len(raw) - end and head.close == close
-    connection = fastpath.KEEP_ALIVE if keep_alive else fastpath.CLOSE
+    connection = KEEP_ALIVE if keep_alive else CLOSE
     assert fast_head + connection + body == head.encode(keep_alive=keep_alive) + raw[end:]
 
 

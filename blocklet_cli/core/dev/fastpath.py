@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import re
 
-from blocklet_cli.core.dev.routing import Route
+from blocklet_cli.core.dev.http1 import CONNECTION_LINES, FIELD_LINES, HOP_BY_HOP, KEEP_ALIVE
+from blocklet_cli.core.dev.routing import ROUTER_HEADERS, Route
 
-# request headers that need the general path (hop-by-hop, framing, the router's own; Connection is read here)
-_SLOW_REQUEST = re.compile(rb"\r\n(?:upgrade|transfer-encoding|content-length|expect|keep-alive|proxy-connection|te|"
-                           rb"trailer|x-forwarded-[^:]*|x-path-prefix|x-group-path-prefix|x-blocklet-did|"
-                           rb"x-blocklet-component-id|x-routing-rule-id):")
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # a header name (RFC 9110 section 5.1)
-_SIMPLE_REQUEST = re.compile(rb"(GET|HEAD) (/[^ \r\n]*) HTTP/1\.1((?:\r\n" + _TOKEN + rb":[^\r\n]*)*)\r\n\r\n")
-_WHOLE_RESPONSE = re.compile(rb"HTTP/1\.1 ([2-9][0-9][0-9])(?: [^\r\n]*)?((?:\r\n" + _TOKEN + rb":[^\r\n]*)*)\r\n\r\n")
-_DROPPED_RESPONSE = re.compile(rb"\r\n(?:connection|keep-alive):[^\r\n]*", re.IGNORECASE)
-KEEP_ALIVE = b"\r\nConnection: keep-alive\r\n\r\n"
-CLOSE = b"\r\nConnection: close\r\n\r\n"
+# request headers that need the general path (hop-by-hop, framing, the router's own and any x-forwarded-*;
+# Connection is read here), matched in the lower-cased block
+_SLOW_NAMES = [name for name in (*HOP_BY_HOP, *ROUTER_HEADERS, "transfer-encoding", "content-length")
+               if name != "connection"]
+_SLOW_REQUEST = re.compile(rb"\r\n(?:" + "|".join(map(re.escape, _SLOW_NAMES)).encode() + rb"|x-forwarded-[^:]*):")
+_SIMPLE_REQUEST = re.compile(rb"(GET|HEAD) (/[^ \r\n]*) HTTP/1\.1(" + FIELD_LINES + rb")\r\n\r\n")
+_WHOLE_RESPONSE = re.compile(rb"HTTP/1\.1 ([2-9][0-9][0-9])(?: [^\r\n]*)?(" + FIELD_LINES + rb")\r\n\r\n")
 
 
 def _value(block: bytes, at: int, name_length: int) -> bytes:
@@ -110,5 +108,5 @@ def simple_response(data: bytes) -> tuple[int, bytes, bytes, bool] | None:
     connection = lower.find(b"\r\nconnection:")
     if connection >= 0 or b"\r\nkeep-alive:" in lower:
         close = connection >= 0 and b"close" in _value(lower, connection, 11)
-        block = _DROPPED_RESPONSE.sub(b"", block)
+        block = CONNECTION_LINES.sub(b"", block)
     return int(code), data[:match.start(2)] + block, data[end:], close

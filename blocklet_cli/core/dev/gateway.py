@@ -17,32 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import threading
 from collections.abc import Callable, Mapping
 
 from blocklet_cli.core.dev import fastpath
-from blocklet_cli.core.dev.http1 import Answer, RequestHead
+from blocklet_cli.core.dev.http1 import HOP_BY_HOP, Answer, RequestHead, header_lines
 from blocklet_cli.core.dev.proxy import ClientConnection, ComponentConnection
-from blocklet_cli.core.dev.routing import Route, RouteTable, pick_route
+from blocklet_cli.core.dev.routing import ROUTER_HEADERS, Route, RouteTable, pick_route
 from blocklet_cli.core.errors import UsageError
 
 __all__ = ["WELLKNOWN_SERVICE_PREFIX", "Answer", "Gateway", "LocalHandler", "OnRequest", "Route", "pick_route"]
 
 MAX_IDLE = 64  # idle kept-alive connections per component (more clients at once than this: new connections)
 WELLKNOWN_SERVICE_PREFIX = "/.well-known/service"
-HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect")
-ROUTER_HEADERS = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
-                  "x-routing-rule-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
-
-
-def _lines_of(names: tuple[str, ...]) -> re.Pattern[bytes]:
-    """Matches a whole header line (with the CRLF before it) of any of `names`, in any letter case."""
-    return re.compile(rb"\r\n(?:" + "|".join(map(re.escape, names)).encode() + rb"):[^\r\n]*", re.IGNORECASE)
-
-
-DROPPED = _lines_of(HOP_BY_HOP + ROUTER_HEADERS)  # request headers not passed on as they are
-DROPPED_CHUNKED = _lines_of((*HOP_BY_HOP, *ROUTER_HEADERS, "content-length"))  # and for a chunked body
+DROPPED = header_lines(HOP_BY_HOP + ROUTER_HEADERS)  # request headers not passed on as they are
+DROPPED_CHUNKED = header_lines((*HOP_BY_HOP, *ROUTER_HEADERS, "content-length"))  # and for a chunked body
 OnRequest = Callable[[str, str, int, str], None]  # (method, path, status, component name or "")
 
 

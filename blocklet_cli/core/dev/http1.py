@@ -39,13 +39,24 @@ class BadMessage(Exception):
         self.status = status
 
 
-_FIELD = rb"\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*"  # one header line (RFC 9110 token, no fold)
-FIELDS = re.compile(rb"(?:" + _FIELD + rb")*")  # the header block of a head: CRLF before each line
+TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # a header name (RFC 9110 section 5.1)
+FIELD_LINES = rb"(?:\r\n" + TOKEN + rb":[^\r\n]*)*"  # a header block: CRLF before each line, no fold
+FIELDS = re.compile(FIELD_LINES)
+HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "expect")
+KEEP_ALIVE = b"\r\nConnection: keep-alive\r\n\r\n"  # the end of a head the gateway sends on
+CLOSE = b"\r\nConnection: close\r\n\r\n"
+
+
+def header_lines(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Matches a whole header line (with the CRLF before it) of any of `names`, in any letter case."""
+    return re.compile(rb"\r\n(?:" + "|".join(map(re.escape, names)).encode() + rb"):[^\r\n]*", re.IGNORECASE)
+
+
+CONNECTION_LINES = header_lines(("connection", "keep-alive"))  # what a response head loses on its way
 # the request headers the gateway reads (found in one pass over the lower-cased block)
 _READ = re.compile(rb"\r\n(host|connection|upgrade|transfer-encoding|content-length|expect|x-forwarded-for|"
                    rb"x-forwarded-port|x-forwarded-proto|x-forwarded-host):")
 _RESPONSE_READ = re.compile(rb"\r\n(connection|transfer-encoding|content-length):")
-_RESPONSE_DROPPED = re.compile(rb"\r\n(?:connection|keep-alive):[^\r\n]*", re.IGNORECASE)
 
 
 def _values(pattern: re.Pattern[bytes], block: bytes, lower: bytes) -> dict[bytes, bytes]:
@@ -181,13 +192,12 @@ class ResponseHead:
             if len(lengths) != 1 or not values[b"content-length"].isdigit():
                 raise BadMessage(502, "invalid Content-Length")
             self.length = int(values[b"content-length"])
-        self.block = _RESPONSE_DROPPED.sub(b"", block) if b"connection" in values or b"\r\nkeep-alive:" in lower \
+        self.block = CONNECTION_LINES.sub(b"", block) if b"connection" in values or b"\r\nkeep-alive:" in lower \
             else block
 
     def encode(self, *, keep_alive: bool) -> bytes:
         """The head for the client, with the gateway's own Connection header."""
-        return self.status_line + self.block + (b"\r\nConnection: keep-alive\r\n\r\n" if keep_alive
-                                                 else b"\r\nConnection: close\r\n\r\n")
+        return self.status_line + self.block + (KEEP_ALIVE if keep_alive else CLOSE)
 
 
 class BodyFraming:

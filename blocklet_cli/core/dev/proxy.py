@@ -17,8 +17,10 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Protocol
 
 from blocklet_cli.core.dev import fastpath
-from blocklet_cli.core.dev.fastpath import CLOSE, KEEP_ALIVE, simple_request, simple_response
+from blocklet_cli.core.dev.fastpath import simple_request, simple_response
 from blocklet_cli.core.dev.http1 import (
+    CLOSE,
+    KEEP_ALIVE,
     MAX_HEAD,
     Answer,
     BadMessage,

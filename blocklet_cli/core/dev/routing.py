@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# the headers the router sets on every request (the client's own are dropped first)
+ROUTER_HEADERS = ("x-path-prefix", "x-group-path-prefix", "x-blocklet-did", "x-blocklet-component-id",
+                  "x-routing-rule-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-host")
+
 
 @dataclass(frozen=True)
 class Route:
