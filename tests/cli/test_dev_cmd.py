@@ -77,6 +77,17 @@ class DevProcess:
             assert lines, self.stop_and_read()
             self.doc = json.loads("".join(lines))
 
+    def url_line(self, timeout: float = 180) -> str:
+        """The first stdout line in text mode on a pipe: it must come within `timeout` and be a loopback URL."""
+        import re
+        import select
+
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, "no URL line on stdout"
+        url = self.proc.stdout.readline().rstrip("\n")
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+        return url
+
     def signal(self, signum: int) -> tuple[int, str, str]:
         self.proc.send_signal(signum)
         return self.stop_and_read()

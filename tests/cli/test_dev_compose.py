@@ -259,15 +259,9 @@ def test_meta_composed_and_dev_plan_show_merged_services(composed: Path, cli) ->
 def test_text_mode_prints_the_gateway_url_alone_on_a_piped_stdout(composed: Path) -> None:
     """Without --json and with stdout not a terminal, the one stdout line is the gateway's URL, written once every
     component answers; the table, the Ready line and the components' own output go to stderr."""
-    import re
-    import select
-
     dev = DevProcess(composed, json_output=False)
     try:
-        ready, _, _ = select.select([dev.proc.stdout], [], [], 180)
-        assert ready, "no URL line on stdout"
-        url = dev.proc.stdout.readline().rstrip("\n")
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+        url = dev.url_line()
         assert json.loads(fetch(f"{url}/reporter/"))["pid"] > 0  # every component answers already
     finally:
         code, rest, stderr = dev.signal(signal.SIGTERM)

@@ -249,8 +249,6 @@ def test_connect_saves_a_token_read_from_a_file_without_the_wallet(run, store, t
 def test_dev_text_mode_prints_the_url_alone_on_a_piped_stdout_once_it_serves(project_copy):
     """`blocklet dev > url.txt &`: the first (and only) stdout line is the URL, written as soon as the app
     answers; the app's own lines (`env server up`) and every detail go to stderr."""
-    import re
-    import select
     import signal
 
     from tests.cli.test_dev_cmd import ENV_SERVER, DevProcess, fetch
@@ -261,10 +259,7 @@ def test_dev_text_mode_prints_the_url_alone_on_a_piped_stdout_once_it_serves(pro
     meta.write_text(meta.read_text().replace("dev: node api/index.js", "dev: node api/env.js"))
     dev = DevProcess(project, json_output=False)
     try:
-        ready, _, _ = select.select([dev.proc.stdout], [], [], 180)
-        assert ready, "no URL line on stdout"
-        url = dev.proc.stdout.readline().rstrip("\n")
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+        url = dev.url_line()
         assert json.loads(fetch(url))["pid"] > 0  # already serving when the line came
     finally:
         code, rest, stderr = dev.signal(signal.SIGTERM)
